@@ -1,0 +1,54 @@
+"""A client of Rasa's REST channel: every adapter talks to the engine through this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str = ""
+    buttons: list[Button] = field(default_factory=list)
+
+
+class EngineUnavailable(Exception):
+    """Rasa could not be reached or answered with an error."""
+
+
+def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
+    messages = []
+    for item in raw:
+        buttons = [
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in item.get("buttons") or []
+        ]
+        messages.append(BotMessage(text=str(item.get("text") or ""), buttons=buttons))
+    return messages
+
+
+class RestClient:
+    def __init__(self, rasa_url: str, timeout: float = 30) -> None:
+        self.webhook = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.timeout = timeout
+
+    def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            response = httpx.post(self.webhook, json=body, timeout=self.timeout)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(str(error)) from error
+        return parse_messages(response.json())

@@ -1,0 +1,46 @@
+"""The composition root: settings -> engine -> unit-of-work factory.
+
+Built lazily on first use, never at import time, so importing any module
+touches neither the environment nor the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.config import Settings, load_settings
+from bot.services import UowFactory
+from bot.storage.db import make_engine
+from bot.storage.uow import unit_of_work_factory
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    engine: Engine
+    uow: UowFactory
+
+
+def build_app(settings: Settings | None = None) -> App:
+    settings = settings or load_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    return App(settings, engine, unit_of_work_factory(sessionmaker(engine, expire_on_commit=False)))
+
+
+_current: App | None = None
+
+
+def current_app() -> App:
+    global _current
+    if _current is None:
+        _current = build_app()
+    return _current
+
+
+def use_app(app: App | None) -> None:
+    """Point the adapters at another app (tests use a temporary database)."""
+    global _current
+    _current = app

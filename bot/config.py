@@ -1,0 +1,86 @@
+"""Configuration, read in one place: the environment, then an optional `.env` file.
+
+Secrets (bot token, database URL) are never logged: `Settings.__repr__`
+masks them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///var/mot.db"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; comments and blank lines ignored."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.removeprefix("export ").strip()
+        values[key] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str | None = None
+    rasa_url: str = DEFAULT_RASA_URL
+    root: Path = PROJECT_ROOT
+
+    def __repr__(self) -> str:
+        token = "***" if self.telegram_bot_token else None
+        return (
+            f"Settings(database_url={mask_url(self.database_url)!r}, "
+            f"telegram_bot_token={token!r}, rasa_url={self.rasa_url!r})"
+        )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with a relative SQLite path anchored at the project root."""
+        return absolute_sqlite_url(self.database_url, self.root)
+
+
+def absolute_sqlite_url(url: str, root: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////"):
+        relative = url.removeprefix(prefix)
+        if relative and relative != ":memory:":
+            return prefix + str((root / relative).resolve())
+    return url
+
+
+def mask_url(url: str) -> str:
+    """A database URL safe to print: the password replaced by ***."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> Settings:
+    """Settings from the environment, falling back to `.env` in the project root."""
+    env = dict(read_dotenv(root / ".env"))
+    env.update(os.environ if environ is None else environ)
+    return Settings(
+        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
+        rasa_url=env.get("RASA_URL") or DEFAULT_RASA_URL,
+        root=root,
+    )

@@ -1,0 +1,180 @@
+"""The product context an interview starts with, and how free-text answers become it.
+
+Every parser takes what a person typed and either returns a clean value or
+raises `UnclearAnswer` with a hint the bot can put in its re-question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.core.errors import UnclearAnswer
+from bot.core.taxonomy import Business
+
+MAX_NAME = 80
+MAX_CUSTOMER = 300
+MAX_CHANNELS = 10
+MAX_CHANNEL_LEN = 40
+
+_B2B_WORDS = (
+    r"b\s*2\s*b",
+    r"business(es)?",
+    r"compan(y|ies)",
+    r"enterprises?",
+    r"firms?",
+    r"corporate",
+    r"organi[sz]ations?",
+    r"teams?",
+    r"agenc(y|ies)",
+    r"shops?",
+    r"retailers?",
+    r"wholesale",
+    r"clinics?",
+    r"schools?",
+    r"restaurants?",
+)
+_B2C_WORDS = (
+    r"b\s*2\s*c",
+    r"consumers?",
+    r"private (people|persons|customers|individuals)",
+    r"individuals?",
+    r"people",
+    r"shoppers?",
+    r"households?",
+    r"families",
+    r"end ?(users|customers)",
+    r"the public",
+    r"retail customers",
+    r"parents",
+    r"students",
+    r"patients",
+    r"travell?ers",
+    r"guests",
+)
+_BOTH = re.compile(r"\b(both|either|mixed|all of (them|the above)|b2b2c)\b", re.I)
+
+
+def _matches(patterns: tuple[str, ...], text: str) -> bool:
+    return any(re.search(rf"\b{p}\b", text, re.I) for p in patterns)
+
+
+def parse_business(text: str) -> Business:
+    """B2B or B2C from answers like 'we sell to companies' or 'b2c'."""
+    cleaned = text.strip()
+    hint = (
+        "Do you mainly sell to businesses (B2B) or to private consumers (B2C)? "
+        "If both, pick the one that brings most of your revenue."
+    )
+    if _BOTH.search(cleaned):
+        raise UnclearAnswer("business", text, hint)
+    # An explicit code wins over incidental words ("B2C, for families and schools").
+    b2b_code = re.search(r"\bb\s*2\s*b\b", cleaned, re.I) is not None
+    b2c_code = re.search(r"\bb\s*2\s*c\b", cleaned, re.I) is not None
+    if b2b_code != b2c_code:
+        return Business.B2B if b2b_code else Business.B2C
+    is_b2b = _matches(_B2B_WORDS, cleaned)
+    is_b2c = _matches(_B2C_WORDS, cleaned)
+    if is_b2b and not is_b2c:
+        return Business.B2B
+    if is_b2c and not is_b2b:
+        return Business.B2C
+    raise UnclearAnswer("business", text, hint)
+
+
+def parse_product_name(text: str) -> str:
+    name = " ".join(text.split()).strip(" .!\"'")
+    if not name:
+        raise UnclearAnswer("product_name", text, "Just the name, for example 'ParcelPal'.")
+    if len(name) > MAX_NAME:
+        raise UnclearAnswer(
+            "product_name",
+            text,
+            f"That is long for a name: please keep it under {MAX_NAME} characters.",
+        )
+    return name
+
+
+_CHANNEL_NAMES: dict[str, tuple[str, ...]] = {
+    "website": (r"web ?sites?", r"web", r"online", r"internet", r"online ?shop", r"e-?commerce"),
+    "mobile app": (r"(mobile )?apps?", r"ios", r"android"),
+    "email": (r"e-?mails?", r"newsletters?"),
+    "phone": (r"phone", r"telephone", r"call cent(er|re)", r"hotline"),
+    "physical store": (
+        r"(physical |retail )?stores?",
+        r"(brick and mortar|offline) ?(shops?)?",
+        r"branches",
+        r"shops?",
+    ),
+    "sales team": (r"sales( team| reps?| people)?", r"field sales", r"account managers?"),
+    "marketplaces": (r"marketplaces?", r"amazon", r"ebay", r"etsy"),
+    "social media": (r"social( media)?", r"instagram", r"facebook", r"tiktok", r"linkedin"),
+    "chat": (r"(live )?chat", r"whatsapp", r"messengers?", r"telegram"),
+    "partners": (r"partners?", r"resellers?", r"distributors?"),
+}
+
+
+def _canonical_channel(part: str) -> str:
+    for name, patterns in _CHANNEL_NAMES.items():
+        if any(re.fullmatch(p, part, re.I) for p in patterns):
+            return name
+    return part
+
+
+def parse_channels(text: str) -> list[str]:
+    """The main channels as a clean list: 'Web shop, app & phone' -> 3 entries."""
+    parts = re.split(r",|;|/|&|\+|\band\b|\bor\b|\n", text, flags=re.I)
+    channels: list[str] = []
+    for raw in parts:
+        part = " ".join(raw.split()).strip(" .!-")
+        part = re.sub(r"^(via|through|our|the|mostly|mainly)\s+", "", part, flags=re.I)
+        if not part:
+            continue
+        if len(part) > MAX_CHANNEL_LEN:
+            raise UnclearAnswer(
+                "channels", text, "Name each channel in a few words, separated by commas."
+            )
+        channel = _canonical_channel(part)
+        if channel.lower() not in (c.lower() for c in channels):
+            channels.append(channel)
+    if not channels:
+        raise UnclearAnswer(
+            "channels", text, "For example: 'website, mobile app and phone support'."
+        )
+    if len(channels) > MAX_CHANNELS:
+        raise UnclearAnswer(
+            "channels", text, f"Please name your main channels only, at most {MAX_CHANNELS}."
+        )
+    return channels
+
+
+def parse_typical_customer(text: str) -> str:
+    described = " ".join(text.split()).strip()
+    if len(described) < 3:
+        raise UnclearAnswer(
+            "typical_customer",
+            text,
+            "A few words are enough, for example 'office managers at small law firms'.",
+        )
+    if len(described) > MAX_CUSTOMER:
+        raise UnclearAnswer(
+            "typical_customer", text, f"Please keep it under {MAX_CUSTOMER} characters."
+        )
+    return described
+
+
+@dataclass(frozen=True)
+class ProductContext:
+    """What the team sells and to whom; it adapts every later question."""
+
+    product_name: str
+    business: Business
+    channels: list[str] = field(default_factory=list)
+    typical_customer: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"{self.product_name}, {self.business.value.upper()}, "
+            f"sold through {', '.join(self.channels)}; "
+            f"typical customer: {self.typical_customer}"
+        )

@@ -1,0 +1,31 @@
+"""Named errors of the core; the edges (actions, CLI, Telegram) turn them into replies."""
+
+from __future__ import annotations
+
+
+class MotError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class UnknownCode(MotError):
+    def __init__(self, kind: str, value: str, allowed: list[str]) -> None:
+        self.kind = kind
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"unknown {kind} {value!r}; expected one of: {', '.join(allowed)}")
+
+
+class UnclearAnswer(MotError):
+    """An answer the bot could not read; `hint` says what a good answer looks like."""
+
+    def __init__(self, question: str, answer: str, hint: str) -> None:
+        self.question = question
+        self.answer = answer
+        self.hint = hint
+        super().__init__(f"unclear answer to {question}: {answer!r} ({hint})")
+
+
+class SessionNotFound(MotError):
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"no interview session {ref!r}")

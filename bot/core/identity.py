@@ -1,0 +1,29 @@
+"""Who is talking: the workspace (team) and the participant behind a Rasa sender id.
+
+Senders look like `<channel>:<chat>:<user>` when a chat holds several people
+(a Telegram group: answers belong to the group's session but are attributed
+to each member), or a plain id for a one-person conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Speaker:
+    workspace_key: str
+    participant_key: str
+
+
+def parse_sender(sender_id: str) -> Speaker:
+    parts = sender_id.split(":")
+    if len(parts) == 3 and all(parts):
+        channel, chat, user = parts
+        return Speaker(workspace_key=f"{channel}:{chat}", participant_key=f"{channel}:{user}")
+    return Speaker(workspace_key=sender_id, participant_key=sender_id)
+
+
+def sender_for(channel: str, chat_id: int | str, user_id: int | str) -> str:
+    """The sender id an adapter gives Rasa for one person in one chat."""
+    return f"{channel}:{chat_id}:{user_id}"

@@ -1,0 +1,265 @@
+"""The Rasa engine as a separate process: training, and running it with the action server.
+
+Rasa 3.6 lives in `.venv-rasa` (Python 3.10); nothing here imports it. We
+drive it through its command line and talk to it over HTTP only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bot.core.errors import MotError
+
+Progress = Callable[[str], None]
+
+TRAINING_INPUTS = ("domain.yml", "config.yml", "data")
+QUIET_ENGINE_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+class EngineError(MotError):
+    """Training or a server failed; the message says where the log is."""
+
+
+def rasa_bin(root: Path) -> Path:
+    return root / ".venv-rasa" / "bin" / "rasa"
+
+
+def fingerprint(root: Path) -> str:
+    """A hash of everything the model is trained from: same inputs, same model."""
+    digest = hashlib.sha256()
+    for entry in TRAINING_INPUTS:
+        path = root / entry
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(root: Path) -> Path:
+    return root / "models" / f"mot-{fingerprint(root)}.tar.gz"
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def ensure_model(root: Path, progress: Progress = print, *, force: bool = False) -> Path:
+    """The trained model for the current data, training only when the inputs changed."""
+    target = model_path(root)
+    if target.exists() and not force:
+        progress(f"Model is up to date: {target.relative_to(root)}")
+        return target
+    log_path = root / "var" / "logs" / "train.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    progress("Training the dialogue model (about two minutes on two cores) ...")
+    command = [
+        str(rasa_bin(root)),
+        "train",
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+        "--out",
+        str(target.parent),
+        "--force",
+    ]
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **QUIET_ENGINE_ENV},
+        )
+        while process.poll() is None:
+            time.sleep(1)
+            elapsed = int(time.monotonic() - started)
+            if elapsed and elapsed % 20 == 0:
+                progress(f"  ... still training ({elapsed} s)")
+    if process.returncode != 0 or not target.exists():
+        raise EngineError(
+            f"training failed (exit {process.returncode}); log: {log_path}\n{_tail(log_path)}"
+        )
+    progress(f"Trained in {int(time.monotonic() - started)} s: {target.relative_to(root)}")
+    for old in target.parent.glob("mot-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+def tracker_store_config(database_url: str) -> tuple[dict[str, object], dict[str, str]]:
+    """Rasa's SQLTrackerStore settings for our DATABASE_URL, plus env for its secrets.
+
+    The password never lands in the file: it is passed as an environment
+    variable that Rasa substitutes when it reads the endpoints.
+    """
+    url = make_url(database_url)
+    dialect = url.drivername.split("+", 1)[0]
+    if dialect == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": url.database or ""}, {}
+    config: dict[str, object] = {
+        "type": "SQL",
+        "dialect": dialect,
+        "url": url.host or "localhost",
+        "db": url.database or "",
+    }
+    env: dict[str, str] = {}
+    if url.port:
+        config["port"] = url.port
+    if url.username:
+        config["username"] = url.username
+    if url.password:
+        config["password"] = "${MOT_TRACKER_DB_PASSWORD}"
+        env["MOT_TRACKER_DB_PASSWORD"] = str(url.password)
+    return config, env
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+
+
+@dataclass
+class Stack:
+    """The action server and the Rasa server, started together and stopped together."""
+
+    root: Path
+    model: Path
+    database_url: str
+    ports: Ports = field(default_factory=Ports)
+    run_dir: Path | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def logs(self) -> Path:
+        return (self.run_dir or self.root / "var") / "logs"
+
+    def _write_endpoints(self) -> tuple[Path, dict[str, str]]:
+        tracker_store, secret_env = tracker_store_config(self.database_url)
+        endpoints = {
+            "action_endpoint": {"url": f"{self.actions_url}/webhook"},
+            "tracker_store": tracker_store,
+        }
+        path = (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(endpoints, indent=2))  # JSON is valid YAML
+        return path, secret_env
+
+    def start_actions(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / "actions.log").open("ab")
+        self.processes["actions"] = subprocess.Popen(
+            [sys.executable, "-m", "bot.action_server", "--port", str(self.ports.actions)],
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "DATABASE_URL": self.database_url},
+        )
+
+    def start_rasa(self) -> None:
+        endpoints, secret_env = self._write_endpoints()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / "rasa.log").open("ab")
+        self.processes["rasa"] = subprocess.Popen(
+            [
+                str(rasa_bin(self.root)),
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.rasa),
+            ],
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **QUIET_ENGINE_ENV, **secret_env},
+        )
+
+    def start(self, progress: Progress = print, timeout: float = 240) -> None:
+        self.start_actions()
+        self.start_rasa()
+        self.wait_ready(progress, timeout)
+
+    def wait_ready(self, progress: Progress = print, timeout: float = 240) -> None:
+        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
+        names = {"actions": "action server", "rasa": "Rasa server (loading the model)"}
+        started = time.monotonic()
+        for key, url in checks.items():
+            progress(f"Waiting for the {names[key]} on {url.rsplit('/', 1)[0]} ...")
+            while True:
+                process = self.processes.get(key)
+                if process is not None and process.poll() is not None:
+                    self.stop()
+                    log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
+                    raise EngineError(f"the {names[key]} exited; log: {log}\n{_tail(log)}")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() - started > timeout:
+                    self.stop()
+                    raise EngineError(f"the {names[key]} did not start within {timeout:.0f} s")
+                time.sleep(0.5)
+        progress(f"Ready after {time.monotonic() - started:.0f} s.")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+@contextmanager
+def running_stack(stack: Stack, progress: Progress = print) -> Iterator[Stack]:
+    try:
+        stack.start(progress)
+        yield stack
+    finally:
+        stack.stop()

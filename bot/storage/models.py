@@ -1,0 +1,104 @@
+"""SQLAlchemy models of what the product records.
+
+The tables live in the same database as Rasa's tracker store (`events`),
+which Alembic is told to leave alone (migrations/env.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Workspace(Base):
+    """A team: a terminal user, a private chat or a Telegram group."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    participants: Mapped[list[Participant]] = relationship(back_populates="workspace")
+    sessions: Mapped[list[InterviewSession]] = relationship(back_populates="workspace")
+
+
+class Participant(Base):
+    """A person in a workspace whose answers are attributed to them."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="participants")
+
+
+class InterviewSession(Base):
+    """One interview of a team about one product."""
+
+    __tablename__ = "interview_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    product_name: Mapped[str | None] = mapped_column(String(200))
+    business: Mapped[str | None] = mapped_column(String(3))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    typical_customer: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+    workspace: Mapped[Workspace] = relationship(back_populates="sessions")
+    evidence: Mapped[list[EvidenceItem]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+
+class EvidenceItem(Base):
+    """One observation about a moment of truth, from one of the four methods."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    method: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str | None] = mapped_column(String(20))
+    mot: Mapped[str | None] = mapped_column(String(10))
+    polarity: Mapped[str | None] = mapped_column(String(10))
+    touchpoint: Mapped[str | None] = mapped_column(String(200))
+    importance: Mapped[int | None] = mapped_column(Integer)
+    performance: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    session: Mapped[InterviewSession] = relationship(back_populates="evidence")
