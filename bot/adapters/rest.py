@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,6 +18,14 @@ class Button:
 class BotMessage:
     text: str = ""
     buttons: list[Button] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    """What a chat front-end needs from the dialogue engine."""
+
+    def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]: ...
 
 
 class EngineUnavailable(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.adapters.rest import BotMessage, Button, EngineUnavailable, RestClient
+from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
 from bot.core.messages import MessageTooLong, check_message
 
 
@@ -33,7 +33,7 @@ def resolve_choice(line: str, buttons: list[Button]) -> str:
 
 
 def chat(
-    client: RestClient,
+    client: Engine,
     sender: str,
     display_name: str | None = None,
     stdin: TextIO = sys.stdin,

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import load_settings, mask_url
+from bot.engine import fingerprint, model_path, tracker_store_config
+
+
+def test_defaults_are_the_embedded_sqlite_set_up(tmp_path: Path) -> None:
+    settings = load_settings({}, root=tmp_path)
+    assert settings.database_url == "sqlite:///var/mot.db"
+    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'var' / 'mot.db'}"
+    assert settings.telegram_bot_token is None
+    assert settings.rasa_url == "http://127.0.0.1:5005"
+
+
+def test_environment_overrides_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# local secrets\nTELEGRAM_BOT_TOKEN='123:abc'\nexport RASA_URL=http://x:1\n"
+    )
+    settings = load_settings({"RASA_URL": "http://y:2"}, root=tmp_path)
+    assert settings.telegram_bot_token == "123:abc"
+    assert settings.rasa_url == "http://y:2"
+
+
+def test_secrets_never_show_in_the_settings_repr(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": "123:secret", "DATABASE_URL": "postgresql://u:pw@db/mot"},
+        root=tmp_path,
+    )
+    shown = repr(settings)
+    assert "secret" not in shown
+    assert ":pw@" not in shown
+    assert mask_url("postgresql://u:pw@db/mot") == "postgresql://u:***@db/mot"
+
+
+def _training_tree(root: Path) -> None:
+    (root / "data").mkdir()
+    (root / "data" / "nlu.yml").write_text("nlu: []\n")
+    (root / "domain.yml").write_text("intents: []\n")
+    (root / "config.yml").write_text("pipeline: []\n")
+
+
+def test_model_name_follows_the_training_inputs(tmp_path: Path) -> None:
+    _training_tree(tmp_path)
+    before = model_path(tmp_path)
+    assert model_path(tmp_path) == before
+    (tmp_path / "data" / "nlu.yml").write_text("nlu: [changed]\n")
+    assert model_path(tmp_path) != before
+
+
+def test_files_outside_the_inputs_do_not_change_the_fingerprint(tmp_path: Path) -> None:
+    _training_tree(tmp_path)
+    before = fingerprint(tmp_path)
+    (tmp_path / "README.md").write_text("docs")
+    assert fingerprint(tmp_path) == before
+
+
+def test_tracker_store_for_sqlite_uses_the_same_file() -> None:
+    config, env = tracker_store_config("sqlite:////tmp/x/mot.db")
+    assert config == {"type": "SQL", "dialect": "sqlite", "db": "/tmp/x/mot.db"}
+    assert env == {}
+
+
+def test_tracker_store_password_goes_through_the_environment() -> None:
+    config, env = tracker_store_config("postgresql+psycopg://bot:s3cret@db.local:5433/mot")
+    assert config["dialect"] == "postgresql"
+    assert config["url"] == "db.local"
+    assert config["port"] == 5433
+    assert "s3cret" not in str(config)
+    assert env == {"MOT_TRACKER_DB_PASSWORD": "s3cret"}
