@@ -10,7 +10,7 @@ import click
 
 from bot import services
 from bot.app import build_app
-from bot.config import load_settings, mask_url
+from bot.config import DEFAULT_ACTION_PORT, DEFAULT_RASA_PORT, load_settings, mask_url
 from bot.core.errors import MotError
 
 
@@ -25,11 +25,13 @@ def main() -> None:
 
 @main.command()
 @click.option("--name", default=None, help="Your name in the chat (default: your login).")
-def run(name: str | None) -> None:
+@click.option("--rasa-port", default=DEFAULT_RASA_PORT, show_default=True, type=int)
+@click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=int)
+def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal."""
     from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
-    from bot.engine import Stack, ensure_model, running_stack
+    from bot.engine import Ports, Stack, ensure_model, running_stack
     from bot.storage.db import upgrade
 
     settings = load_settings()
@@ -41,7 +43,7 @@ def run(name: str | None) -> None:
     _progress(f"Database: {mask_url(settings.database_url)} (migrating) ...")
     upgrade(settings.sqlalchemy_url, settings.root)
     model = ensure_model(settings.root, _progress)
-    stack = Stack(settings.root, model, settings.sqlalchemy_url)
+    stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
     user = name or getpass.getuser()
     try:
         with running_stack(stack, _progress):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+
 from alembic import context
 
 from bot.config import load_settings

@@ -1,0 +1,59 @@
+# Two commands do everything: `make run` and `make test`. Both set up what is
+# missing first (both environments, the database, the model) and are
+# idempotent: a second run with nothing changed installs and trains nothing.
+
+SHELL := /bin/bash
+APP := .venv/bin
+RASA := .venv-rasa/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore
+
+.PHONY: run test setup model db lint unit validate conversations integration e2e nlu-eval bench clean
+
+run: setup db model
+	$(APP)/mot run
+
+test: setup lint unit validate model conversations integration e2e
+	@echo "make test: every check passed."
+
+setup:
+	@scripts/setup-env.sh app
+	@scripts/setup-env.sh rasa
+
+db: setup
+	@$(APP)/mot db upgrade
+
+model: setup
+	@$(APP)/mot train
+
+lint: setup
+	$(APP)/ruff check bot actions tests migrations bench
+	$(APP)/ruff format --check bot actions tests migrations bench
+	$(APP)/mypy
+
+unit: setup
+	$(APP)/pytest -q tests/unit
+
+validate: setup
+	@echo ">> rasa data validate"
+	@$(RASA) data validate --quiet 2> >(grep -v -E "Warning|warn|declare_namespace|pkg_resources|xla_computation|^\s*$$" >&2)
+
+conversations: model
+	@echo ">> rasa test core (conversation tests, failing on any wrong prediction)"
+	@rm -rf results/conversations
+	@$(RASA) test core --model "$$($(APP)/mot model-path)" --stories tests/conversations \
+		--out results/conversations --fail-on-prediction-errors > results-conversations.log 2>&1 \
+		|| { tail -40 results-conversations.log; cat results/conversations/failed_test_stories.yml 2>/dev/null; rm -f results-conversations.log; exit 1; }
+	@rm -f results-conversations.log
+	@echo "   all conversation tests predicted correctly (report: results/conversations/)"
+
+integration: setup
+	$(APP)/pytest -q tests/integration
+
+e2e: model
+	$(APP)/pytest -q tests/e2e
+
+clean:
+	rm -rf models results .rasa var/logs

@@ -1,0 +1,66 @@
+"""One real stack per test run: the Rasa 3.6 server (.venv-rasa), our action
+server (.venv, newest rasa-sdk) and a real SQLite database, on free ports."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.adapters.rest import BotMessage, RestClient
+from bot.engine import Ports, Stack, ensure_model
+from bot.storage.db import make_engine, upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Live:
+    stack: Stack
+    client: RestClient
+    engine: Engine
+    database_url: str
+
+    def say(self, sender: str, text: str, **metadata: Any) -> list[BotMessage]:
+        return self.client.send(sender, text, metadata or None)
+
+    def text(self, sender: str, text: str, **metadata: Any) -> str:
+        """Everything the bot answered to one message, as one string."""
+        return "\n".join(m.text for m in self.say(sender, text, **metadata))
+
+
+@pytest.fixture(scope="session")
+def model(project_root: Path) -> Path:
+    return ensure_model(project_root, _progress)
+
+
+@pytest.fixture(scope="session")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, project_root: Path, model: Path
+) -> Iterator[Live]:
+    run_dir = tmp_path_factory.mktemp("stack")
+    url = f"sqlite:///{run_dir / 'mot.db'}"
+    upgrade(url, project_root)
+    stack = Stack(project_root, model, url, Ports(free_port(), free_port()), run_dir=run_dir)
+    stack.start(_progress)
+    engine = make_engine(url)
+    try:
+        yield Live(stack, RestClient(stack.rasa_url, timeout=60), engine, url)
+    finally:
+        stack.stop()
+        engine.dispose()
