@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import signal
 import sys
 
 import click
@@ -45,6 +46,8 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     model = ensure_model(settings.root, _progress)
     stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
     user = name or getpass.getuser()
+    # A plain `kill` must stop the servers too: turn SIGTERM into a normal exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         with running_stack(stack, _progress):
             chat(RestClient(stack.rasa_url), sender=f"terminal-{user}", display_name=user)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -134,6 +135,14 @@ def tracker_store_config(database_url: str) -> tuple[dict[str, object], dict[str
         config["password"] = "${MOT_TRACKER_DB_PASSWORD}"
         env["MOT_TRACKER_DB_PASSWORD"] = str(url.password)
     return config, env
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass

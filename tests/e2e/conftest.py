@@ -3,7 +3,6 @@ server (.venv, newest rasa-sdk) and a real SQLite database, on free ports."""
 
 from __future__ import annotations
 
-import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,15 +13,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.adapters.rest import BotMessage, RestClient
-from bot.engine import Ports, Stack, ensure_model
+from bot.engine import Ports, Stack, ensure_model, free_port
 from bot.storage.db import make_engine, upgrade
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _progress(message: str) -> None:

@@ -124,3 +124,17 @@ def test_conversations_are_in_the_shared_database(live: Live) -> None:
             text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
         ).scalar()
     assert count and count > 0
+
+
+def test_restart_begins_a_fresh_interview_and_keeps_the_old_one(live: Live) -> None:
+    sender = new_sender()
+    start_and_name(live, sender, "OldName")
+    answer = live.text(sender, "restart")
+    assert "fresh interview" in answer
+    assert "What is it called?" in answer
+    live.text(sender, "NewName")
+    with Session(live.engine) as db:
+        names = db.scalars(
+            select(InterviewSession.id).join(Workspace).where(Workspace.key == sender)
+        ).all()
+    assert len(names) == 2

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine import free_port
 from bot.storage.db import upgrade
-from tests.e2e.conftest import Live, free_port
+from tests.e2e.conftest import Live
 
 
 def _port_is_free(port: int) -> bool:
