@@ -6,6 +6,7 @@ import getpass
 import json
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -130,3 +131,63 @@ def session_show(session_id: str | None) -> None:
             indent=2,
         )
     )
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, for long files only."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else 100
+        if (percent != self.shown and sys.stderr.isatty()) or (
+            percent in (0, 100) and percent != self.shown
+        ):
+            bar = "#" * (percent // 4)
+            click.echo(f"\r{self.label} [{bar:<25}] {percent:3d}%", err=True, nl=percent == 100)
+            self.shown = percent
+
+
+@main.group()
+def tickets() -> None:
+    """Service records: what customers already told your helpdesk."""
+
+
+@tickets.command("analyze")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True
+)
+@click.option("--text-column", default=None, help="The column holding the ticket text.")
+def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
+    """Classify a helpdesk export (CSV or XLSX) by moment of truth and sentiment."""
+    from bot.tables import UnreadableTable
+
+    large = path.exists() and path.stat().st_size > 1_000_000
+    progress = _ProgressBar("Analysing tickets") if large else None
+    try:
+        analysis = services.analyse_ticket_file(path, text_column, progress)
+    except UnreadableTable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(analysis.to_dict(), ensure_ascii=False))
+        return
+    from bot.core.taxonomy import MOMENTS
+
+    click.echo(f"{len(analysis.tickets)} tickets read, {len(analysis.skipped)} skipped\n")
+    click.echo(f"{'moment':<32} {'tickets':>7} {'negative':>9}  themes")
+    for mot in analysis.hardest():
+        tally = analysis.moments[mot]
+        click.echo(
+            f"{MOMENTS[mot].name + ' (' + mot.value + ')':<32} {tally.count:>7} "
+            f"{tally.negative_share:>8.0%}  {', '.join(analysis.top_themes(mot))}"
+        )
+    if analysis.skipped:
+        click.echo("\nSkipped rows:")
+        for skipped in analysis.skipped[:20]:
+            click.echo(f"  row {skipped.row}: {skipped.reason}")
+        if len(analysis.skipped) > 20:
+            click.echo(f"  ... and {len(analysis.skipped) - 20} more (see --format json)")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound
 from bot.core.identity import parse_sender
+from bot.core.records import RecordsAnalysis, Skipped, classify
 from bot.core.taxonomy import Business
 from bot.storage.uow import UnitOfWork
+from bot.tables import Progress, Table, UnreadableTable, ticket_columns, ticket_text
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -79,3 +82,23 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
                 raise SessionNotFound("latest")
             session_id = latest.id
         return _view(uow, session_id)
+
+
+def analyse_ticket_file(
+    path: Path, text_column: str | None = None, progress: Progress | None = None
+) -> RecordsAnalysis:
+    """Classify every ticket of a helpdesk export; bad rows are listed under `skipped`."""
+    table = Table(path)
+    columns = ticket_columns(table, text_column)
+    analysis = RecordsAnalysis()
+    for row in table.rows(progress):
+        text, reason = ticket_text(row, columns)
+        if text is None:
+            analysis.skipped.append(Skipped(row.number, reason))
+            continue
+        ticket_id = (row.values.get(columns.id) or "").strip() if columns.id else ""
+        analysis.add(classify(ticket_id or str(row.number), text), text)
+    if not analysis.tickets:
+        reasons = sorted({s.reason for s in analysis.skipped}) or ["no data rows"]
+        raise UnreadableTable(f"{path}: no readable ticket ({'; '.join(reasons)})")
+    return analysis
