@@ -38,7 +38,7 @@ unit: setup
 
 validate: setup
 	@echo ">> rasa data validate"
-	@$(RASA) data validate --quiet 2> >(grep -v -E "Warning|warn|declare_namespace|pkg_resources|xla_computation|^\s*$$" >&2)
+	@scripts/validate-data.sh
 
 conversations: model
 	@echo ">> rasa test core (conversation tests, failing on any wrong prediction)"
