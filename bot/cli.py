@@ -191,3 +191,92 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
             click.echo(f"  row {skipped.row}: {skipped.reason}")
         if len(analysis.skipped) > 20:
             click.echo(f"  ... and {len(analysis.skipped) - 20} more (see --format json)")
+
+
+@main.command()
+@click.argument("session_id", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "html", "pdf", "csv"]),
+    default="md",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of printing.",
+)
+def report(session_id: str | None, fmt: str, output: Path | None) -> None:
+    """The prioritised moments of truth of a session (default: the latest)."""
+    from bot.report import RENDERERS, build_report
+
+    if fmt not in RENDERERS:
+        click.echo(f"error: the {fmt} format is not available yet; use md or json", err=True)
+        sys.exit(2)
+    app = build_app()
+    try:
+        text = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
+    except MotError as error:
+        click.echo(f"error: {error}. Run `mot demo` for a sample session.", err=True)
+        sys.exit(2)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Report written to {output}", err=True)
+
+
+@main.command()
+def demo() -> None:
+    """Load a sample session (FreshCrate, all four methods) and print its id."""
+    from bot.demo import load_demo
+    from bot.storage.db import upgrade
+
+    settings = load_settings()
+    upgrade(settings.sqlalchemy_url, settings.root)
+    app = build_app(settings)
+    click.echo(load_demo(app.uow))
+
+
+@main.group()
+def survey() -> None:
+    """Customer surveys."""
+
+
+@survey.command("analyze")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True
+)
+def survey_analyze(path: Path, fmt: str) -> None:
+    """NPS, CSAT and mentions per moment from a survey export (CSV or XLSX)."""
+    from bot.core.surveys import summarise
+    from bot.tables import UnreadableTable
+
+    try:
+        responses, skipped = services.read_survey_file(path)
+    except UnreadableTable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    summary = summarise(responses)
+    result = summary.to_dict()
+    result["skipped"] = [{"row": s.row, "reason": s.reason} for s in skipped]
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"{summary.responses} responses, {len(skipped)} skipped")
+    click.echo(
+        f"NPS: {summary.nps}  (promoters {summary.promoters}, passives {summary.passives}, "
+        f"detractors {summary.detractors})"
+    )
+    click.echo(f"CSAT: {summary.csat} (satisfied share {summary.csat_satisfied_share})")
+    for moment in result["moments"]:  # type: ignore[attr-defined]
+        click.echo(
+            f"  {moment['mot']:<6} +{moment['positive']} -{moment['negative']} "
+            f"CSAT {moment['csat']}"
+        )
+    for s in skipped[:20]:
+        click.echo(f"  skipped row {s.row}: {s.reason}")

@@ -9,14 +9,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.context import ProductContext
-from bot.core.errors import SessionNotFound
+from bot.core.errors import SessionNotFound, UnclearAnswer, UnknownCode
+from bot.core.evidence import Evidence
 from bot.core.identity import parse_sender
 from bot.core.records import RecordsAnalysis, Skipped, classify
-from bot.core.taxonomy import Business
+from bot.core.scoring import RankedMoment, rank
+from bot.core.suggestions import ChosenSuggestion, choose, reason_for
+from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, parse_score, summarise
+from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage, parse_mot
+from bot.storage.models import EvidenceItem
 from bot.storage.uow import UnitOfWork
-from bot.tables import Progress, Table, UnreadableTable, ticket_columns, ticket_text
+from bot.tables import (
+    Progress,
+    SurveyColumns,
+    Table,
+    UnreadableTable,
+    survey_columns,
+    ticket_columns,
+    ticket_text,
+)
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -73,6 +87,18 @@ def save_context(uow_factory: UowFactory, session_id: str, context: ProductConte
         return _view(uow, session_id)
 
 
+def find_session(uow_factory: UowFactory, workspace_key: str, product_name: str) -> str | None:
+    """The id of a workspace's session about a product, if there is one."""
+    with uow_factory() as uow:
+        workspace = uow.repo.workspace(workspace_key)
+        if workspace is None:
+            return None
+        for interview in workspace.sessions:
+            if interview.product_name == product_name:
+                return interview.id
+        return None
+
+
 def get_session(uow_factory: UowFactory, session_id: str | None = None) -> SessionView:
     """One session by id, or the latest one when no id is given."""
     with uow_factory() as uow:
@@ -102,3 +128,238 @@ def analyse_ticket_file(
         reasons = sorted({s.reason for s in analysis.skipped}) or ["no data rows"]
         raise UnreadableTable(f"{path}: no readable ticket ({'; '.join(reasons)})")
     return analysis
+
+
+def read_survey_file(path: Path) -> tuple[list[SurveyResponse], list[Skipped]]:
+    """Survey responses from a CSV/XLSX export; rows with out-of-range scores are skipped."""
+    table = Table(path)
+    columns = survey_columns(table)
+    responses: list[SurveyResponse] = []
+    skipped: list[Skipped] = []
+    for row in table.rows():
+        if "__width_error__" in row.values:
+            skipped.append(
+                Skipped(row.number, f"wrong number of fields ({row.values['__width_error__']})")
+            )
+            continue
+        try:
+            responses.append(_survey_response(row.values, columns))
+        except (UnclearAnswer, UnknownCode) as error:
+            skipped.append(Skipped(row.number, str(error)))
+    if not responses:
+        reasons = sorted({s.reason for s in skipped}) or ["no data rows"]
+        raise UnreadableTable(f"{path}: no readable survey response ({'; '.join(reasons)})")
+    return responses, skipped
+
+
+def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyResponse:
+    def cell(name: str | None) -> str:
+        return (values.get(name) or "").strip() if name else ""
+
+    nps = parse_score(cell(columns.nps), 0, 10, "NPS")
+    csat = parse_score(cell(columns.csat), 1, 5, "CSAT")
+    moment_csat = parse_score(cell(columns.moment_csat), 1, 5, "moment CSAT")
+    stated = parse_mot(cell(columns.moment)) if cell(columns.moment) else None
+    answers: list[MomentAnswer] = []
+    for text, polarity in (
+        (cell(columns.went_well), Polarity.GLORY),
+        (cell(columns.went_badly), Polarity.PAIN),
+        (cell(columns.comment), None),
+    ):
+        if not text or text.startswith(("=", "+", "@")):
+            continue
+        result = classify("", text)
+        if polarity is None:
+            if result.sentiment == "neutral":
+                continue
+            polarity = Polarity.GLORY if result.sentiment == "positive" else Polarity.PAIN
+        answers.append(MomentAnswer(stated or result.mot, polarity, text, moment_csat))
+    if stated and moment_csat is not None and not answers:
+        answers.append(
+            MomentAnswer(
+                stated, Polarity.GLORY if moment_csat >= 4 else Polarity.PAIN, "", moment_csat
+            )
+        )
+    return SurveyResponse(nps=nps, csat=csat, answers=tuple(answers))
+
+
+# --- evidence ---------------------------------------------------------------
+
+
+def _to_row(session_id: str, item: Evidence, participant_id: int | None) -> EvidenceItem:
+    details: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "count": item.count,
+            "negative": item.negative,
+            "positive": item.positive,
+            "competitor_rating": item.competitor_rating,
+            "own_rating": item.own_rating,
+            "csat": item.csat,
+            "themes": list(item.themes),
+            **item.details,
+        }.items()
+        if value not in (None, [], 0) or key == "count"
+    }
+    return EvidenceItem(
+        session_id=session_id,
+        participant_id=participant_id,
+        method=item.method.value,
+        stage=item.stage.value if item.stage else None,
+        mot=item.mot.value,
+        polarity=item.polarity.value if item.polarity else None,
+        touchpoint=item.touchpoint,
+        importance=item.importance,
+        performance=item.performance,
+        text=item.text,
+        details=details,
+    )
+
+
+def _from_row(row: EvidenceItem, participant: str | None) -> Evidence:
+    details = dict(row.details or {})
+    known = {"count", "negative", "positive", "competitor_rating", "own_rating", "csat", "themes"}
+    return Evidence(
+        method=Method(row.method),
+        mot=Mot(row.mot or "smot"),
+        stage=Stage(row.stage) if row.stage else None,
+        polarity=Polarity(row.polarity) if row.polarity else None,
+        touchpoint=row.touchpoint,
+        text=row.text or "",
+        importance=row.importance,
+        performance=row.performance,
+        competitor_rating=details.get("competitor_rating"),
+        own_rating=details.get("own_rating"),
+        count=int(details.get("count", 1)),
+        negative=int(details.get("negative", 0)),
+        positive=int(details.get("positive", 0)),
+        csat=details.get("csat"),
+        themes=tuple(details.get("themes", ())),
+        participant=participant,
+        details={k: v for k, v in details.items() if k not in known},
+    )
+
+
+def add_evidence(
+    uow_factory: UowFactory,
+    session_id: str,
+    items: list[Evidence],
+    participant_key: str | None = None,
+    display_name: str | None = None,
+) -> int:
+    """Store evidence for a session, attributed to a participant when one is named."""
+    with uow_factory() as uow:
+        interview = uow.repo.interview(session_id)
+        if interview is None:
+            raise SessionNotFound(session_id)
+        participant_id = None
+        if participant_key:
+            participant = uow.repo.get_or_create_participant(
+                interview.workspace, participant_key, display_name
+            )
+            participant_id = participant.id
+        for item in items:
+            uow.repo.add_evidence(_to_row(session_id, item, participant_id))
+        uow.commit()
+        return len(items)
+
+
+def evidence_of(uow_factory: UowFactory, session_id: str) -> list[Evidence]:
+    with uow_factory() as uow:
+        if uow.repo.interview(session_id) is None:
+            raise SessionNotFound(session_id)
+        rows = uow.repo.evidence_of(session_id)
+        names = uow.repo.participant_names(session_id)
+        return [_from_row(row, names.get(row.participant_id or -1)) for row in rows]
+
+
+def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
+    """One evidence item per moment found in a helpdesk export."""
+    items = []
+    for mot in analysis.hardest():
+        tally = analysis.moments[mot]
+        items.append(
+            Evidence(
+                method=Method.RECORDS,
+                mot=mot,
+                count=tally.count,
+                negative=tally.negative,
+                positive=tally.positive,
+                themes=tuple(analysis.top_themes(mot)),
+                text=tally.example,
+            )
+        )
+    return items
+
+
+def survey_evidence(summary: SurveySummary) -> list[Evidence]:
+    """One evidence item per moment customers mentioned in a survey."""
+    items = []
+    for mot, feedback in summary.moments.items():
+        quote = (feedback.quotes_negative or feedback.quotes_positive or [""])[0]
+        items.append(
+            Evidence(
+                method=Method.SURVEY,
+                mot=mot,
+                count=feedback.positive + feedback.negative,
+                negative=feedback.negative,
+                positive=feedback.positive,
+                csat=feedback.csat,
+                text=quote,
+            )
+        )
+    return items
+
+
+def import_ticket_file(
+    uow_factory: UowFactory,
+    session_id: str,
+    path: Path,
+    text_column: str | None = None,
+    progress: Progress | None = None,
+) -> RecordsAnalysis:
+    analysis = analyse_ticket_file(path, text_column, progress)
+    add_evidence(uow_factory, session_id, records_evidence(analysis))
+    return analysis
+
+
+def import_survey_file(
+    uow_factory: UowFactory, session_id: str, path: Path
+) -> tuple[SurveySummary, list[Skipped]]:
+    responses, skipped = read_survey_file(path)
+    summary = summarise(responses)
+    add_evidence(uow_factory, session_id, survey_evidence(summary))
+    return summary, skipped
+
+
+@dataclass(frozen=True)
+class Findings:
+    session: SessionView
+    created_at: str
+    moments: list[RankedMoment]
+    suggestions: dict[Mot, list[ChosenSuggestion]]
+
+
+def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings:
+    """The session's ranked moments with suggestions: what the report shows."""
+    view = get_session(uow_factory, session_id)
+    with uow_factory() as uow:
+        interview = uow.repo.interview(view.id)
+        created = interview.created_at.isoformat() if interview else ""
+    ranked = rank(evidence_of(uow_factory, view.id))
+    business = view.context.business if view.context else None
+    product = view.context.product_name if view.context else ""
+    used: set[str] = set()
+    chosen = {
+        m.mot: choose(
+            m.mot,
+            m.polarity,
+            m.themes,
+            business,
+            product,
+            reason_for(m.mot, m.polarity, [e.summary for e in m.evidence]),
+            exclude=used,
+        )
+        for m in ranked
+    }
+    return Findings(view, created, ranked, chosen)

@@ -244,3 +244,72 @@ def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
     if len(text) > MAX_CELL:
         return None, f"text longer than {MAX_CELL} characters"
     return text, ""
+
+
+NPS_COLUMNS = (
+    "nps",
+    "nps score",
+    "recommend",
+    "likelihood to recommend",
+    "likely to recommend",
+    "how likely are you to recommend us",
+    "weiterempfehlung",
+    "empfehlung",
+)
+CSAT_COLUMNS = ("csat", "csat score", "satisfaction", "overall satisfaction", "zufriedenheit")
+MOMENT_COLUMNS = ("moment", "mot", "moment of truth", "moment code")
+MOMENT_CSAT_COLUMNS = ("moment csat", "moment satisfaction", "moment rating")
+WENT_WELL_COLUMNS = (
+    "went well",
+    "what went well",
+    "positive",
+    "liked",
+    "what did you like",
+    "good",
+    "gut",
+    "was lief gut",
+)
+WENT_BADLY_COLUMNS = (
+    "went badly",
+    "what went badly",
+    "negative",
+    "disliked",
+    "improve",
+    "what could we improve",
+    "to improve",
+    "bad",
+    "schlecht",
+    "was lief schlecht",
+    "verbesserung",
+)
+COMMENT_COLUMNS = ("comment", "comments", "feedback", "text", "answer", "remarks", "kommentar")
+
+
+@dataclass(frozen=True)
+class SurveyColumns:
+    nps: str | None
+    csat: str | None
+    moment: str | None
+    moment_csat: str | None
+    went_well: str | None
+    went_badly: str | None
+    comment: str | None
+
+
+def survey_columns(table: Table) -> SurveyColumns:
+    columns = SurveyColumns(
+        nps=_find(table.columns, NPS_COLUMNS),
+        csat=_find(table.columns, CSAT_COLUMNS),
+        moment=_find(table.columns, MOMENT_COLUMNS),
+        moment_csat=_find(table.columns, MOMENT_CSAT_COLUMNS),
+        went_well=_find(table.columns, WENT_WELL_COLUMNS),
+        went_badly=_find(table.columns, WENT_BADLY_COLUMNS),
+        comment=_find(table.columns, COMMENT_COLUMNS),
+    )
+    if not any((columns.nps, columns.csat, columns.went_well, columns.went_badly, columns.comment)):
+        shown = ", ".join(c[:40] for c in table.columns[:20])
+        raise UnreadableTable(
+            f"{table.path}: no survey columns recognised (nps, csat, went well, went badly, "
+            f"comment); columns found: {shown}"
+        )
+    return columns

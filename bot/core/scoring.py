@@ -22,7 +22,7 @@ The formula (docs/scoring.md explains it for readers of a report):
 5. `score = min(100, 100 x base x factors)`.
 
 Glory moments (mostly positive evidence) are strengths to protect and
-amplify, not pains to fix: they get `polarity = "glory"` and half weight.
+amplify, not pains to fix: they get `polarity = "glory"` and 0.4 of the weight.
 Everything is deterministic: same evidence, same ranking.
 """
 
@@ -47,7 +47,7 @@ TRIANGULATION_STEP = 0.15
 PEAK_BONUS = 0.05
 END_BONUS = 0.05
 VOTE_WEIGHT = 0.20
-GLORY_WEIGHT = 0.5
+GLORY_WEIGHT = 0.4
 GLORY_SHARE = 0.65
 PAIN_SHARE = 0.35
 MOT_ORDER = {mot: index for index, mot in enumerate(Mot)}
@@ -239,8 +239,7 @@ def _summaries(items: list[Evidence], inputs: Mapping[str, InputValue]) -> list[
                 head += f"; themes: {', '.join(themes)}"
         elif method is Method.COMPETITOR:
             head = (
-                f"competitor walk-through: competitor {inputs.get('competitor_rating')}/5, "
-                f"us {inputs.get('own_rating')}/5"
+                f"competitor {inputs.get('competitor_rating')}/5, us {inputs.get('own_rating')}/5"
                 if "competitor_rating" in inputs
                 else f"{len(group)} competitor observation(s)"
             )

@@ -444,7 +444,7 @@ def choose(
         if exclude is not None and text in exclude:
             continue
         matched = sorted(theme_set & set(s.themes))
-        why = reason + (f" (themes: {', '.join(matched)})" if matched else "")
+        why = reason + (f"; it answers: {', '.join(matched)}" if matched else "") + "."
         chosen.append(ChosenSuggestion(text, why))
         if exclude is not None:
             exclude.add(text)
@@ -454,6 +454,8 @@ def choose(
 
 
 def reason_for(mot: Mot, polarity: str, evidence_summaries: list[str]) -> str:
-    kind = "strength to keep" if polarity == Polarity.GLORY.value else "pain to fix"
-    basis = "; ".join(evidence_summaries[:2]) if evidence_summaries else "the team's answers"
-    return f"{MOMENTS[mot].name} is a {kind}: {basis}."
+    """One short sentence naming the evidence a suggestion answers (quotes left out)."""
+    kind = "a strength to keep" if polarity == Polarity.GLORY.value else "a pain to fix"
+    heads = [summary.split(". \u201c")[0] for summary in evidence_summaries[:2]]
+    basis = "; ".join(heads) if heads else "the team's answers"
+    return f"The {MOMENTS[mot].code.value.upper()} is {kind} ({basis})"

@@ -79,6 +79,16 @@ class Repository:
             )
         )
 
+    def participant_names(self, session_id: str) -> dict[int, str]:
+        """Who gave the session's evidence: participant id -> display name (or key)."""
+        rows = self.session.execute(
+            select(Participant.id, Participant.display_name, Participant.key)
+            .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
+            .where(EvidenceItem.session_id == session_id)
+            .distinct()
+        )
+        return {pid: name or key for pid, name, key in rows}
+
 
 class UnitOfWork:
     """One transaction: committed on `commit()`, rolled back otherwise."""

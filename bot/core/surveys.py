@@ -1,0 +1,150 @@
+"""Customer surveys: NPS, CSAT and what customers say went well or badly at each moment.
+
+NPS (Reichheld): the share of promoters (9-10) minus the share of detractors
+(0-6), from -100 to 100. CSAT: the mean satisfaction on 1-5, and the share of
+satisfied answers (4 or 5).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import mean
+
+from bot.core.errors import UnclearAnswer
+from bot.core.taxonomy import Mot, Polarity
+
+
+def parse_score(value: str | int | float | None, low: int, high: int, what: str) -> int | None:
+    """A whole-number score in [low, high]; None for an empty cell."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise UnclearAnswer(
+            what, str(value), f"{what} must be a number from {low} to {high}"
+        ) from None
+    if not number.is_integer() or not low <= number <= high:
+        raise UnclearAnswer(what, str(value), f"{what} must be a whole number from {low} to {high}")
+    return int(number)
+
+
+@dataclass(frozen=True)
+class MomentAnswer:
+    mot: Mot
+    polarity: Polarity
+    text: str
+    csat: int | None = None
+
+
+@dataclass(frozen=True)
+class SurveyResponse:
+    nps: int | None = None
+    csat: int | None = None
+    answers: tuple[MomentAnswer, ...] = ()
+
+
+@dataclass
+class MomentFeedback:
+    positive: int = 0
+    negative: int = 0
+    csats: list[int] = field(default_factory=list)
+    quotes_positive: list[str] = field(default_factory=list)
+    quotes_negative: list[str] = field(default_factory=list)
+
+    @property
+    def csat(self) -> float | None:
+        return round(mean(self.csats), 2) if self.csats else None
+
+
+@dataclass
+class SurveySummary:
+    responses: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    csats: list[int] = field(default_factory=list)
+    moments: dict[Mot, MomentFeedback] = field(default_factory=dict)
+
+    @property
+    def nps_answers(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def nps(self) -> float | None:
+        if not self.nps_answers:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.nps_answers, 1)
+
+    @property
+    def csat(self) -> float | None:
+        return round(mean(self.csats), 2) if self.csats else None
+
+    @property
+    def csat_satisfied_share(self) -> float | None:
+        if not self.csats:
+            return None
+        return round(sum(1 for c in self.csats if c >= 4) / len(self.csats), 3)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "responses": self.responses,
+            "nps": self.nps,
+            "promoters": self.promoters,
+            "passives": self.passives,
+            "detractors": self.detractors,
+            "csat": self.csat,
+            "csat_satisfied_share": self.csat_satisfied_share,
+            "moments": [
+                {
+                    "mot": mot.value,
+                    "positive": fb.positive,
+                    "negative": fb.negative,
+                    "csat": fb.csat,
+                    "quotes_positive": fb.quotes_positive,
+                    "quotes_negative": fb.quotes_negative,
+                }
+                for mot, fb in sorted(self.moments.items(), key=lambda kv: list(Mot).index(kv[0]))
+            ],
+        }
+
+
+QUOTES_PER_MOMENT = 3
+
+
+def summarise(responses: list[SurveyResponse]) -> SurveySummary:
+    summary = SurveySummary()
+    per_moment: dict[Mot, MomentFeedback] = defaultdict(MomentFeedback)
+    for response in responses:
+        summary.responses += 1
+        if response.nps is not None:
+            if response.nps >= 9:
+                summary.promoters += 1
+            elif response.nps >= 7:
+                summary.passives += 1
+            else:
+                summary.detractors += 1
+        if response.csat is not None:
+            summary.csats.append(response.csat)
+        for answer in response.answers:
+            feedback = per_moment[answer.mot]
+            if answer.csat is not None:
+                feedback.csats.append(answer.csat)
+            quote = answer.text.strip()
+            if answer.polarity is Polarity.GLORY:
+                feedback.positive += 1
+                quotes = feedback.quotes_positive
+            else:
+                feedback.negative += 1
+                quotes = feedback.quotes_negative
+            # Representative: the first few distinct, reasonably informative answers.
+            if (
+                quote
+                and len(quotes) < QUOTES_PER_MOMENT
+                and quote not in quotes
+                and len(quote) >= 12
+            ):
+                quotes.append(quote[:240])
+    summary.moments = dict(per_moment)
+    return summary
