@@ -11,13 +11,22 @@ from pathlib import Path
 import click
 
 from bot import services
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import DEFAULT_ACTION_PORT, DEFAULT_RASA_PORT, load_settings, mask_url
 from bot.core.errors import MotError
 
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _migrated_app() -> App:
+    """The app on a database brought to the newest schema (a no-op when it already is)."""
+    from bot.storage.db import upgrade
+
+    settings = load_settings()
+    upgrade(settings.sqlalchemy_url, settings.root)
+    return build_app(settings)
 
 
 @click.group()
@@ -110,7 +119,7 @@ def session() -> None:
 @click.argument("session_id", required=False)
 def session_show(session_id: str | None) -> None:
     """Print a session's product context as JSON (default: the latest session)."""
-    app = build_app()
+    app = _migrated_app()
     try:
         view = services.get_session(app.uow, session_id)
     except MotError as error:
@@ -216,7 +225,7 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
     if fmt not in RENDERERS:
         click.echo(f"error: the {fmt} format is not available yet; use md or json", err=True)
         sys.exit(2)
-    app = build_app()
+    app = _migrated_app()
     try:
         text = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
     except MotError as error:
@@ -233,12 +242,8 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
 def demo() -> None:
     """Load a sample session (FreshCrate, all four methods) and print its id."""
     from bot.demo import load_demo
-    from bot.storage.db import upgrade
 
-    settings = load_settings()
-    upgrade(settings.sqlalchemy_url, settings.root)
-    app = build_app(settings)
-    click.echo(load_demo(app.uow))
+    click.echo(load_demo(_migrated_app().uow))
 
 
 @main.group()

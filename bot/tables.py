@@ -118,6 +118,12 @@ def detect_delimiter(text_sample: str) -> str:
         return best if counts[best] else ","
 
 
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, or control characters that text exports never contain."""
+    controls = sum(1 for byte in head[:4096] if byte < 32 and byte not in (9, 10, 13))
+    return b"\0" in head or controls > 0
+
+
 def _is_xlsx(path: Path, head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path)
 
@@ -138,7 +144,7 @@ class Table:
             head = handle.read(SAMPLE_BYTES)
         self.kind = "xlsx" if _is_xlsx(path, head) else "csv"
         if self.kind == "csv":
-            if b"\0" in head:
+            if _looks_binary(head):
                 raise UnreadableTable(
                     f"{path}: this looks like a binary file, not a CSV or XLSX export"
                 )

@@ -650,6 +650,7 @@ _NEGATIVE = (
     r"liegt seit",
     r"nichts\b",
     r"expired",
+    r"soaked|ruined|spoiled|spoilt|melted",
     r"delete my",
     r"no record",
     r"crushed",

@@ -22,7 +22,8 @@ The formula (docs/scoring.md explains it for readers of a report):
 5. `score = min(100, 100 x base x factors)`.
 
 Glory moments (mostly positive evidence) are strengths to protect and
-amplify, not pains to fix: they get `polarity = "glory"` and 0.4 of the weight.
+amplify, not pains to fix: they get `polarity = "glory"`, 0.4 of the weight,
+and come after every pain and mixed moment.
 Everything is deterministic: same evidence, same ranking.
 """
 
@@ -277,7 +278,7 @@ def rank(
     largest = max(record_counts, default=0)
     total_votes = sum((votes or {}).values())
 
-    scored: list[tuple[float, float, int, RankedMoment]] = []
+    scored: list[tuple[int, float, float, int, RankedMoment]] = []
     for mot, items in by_mot.items():
         per_method = {
             m: [e for e in items if e.method is m]
@@ -344,8 +345,9 @@ def rank(
             themes=themes,
             items=items,
         )
-        scored.append((-score, -base, MOT_ORDER[mot], moment))
-    scored.sort(key=lambda row: row[:3])
+        tier = 1 if polarity == Polarity.GLORY.value else 0
+        scored.append((tier, -score, -base, MOT_ORDER[mot], moment))
+    scored.sort(key=lambda row: row[:4])
     return [_with_rank(moment, index + 1) for index, (*_, moment) in enumerate(scored)]
 
 
