@@ -6,7 +6,11 @@ never touch the ORM themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,13 @@ from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound, UnclearAnswer, UnknownCode
 from bot.core.evidence import Evidence
 from bot.core.identity import parse_sender
-from bot.core.records import RecordsAnalysis, Skipped, classify
+from bot.core.records import (
+    RecordsAnalysis,
+    Skipped,
+    TicketResult,
+    classify,
+    classify_batch,
+)
 from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import ChosenSuggestion, choose, reason_for
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, parse_score, summarise
@@ -110,24 +120,71 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
         return _view(uow, session_id)
 
 
+PARALLEL_FROM_BYTES = 2_000_000
+BATCH_SIZE = 2000
+BATCHES_IN_FLIGHT = 4
+
+
 def analyse_ticket_file(
-    path: Path, text_column: str | None = None, progress: Progress | None = None
+    path: Path,
+    text_column: str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> RecordsAnalysis:
-    """Classify every ticket of a helpdesk export; bad rows are listed under `skipped`."""
+    """Classify every ticket of a helpdesk export; bad rows are listed under `skipped`.
+
+    Large files are classified on every core in batches, with at most a few
+    batches in flight, so memory does not grow with the file.
+    """
     table = Table(path)
     columns = ticket_columns(table, text_column)
     analysis = RecordsAnalysis()
-    for row in table.rows(progress):
-        text, reason = ticket_text(row, columns)
-        if text is None:
-            analysis.skipped.append(Skipped(row.number, reason))
-            continue
-        ticket_id = (row.values.get(columns.id) or "").strip() if columns.id else ""
-        analysis.add(classify(ticket_id or str(row.number), text), text)
+
+    def batches() -> Iterator[list[tuple[str, str]]]:
+        batch: list[tuple[str, str]] = []
+        for row in table.rows(progress):
+            text, reason = ticket_text(row, columns)
+            if text is None:
+                analysis.skipped.append(Skipped(row.number, reason))
+                continue
+            ticket_id = (row.values.get(columns.id) or "").strip() if columns.id else ""
+            batch.append((ticket_id or str(row.number), text))
+            if len(batch) == BATCH_SIZE:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if table.size >= PARALLEL_FROM_BYTES else 1
+    for batch, results in _classified(batches(), workers):
+        for (_, text), result in zip(batch, results, strict=True):
+            analysis.add(result, text)
     if not analysis.tickets:
         reasons = sorted({s.reason for s in analysis.skipped}) or ["no data rows"]
         raise UnreadableTable(f"{path}: no readable ticket ({'; '.join(reasons)})")
     return analysis
+
+
+def _classified(
+    batches: Iterator[list[tuple[str, str]]], workers: int
+) -> Iterator[tuple[list[tuple[str, str]], list[TicketResult]]]:
+    """Each batch with its results, in order; in worker processes when workers > 1."""
+    if workers <= 1:
+        for batch in batches:
+            yield batch, classify_batch(batch)
+        return
+    context = multiprocessing.get_context("spawn")  # safe beside threads, unlike fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[list[tuple[str, str]], Future[list[TicketResult]]]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(classify_batch, batch)))
+            if len(pending) >= BATCHES_IN_FLIGHT * workers:
+                done_batch, future = pending.popleft()
+                yield done_batch, future.result()
+        while pending:
+            done_batch, future = pending.popleft()
+            yield done_batch, future.result()
 
 
 def read_survey_file(path: Path) -> tuple[list[SurveyResponse], list[Skipped]]:

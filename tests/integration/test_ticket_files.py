@@ -199,3 +199,14 @@ def test_table_output_lists_the_hardest_moment_first(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == "4 tickets read, 0 skipped"
     assert "Actual Moment of Truth (amot)" in lines[3]
+
+
+def test_parallel_analysis_gives_the_same_result_as_serial(tmp_path: Path) -> None:
+    from bot.services import analyse_ticket_file
+
+    rows = [[str(i), text] for i in range(3000) for _, text in TICKETS[i % 4 : i % 4 + 1]]
+    path = write_csv(tmp_path / "t.csv", ["id", "description"], rows)
+    serial = analyse_ticket_file(path, workers=1).to_dict()
+    parallel = analyse_ticket_file(path, workers=2).to_dict()
+    assert parallel == serial
+    assert len(serial["tickets"]) == 3000  # type: ignore[arg-type]
