@@ -1,4 +1,4 @@
-"""Ticket analysis throughput: 100,000 generated helpdesk tickets through `mot tickets analyze`'s path.
+"""Ticket analysis throughput: 100,000 generated helpdesk tickets, analysed like the CLI does.
 
 Generates a Zendesk-style CSV (English and German, all six moments), then
 reads, classifies and aggregates it with the same service the CLI uses.
