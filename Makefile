@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model db lint unit validate conversations integration e2e nlu-eval bench clean
+.PHONY: run test setup model db lint unit validate conversations integration e2e bench bench-turns clean
 
 run: setup db model
 	$(APP)/mot run
@@ -54,6 +54,13 @@ integration: setup
 
 e2e: model
 	$(APP)/pytest -q tests/e2e
+
+bench: setup
+	$(APP)/python bench/tickets_quality.py
+	$(APP)/python bench/tickets.py
+
+bench-turns: model
+	$(APP)/python bench/turns.py --concurrency 4
 
 clean:
 	rm -rf models results .rasa var/logs

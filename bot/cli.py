@@ -143,20 +143,24 @@ def session_show(session_id: str | None) -> None:
 
 
 class _ProgressBar:
-    """A one-line progress bar on stderr, for long files only."""
+    """Progress on stderr for long files: a live bar on a terminal, a line per 10 % otherwise."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.shown = -1
+        self.live = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int) -> None:
-        percent = int(100 * done / total) if total else 100
-        if (percent != self.shown and sys.stderr.isatty()) or (
-            percent in (0, 100) and percent != self.shown
-        ):
-            bar = "#" * (percent // 4)
-            click.echo(f"\r{self.label} [{bar:<25}] {percent:3d}%", err=True, nl=percent == 100)
-            self.shown = percent
+        percent = min(100, int(100 * done / total)) if total else 100
+        step = percent if self.live else percent - percent % 10
+        if step == self.shown:
+            return
+        self.shown = step
+        bar = "#" * (step // 4)
+        if self.live:
+            click.echo(f"\r{self.label} [{bar:<25}] {step:3d}%", err=True, nl=step == 100)
+        else:
+            click.echo(f"{self.label} [{bar:<25}] {step:3d}%", err=True)
 
 
 @main.group()

@@ -68,6 +68,14 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"delete my (e-?mail|address|data|number) from", 2),
         (r"werbeanruf", 2),
         (r"zu viele (e-?mails|nachrichten)", 2),
+        (r"(\d+|two|three|several|many) e-?mails (a|per) (day|week)", 2.5),
+        (r"last chance", 1.5),
+        (r"telemarketing|do-not-call", 3),
+        (r"calls? (my|our) (office|home|mobile)", 2),
+        (r"mailing\b", 2),
+        (r"leaflet|brochure", 2.5),
+        (r"pop-?ups?|banner", 2),
+        (r"ads? on", 2),
     ),
     Mot.ZMOT: (
         (
@@ -124,6 +132,9 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"chatbot on (the|your) (web ?site|site)", 2.5),
         (r"contradict", 1.5),
         (r"when searching|side by side", 2),
+        (r"comparison article", 3),
+        (r"(web ?site|site)'?s? (\w+ ){0,2}(information|info)", 2.5),
+        (r"(says|say|states) .{0,40} but .{0,40}(says|say|states)", 2),
     ),
     Mot.FMOT: (
         (r"product (page|description|photos?|pictures?|images?|details)", 3),
@@ -185,6 +196,11 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"sample", 1.5),
         (r"per month or per year|not clear (what|how much|which)", 2.5),
         (r"welche(s|n)? (modell|tarif|groesse|paket) ", 2),
+        (r"checkout page", 2.5),
+        (r"(doesn't|does not|don't) show the (total|price|costs?)", 2.5),
+        (r"starter (package|plan)|plans on the page", 2.5),
+        (r"salesperson|proposal", 2.5),
+        (r"difference between (the )?\w+ and", 2.5),
     ),
     Mot.AMOT: (
         (r"deliver", 2),
@@ -256,6 +272,11 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"delivery notification", 2.5),
         (r"(box|parcel|order|package) arrived", 2.5),
         (r"arrived (crushed|damaged|broken|open)", 2.5),
+        (r"follow the (van|driver|courier)|on the map", 2.5),
+        (r"express (shipping|delivery)", 2.5),
+        (r"customs", 2),
+        (r"api keys?", 1.5),
+        (r"preparing", 1.5),
     ),
     Mot.SMOT: (
         (r"broken", 2),
@@ -328,6 +349,12 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"how .{0,25} works", 1.5),
         (r"wie kann ich", 2),
         (r"bedienung", 2),
+        (r"hurts?\b|uncomfortable|sole\b", 2),
+        (r"module|totals", 1.5),
+        (r"(doesn't|does not|won't) close|spills?|leaks?", 2),
+        (r"interface|language of", 1.5),
+        (r"bounced between|departments", 2),
+        (r"new version", 2),
     ),
     Mot.UMOT: (
         (
@@ -370,6 +397,12 @@ _MOT_CUES: dict[Mot, tuple[tuple[str, float], ...]] = {
         (r"(other|future) customers should know", 3),
         (r"posting .{0,30}online", 3),
         (r"for (his|her|my|their) friends", 2.5),
+        (r"whatsapp group|neighbou?rhood group", 3),
+        (r"featured you|as a recommendation", 3),
+        (r"reference (page|customer)|quote from us", 2.5),
+        (r"my review (reflects|will)", 3),
+        (r"rated you|out of 10 in your survey", 3),
+        (r"look elsewhere", 2.5),
     ),
 }
 
@@ -651,6 +684,16 @@ _NEGATIVE = (
     r"liegt seit",
     r"nichts\b",
     r"expired",
+    r"aggressive",
+    r"leaves out|not honest",
+    r"hurts?\b",
+    r"spills|leaks",
+    r"bounced",
+    r"look elsewhere",
+    r"without warning",
+    r"wrong address",
+    r"never arrived",
+    r"doesn't show",
     r"soaked|ruined|spoiled|spoilt|melted",
     r"delete my",
     r"no record",
@@ -724,6 +767,11 @@ _POSITIVE = (
     r"well packed",
     r"tolle",
     r"schoen",
+    r"well timed",
+    r"reassuring",
+    r"impressive",
+    r"well deserved",
+    r"faster",
     r"handy",
     r"convinc",
     r"loved?\b",
@@ -865,7 +913,8 @@ _POSITIVE_RE = re.compile(
 _NEGATED_RE = re.compile(rf"^{_NEGATIONS}\b")
 _STAGE_PATTERNS = tuple((re.compile(rf"\b(?:{p})"), stage) for p, stage in _STAGE_CUES)
 
-MOT_PRIORITY = (Mot.AMOT, Mot.SMOT, Mot.FMOT, Mot.ZMOT, Mot.UMOT, Mot.LZMOT)
+# On a tie the more specific moment wins; SMOT, the catch-all, comes last.
+MOT_PRIORITY = (Mot.LZMOT, Mot.UMOT, Mot.ZMOT, Mot.FMOT, Mot.AMOT, Mot.SMOT)
 
 
 @dataclass(frozen=True)

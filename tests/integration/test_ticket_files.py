@@ -210,3 +210,15 @@ def test_parallel_analysis_gives_the_same_result_as_serial(tmp_path: Path) -> No
     parallel = analyse_ticket_file(path, workers=2).to_dict()
     assert parallel == serial
     assert len(serial["tickets"]) == 3000  # type: ignore[arg-type]
+
+
+def test_large_files_show_progress_on_stderr_only(tmp_path: Path) -> None:
+    rows = [[str(i), f"Parcel {i} is late again, still no tracking update"] for i in range(25000)]
+    path = write_csv(tmp_path / "big.csv", ["id", "description"], rows)
+    assert path.stat().st_size > 1_000_000
+    code, out, err = analyze(path, "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)["tickets"]) == 25000
+    progress = [line for line in err.splitlines() if line.startswith("Analysing tickets")]
+    assert progress[0].endswith("  0%") and progress[-1].endswith("100%")
+    assert len(progress) <= 11
