@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from bot.core.errors import MotError
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = ",;\t|"
 MAX_CELL = 100_000
+MAX_BAD_ROWS_IN_A_ROW = 100
+ROW_ERROR = "\x00row-error"  # marks a row the CSV parser could not read
+# Control characters no text export contains (Excel's \x0b line breaks are fine).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 TEXT_COLUMNS = (
     "description",
@@ -119,9 +124,10 @@ def detect_delimiter(text_sample: str) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    """NUL bytes, or control characters that text exports never contain."""
-    controls = sum(1 for byte in head[:4096] if byte < 32 and byte not in (9, 10, 13))
-    return b"\0" in head or controls > 0
+    """NUL bytes at the start, or more control characters than any text export has."""
+    start = head[:4096]
+    controls = sum(1 for byte in start if byte < 32 and byte not in (9, 10, 11, 12, 13))
+    return b"\0" in start or controls > len(start) / 100
 
 
 def _is_xlsx(path: Path, head: bytes) -> bool:
@@ -167,8 +173,23 @@ class Table:
         with self.path.open("rb") as binary:
             text = io.TextIOWrapper(binary, encoding=self.encoding, errors="replace", newline="")
             reader = csv.reader(text, delimiter=self.delimiter)
-            for index, row in enumerate(reader):
-                if progress and index % 5000 == 0:
+            index = failures = 0
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:
+                    failures += 1
+                    if failures > MAX_BAD_ROWS_IN_A_ROW:
+                        raise UnreadableTable(
+                            f"{self.path}: unreadable from line {reader.line_num} on ({error})"
+                        ) from None
+                    yield [ROW_ERROR, str(error)]
+                    continue
+                failures = 0
+                index += 1
+                if progress and index % 5000 == 1:
                     progress(binary.tell(), self.size)
                 yield row
         if progress:
@@ -198,6 +219,9 @@ class Table:
         next(raw, None)
         for number, cells in enumerate(raw, start=1):
             if not any(c.strip() for c in cells):
+                continue
+            if cells and cells[0] == ROW_ERROR:
+                yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
                 continue
             values = dict(zip(self.columns, cells, strict=False))
             if len(cells) != width:
@@ -236,8 +260,11 @@ def ticket_columns(table: Table, text_column: str | None = None) -> TicketColumn
 
 def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
     """The ticket text, or None and the reason the row is skipped."""
-    if "__width_error__" in row.values:
-        return None, f"wrong number of fields ({row.values['__width_error__']})"
+    problem = row.values.get("__width_error__")
+    if problem:
+        return None, problem if problem.startswith(
+            "unreadable"
+        ) else f"wrong number of fields ({problem})"
     body = (row.values.get(columns.text) or "").strip()
     subject = (row.values.get(columns.subject) or "").strip() if columns.subject else ""
     if body.startswith(("=", "+", "@")) or subject.startswith(("=", "+", "@")):
@@ -247,6 +274,8 @@ def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
         return None, "empty text"
     if "\ufffd" in text:
         return None, "undecodable bytes in the text"
+    if _CONTROL.search(text):
+        return None, "binary data in the text"
     if len(text) > MAX_CELL:
         return None, f"text longer than {MAX_CELL} characters"
     return text, ""

@@ -222,3 +222,22 @@ def test_large_files_show_progress_on_stderr_only(tmp_path: Path) -> None:
     progress = [line for line in err.splitlines() if line.startswith("Analysing tickets")]
     assert progress[0].endswith("  0%") and progress[-1].endswith("100%")
     assert len(progress) <= 11
+
+
+def test_rows_the_parser_rejects_are_skipped_not_fatal(tmp_path: Path) -> None:
+    huge = "x" * 1_100_000
+    path = tmp_path / "odd.csv"
+    path.write_bytes(
+        b"id,description\n1,Parcel late\n"
+        + b"9,Excel line\x0bbreak\n" * 500
+        + b'2,bad \x00 byte\n3,"'
+        + huge.encode()
+        + b'"\n4,Parcel lost\n'
+    )
+    code, out, err = analyze(path, "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [t["id"] for t in result["tickets"]] == ["1"] + ["9"] * 500 + ["4"]
+    reasons = {s["row"]: s["reason"] for s in result["skipped"]}
+    assert reasons[502] == "binary data in the text"
+    assert reasons[503].startswith("unreadable row: field larger than field limit")
