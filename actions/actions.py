@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import business_label, context_from_slots, display_name, interview_of
 from bot import services
 from bot.app import current_app
 from bot.core.context import (
-    ProductContext,
     parse_business,
     parse_channels,
     parse_product_name,
@@ -34,25 +34,6 @@ log = logging.getLogger(__name__)
 CONTEXT_SLOTS = ("product_name", "business_type", "channels", "typical_customer")
 
 
-def _display_name(tracker: Tracker) -> str | None:
-    metadata = tracker.latest_message.get("metadata") or {}
-    name = metadata.get("display_name")
-    return str(name)[:200] if name else None
-
-
-def _context_from_slots(tracker: Tracker) -> ProductContext:
-    return ProductContext(
-        product_name=parse_product_name(tracker.get_slot("product_name") or ""),
-        business=parse_business(tracker.get_slot("business_type") or ""),
-        channels=parse_channels(tracker.get_slot("channels") or ""),
-        typical_customer=parse_typical_customer(tracker.get_slot("typical_customer") or ""),
-    )
-
-
-def _business_label(business: Business) -> str:
-    return text("business_b2b") if business is Business.B2B else text("business_b2c")
-
-
 class ActionStartSession(Action):
     """Open (or reopen) the team's interview and remember its id in the conversation."""
 
@@ -64,7 +45,7 @@ class ActionStartSession(Action):
     ) -> list[EventType]:
         try:
             view = services.open_session(
-                current_app().uow, tracker.sender_id, _display_name(tracker)
+                current_app().uow, tracker.sender_id, display_name(tracker)
             )
         except SQLAlchemyError:
             log.exception("could not open a session")
@@ -86,7 +67,7 @@ class ActionStartOver(Action):
     ) -> list[EventType]:
         try:
             view = services.open_session(
-                current_app().uow, tracker.sender_id, _display_name(tracker), fresh=True
+                current_app().uow, tracker.sender_id, display_name(tracker), fresh=True
             )
         except SQLAlchemyError:
             log.exception("could not open a fresh session")
@@ -161,7 +142,7 @@ class ActionSaveContext(Action):
         app = current_app()
         events: list[EventType] = []
         try:
-            context = _context_from_slots(tracker)
+            context = context_from_slots(tracker)
         except UnclearAnswer as unclear:
             # Slots are validated by the form, so this means a tampered tracker.
             dispatcher.utter_message(text=text("unclear", answer=unclear.answer, hint=unclear.hint))
@@ -173,7 +154,7 @@ class ActionSaveContext(Action):
                     raise SessionNotFound("none")
                 view = services.save_context(app.uow, session_id, context)
             except SessionNotFound:
-                opened = services.open_session(app.uow, tracker.sender_id, _display_name(tracker))
+                opened = services.open_session(app.uow, tracker.sender_id, display_name(tracker))
                 view = services.save_context(app.uow, opened.id, context)
                 events.append(SlotSet("session_id", view.id))
         except SQLAlchemyError:
@@ -184,7 +165,7 @@ class ActionSaveContext(Action):
             text=text(
                 "context_summary",
                 product_name=context.product_name,
-                business=_business_label(context.business),
+                business=business_label(context.business),
                 channels=", ".join(context.channels),
                 typical_customer=context.typical_customer,
             ),
@@ -241,7 +222,12 @@ class ActionHelp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = text("help")
-        if _current_question(tracker):
+        interview = interview_of(tracker) if tracker.active_loop_name == "interview_form" else None
+        question = interview.current_question() if interview else None
+        if question is not None:
+            message = question.hint or text("help")
+            message += "\n" + text("help_commands") + "\n" + text("help_in_form")
+        elif _current_question(tracker):
             message += "\n" + text("help_in_form")
         elif _awaiting_confirmation(tracker):
             message += "\n" + text("help_in_confirm")

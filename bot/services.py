@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.context import ProductContext
-from bot.core.errors import SessionNotFound, UnclearAnswer, UnknownCode
+from bot.core.errors import SessionNotFound, SurveyNotFound, UnclearAnswer, UnknownCode
 from bot.core.evidence import Evidence
 from bot.core.identity import parse_sender
 from bot.core.records import (
@@ -31,6 +32,7 @@ from bot.core.suggestions import ChosenSuggestion, choose, reason_for
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, parse_score, summarise
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage, parse_mot
 from bot.storage.models import EvidenceItem
+from bot.storage.models import Survey as SurveyRow
 from bot.storage.uow import UnitOfWork
 from bot.tables import (
     Progress,
@@ -420,3 +422,90 @@ def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings
         for m in ranked
     }
     return Findings(view, created, ranked, chosen)
+
+
+def replace_evidence(
+    uow_factory: UowFactory,
+    session_id: str,
+    source_key: str,
+    items: list[Evidence],
+    participant_key: str | None,
+    display_name: str | None = None,
+) -> None:
+    """Store a participant's evidence for one interview answer, replacing what it said before."""
+    with uow_factory() as uow:
+        interview = uow.repo.interview(session_id)
+        if interview is None:
+            raise SessionNotFound(session_id)
+        participant_id = None
+        if participant_key:
+            participant_id = uow.repo.get_or_create_participant(
+                interview.workspace, participant_key, display_name
+            ).id
+        uow.repo.delete_evidence(session_id, source_key, participant_id)
+        for item in items:
+            row = _to_row(session_id, item, participant_id)
+            row.source_key = source_key
+            uow.repo.add_evidence(row)
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    code: str
+    session_id: str
+    product: str
+    moments: list[Mot]
+    status: str
+    responses: int
+
+
+def create_survey(uow_factory: UowFactory, session_id: str, moments: list[Mot]) -> SurveyView:
+    """A shareable survey for the session (one per session: asking again returns it)."""
+    with uow_factory() as uow:
+        interview = uow.repo.interview(session_id)
+        if interview is None:
+            raise SessionNotFound(session_id)
+        survey = uow.repo.survey_of(session_id)
+        if survey is None:
+            survey = SurveyRow(
+                code=secrets.token_hex(4), session_id=session_id, moments=[m.value for m in moments]
+            )
+            uow.repo.add_survey(survey)
+        view = _survey_view(survey, interview.product_name or "our product")
+        uow.commit()
+        return view
+
+
+def _survey_view(survey: SurveyRow, product: str) -> SurveyView:
+    moments = [Mot(m) for m in survey.moments]
+    return SurveyView(
+        survey.code, survey.session_id, product, moments, survey.status, survey.responses
+    )
+
+
+def get_survey(uow_factory: UowFactory, code: str) -> SurveyView:
+    with uow_factory() as uow:
+        survey = uow.repo.survey(code.strip().lower())
+        if survey is None or survey.status != "open":
+            raise SurveyNotFound(code)
+        interview = uow.repo.interview(survey.session_id)
+        product = interview.product_name if interview and interview.product_name else "our product"
+        return _survey_view(survey, product)
+
+
+def record_survey_response(uow_factory: UowFactory, code: str, response: SurveyResponse) -> None:
+    """A customer's answers, stored anonymously as survey evidence of the team's session."""
+    survey = get_survey(uow_factory, code)
+    summary = summarise([response])
+    items = survey_evidence(summary)
+    if response.nps is not None or response.csat is not None:
+        for item in items or []:
+            item.details.update({"nps": response.nps, "csat_overall": response.csat})
+    with uow_factory() as uow:
+        for item in items:
+            uow.repo.add_evidence(_to_row(survey.session_id, item, None))
+        row = uow.repo.survey(survey.code)
+        if row is not None:
+            row.responses += 1
+        uow.commit()

@@ -29,6 +29,10 @@ EN: dict[str, str] = {
         "You can say 'start', 'change the channels', 'cancel' or 'restart' at any time."
     ),
     "help_in_form": "We were at this question:",
+    "help_commands": (
+        "Say 'skip' to leave a question out, 'go back' to change your last answer, 'pause' to "
+        "stop for now, 'where are we' for progress, or 'what have we found so far'."
+    ),
     "help_in_confirm": "We were checking the product summary: say yes, or tell me what to change.",
     "cancelled": (
         "Stopped. Everything you already answered is kept; say 'start' when you want to go on."

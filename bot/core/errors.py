@@ -29,3 +29,9 @@ class SessionNotFound(MotError):
     def __init__(self, ref: str) -> None:
         self.ref = ref
         super().__init__(f"no interview session {ref!r}")
+
+
+class SurveyNotFound(MotError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"no open survey {code!r}")

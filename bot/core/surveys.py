@@ -148,3 +148,87 @@ def summarise(responses: list[SurveyResponse]) -> SurveySummary:
                 quotes.append(quote[:240])
     summary.moments = dict(per_moment)
     return summary
+
+
+class SurveyRun:
+    """One customer answering a shared survey: NPS, CSAT, then well/badly per moment.
+
+    State is plain data so it can be kept in the conversation between turns.
+    """
+
+    def __init__(self, moments: list[Mot], product: str, state: dict[str, object] | None = None):
+        self.moments = moments
+        self.product = product
+        self.state: dict[str, object] = {"answers": {}, **(state or {})}
+
+    def questions(self) -> list[tuple[str, str]]:
+        items = [
+            ("nps", f"How likely are you to recommend {self.product} to a friend or colleague? "
+                    "(0 = not at all, 10 = extremely)"),
+            ("csat", f"How satisfied are you with {self.product} overall? (1-5)"),
+        ]  # fmt: skip
+        for mot in self.moments:
+            label = _MOMENT_PROMPTS[mot]
+            items.append((f"{mot.value}.well", f"Think of {label}. What went well?"))
+            items.append((f"{mot.value}.badly", "And what went badly there?"))
+        return items
+
+    @property
+    def answers(self) -> dict[str, object]:
+        answers = self.state["answers"]
+        assert isinstance(answers, dict)
+        return answers
+
+    def current(self) -> tuple[str, str] | None:
+        return next(((k, q) for k, q in self.questions() if k not in self.answers), None)
+
+    def answer(self, text: str) -> str | None:
+        """Store the answer; returns a re-question hint when it cannot be read."""
+        current = self.current()
+        if current is None:
+            return None
+        key, _ = current
+        cleaned = " ".join(text.split())
+        try:
+            if key == "nps":
+                self.answers[key] = parse_score(cleaned, 0, 10, "the recommendation score")
+            elif key == "csat":
+                self.answers[key] = parse_score(cleaned, 1, 5, "satisfaction")
+            else:
+                self.answers[key] = (
+                    "" if cleaned.lower() in ("skip", "-", "nothing", "n/a") else cleaned[:1000]
+                )
+        except UnclearAnswer as unclear:
+            return unclear.hint
+        if self.answers[key] is None:
+            return "Please give a number."
+        return None
+
+    def skip(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.answers[current[0]] = None if current[0] in ("nps", "csat") else ""
+
+    def response(self) -> SurveyResponse:
+        answers: list[MomentAnswer] = []
+        for mot in self.moments:
+            for suffix, polarity in (("well", Polarity.GLORY), ("badly", Polarity.PAIN)):
+                text = self.answers.get(f"{mot.value}.{suffix}")
+                if isinstance(text, str) and text:
+                    answers.append(MomentAnswer(mot, polarity, text))
+        nps, csat = self.answers.get("nps"), self.answers.get("csat")
+        return SurveyResponse(
+            nps=nps if isinstance(nps, int) else None,
+            csat=csat if isinstance(csat, int) else None,
+            answers=tuple(answers),
+        )
+
+
+_MOMENT_PROMPTS = {
+    Mot.LZMOT: "the moment you first felt you needed something like this",
+    Mot.ZMOT: "when you looked us up online before buying",
+    Mot.FMOT: "your first look at our offer",
+    Mot.AMOT: "the time between paying and receiving it",
+    Mot.SMOT: "using it and any contact with our service",
+    Mot.UMOT: "telling others about us",
+}

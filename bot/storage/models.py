@@ -99,6 +99,24 @@ class EvidenceItem(Base):
     performance: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Which interview answer produced the item (e.g. "team.amot"): a changed answer
+    # replaces the participant's items under the same key.
+    source_key: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     session: Mapped[InterviewSession] = relationship(back_populates="evidence")
+
+
+class Survey(Base):
+    """A customer survey a team shares by code; customers answer it anonymously."""
+
+    __tablename__ = "surveys"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True
+    )
+    moments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

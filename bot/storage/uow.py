@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import EvidenceItem, InterviewSession, Participant, Workspace
+from bot.storage.models import EvidenceItem, InterviewSession, Participant, Survey, Workspace
 
 
 class Repository:
@@ -78,6 +78,26 @@ class Repository:
                 .order_by(EvidenceItem.id)
             )
         )
+
+    def delete_evidence(self, session_id: str, source_key: str, participant_id: int | None) -> None:
+        query = delete(EvidenceItem).where(
+            EvidenceItem.session_id == session_id, EvidenceItem.source_key == source_key
+        )
+        if participant_id is None:
+            query = query.where(EvidenceItem.participant_id.is_(None))
+        else:
+            query = query.where(EvidenceItem.participant_id == participant_id)
+        self.session.execute(query)
+
+    def survey(self, code: str) -> Survey | None:
+        return self.session.get(Survey, code)
+
+    def survey_of(self, session_id: str) -> Survey | None:
+        return self.session.scalars(select(Survey).where(Survey.session_id == session_id)).first()
+
+    def add_survey(self, survey: Survey) -> None:
+        self.session.add(survey)
+        self.session.flush()
 
     def participant_names(self, session_id: str) -> dict[int, str]:
         """Who gave the session's evidence: participant id -> display name (or key)."""

@@ -1,0 +1,47 @@
+"""Helpers the action modules share: who is speaking, and the product context from slots."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from bot.core.context import (
+    ProductContext,
+    parse_business,
+    parse_channels,
+    parse_product_name,
+    parse_typical_customer,
+)
+from bot.core.interview import Interview
+from bot.core.taxonomy import Business
+from bot.texts import text
+
+
+def display_name(tracker: Tracker) -> str | None:
+    metadata = tracker.latest_message.get("metadata") or {}
+    name = metadata.get("display_name")
+    return str(name)[:200] if name else None
+
+
+def context_from_slots(tracker: Tracker) -> ProductContext:
+    return ProductContext(
+        product_name=parse_product_name(tracker.get_slot("product_name") or ""),
+        business=parse_business(tracker.get_slot("business_type") or ""),
+        channels=parse_channels(tracker.get_slot("channels") or ""),
+        typical_customer=parse_typical_customer(tracker.get_slot("typical_customer") or ""),
+    )
+
+
+def business_label(business: Business) -> str:
+    return text("business_b2b") if business is Business.B2B else text("business_b2c")
+
+
+def interview_of(tracker: Tracker) -> Interview | None:
+    """The team's interview, or None while the product context is incomplete."""
+    from bot.core.errors import UnclearAnswer
+
+    try:
+        context = context_from_slots(tracker)
+    except UnclearAnswer:
+        return None
+    state = tracker.get_slot("interview")
+    return Interview(context, state if isinstance(state, dict) else None)

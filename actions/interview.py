@@ -1,0 +1,472 @@
+"""Rasa actions of the interview: thin adapters onto `bot.core.interview` and `bot.services`.
+
+The interview's state lives in the `interview` slot (plain data), so pausing
+survives restarts; its evidence goes to the database through the services.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import display_name, interview_of
+from bot import services
+from bot.app import current_app
+from bot.core.errors import MotError, SurveyNotFound
+from bot.core.identity import parse_sender
+from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
+from bot.core.surveys import SurveyRun, summarise
+from bot.core.taxonomy import Method, Mot, parse_mot
+from bot.tables import UnreadableTable
+
+log = logging.getLogger(__name__)
+
+DONE = "__done__"
+METHOD_WORDS = {
+    Method.TEAM: r"team|knowledge|know",
+    Method.RECORDS: r"record|ticket|helpdesk|service|support|export",
+    Method.COMPETITOR: r"competitor|kompetitor|rival|mystery|walk",
+    Method.SURVEY: r"survey|customers? ask|questionnaire",
+}
+
+
+def _method_from(tracker: Tracker, text: str = "") -> Method | None:
+    named = tracker.get_slot("method")
+    if named in {m.value for m in Method}:
+        return Method(named)
+    for method, words in METHOD_WORDS.items():
+        if re.search(words, text, re.I):
+            return method
+    return None
+
+
+def _method_buttons(interview: Interview) -> list[dict[str, str]]:
+    return [
+        {
+            "title": METHOD_TITLES[m].capitalize(),
+            "payload": f'/choose_method{{"method": "{m.value}"}}',
+        }
+        for m in interview.open_methods()
+    ]
+
+
+def _question_buttons(question: Question) -> list[dict[str, str]]:
+    if question.kind == "rating":
+        return [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+    if question.kind == "yesno":
+        return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+    return []
+
+
+def _store(tracker: Tracker, reply: Reply) -> None:
+    """Save the evidence a reply carries, attributed to the person who answered."""
+    session_id = tracker.get_slot("session_id")
+    if not reply.evidence or not session_id:
+        return
+    speaker = parse_sender(tracker.sender_id)
+    for key, items in reply.evidence.items():
+        services.replace_evidence(
+            current_app().uow, session_id, key, items, speaker.participant_key,
+            display_name(tracker),
+        )  # fmt: skip
+
+
+def _analyse_file(tracker: Tracker, interview: Interview, key: str, raw_path: str) -> Reply:
+    """Read an uploaded export (tickets or survey results) and hand the result back."""
+    path = Path(raw_path.strip().strip("'\"")).expanduser()
+    try:
+        if key == "records.export":
+            analysis = services.analyse_ticket_file(path)
+            evidence = services.records_evidence(analysis)
+            top = [
+                f"{i}. {m.value.upper()}: {analysis.moments[m].count} tickets, "
+                f"{analysis.moments[m].negative_share:.0%} negative"
+                + (f" ({', '.join(analysis.top_themes(m))})" if analysis.top_themes(m) else "")
+                for i, m in enumerate(analysis.hardest()[:3], start=1)
+            ]
+            summary = (
+                f"I read {len(analysis.tickets)} tickets ({len(analysis.skipped)} skipped). "
+                "The hardest moments:\n" + "\n".join(top)
+            )
+        else:
+            responses, skipped = services.read_survey_file(path)
+            result = summarise(responses)
+            evidence = services.survey_evidence(result)
+            summary = (
+                f"I read {result.responses} survey responses ({len(skipped)} skipped): "
+                f"NPS {result.nps}, CSAT {result.csat}."
+            )
+    except (UnreadableTable, OSError) as error:
+        return interview.file_result(key, False, f"I couldn't read that file: {error}", [])
+    return interview.file_result(key, True, summary, evidence)
+
+
+def _say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    for message in reply.messages:
+        dispatcher.utter_message(text=message)
+
+
+class ActionOfferMethods(Action):
+    def name(self) -> str:
+        return "action_offer_methods"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            return []
+        dispatcher.utter_message(
+            text="Which method shall we start with? You can do them in any order and "
+            "leave any unfinished.",
+            buttons=_method_buttons(interview),
+        )
+        return []
+
+
+class ActionStartMethod(Action):
+    """Begin (or continue) the method the team chose."""
+
+    def name(self) -> str:
+        return "action_start_method"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(text="First I need a few details about your product.")
+            return [ActiveLoop(None)]
+        method = _method_from(tracker, str(tracker.latest_message.get("text") or ""))
+        if method is None:
+            dispatcher.utter_message(text="Which method?", buttons=_method_buttons(interview))
+            return [SlotSet("interview", interview.state)]
+        top: list[Mot] = []
+        if method is Method.SURVEY and tracker.get_slot("session_id"):
+            found = services.findings(current_app().uow, tracker.get_slot("session_id"))
+            top = [m.mot for m in found.moments if m.polarity != "glory"]
+        reply = interview.start(method, top)
+        _say(dispatcher, reply)
+        if reply.survey and tracker.get_slot("session_id"):
+            survey = services.create_survey(
+                current_app().uow, tracker.get_slot("session_id"), reply.survey
+            )
+            dispatcher.utter_message(
+                text=f"Share the code {survey.code} with your customers: they answer in a "
+                f"private chat with me by sending “survey {survey.code}”. Answers are "
+                "anonymous and they see nothing of your team's data."
+            )
+        return [
+            SlotSet("interview", interview.state),
+            SlotSet("interview_answer", DONE if reply.finished else None),
+            SlotSet("method", None),
+        ]
+
+
+class ActionAskInterviewAnswer(Action):
+    """Asks the interview's current question; the form calls it for every turn."""
+
+    def name(self) -> str:
+        return "action_ask_interview_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(text="Let's first set up your product: say 'start'.")
+            return []
+        question = interview.current_question()
+        if question is None:
+            dispatcher.utter_message(text="Which method next?", buttons=_method_buttons(interview))
+            return []
+        dispatcher.utter_message(text=question.text, buttons=_question_buttons(question))
+        return []
+
+
+class ValidateInterviewForm(FormValidationAction):
+    """Every answer goes to the interview engine; the form goes on until a method is done."""
+
+    def name(self) -> str:
+        return "validate_interview_form"
+
+    async def validate_interview_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(text="Let's first set up your product: say 'start'.")
+            return {"interview_answer": DONE}
+        text = str(value or "")
+        if interview.method is None:
+            method = _method_from(tracker, text)
+            if method is None:
+                dispatcher.utter_message(text="Please pick one of the methods.")
+                return {"interview_answer": None}
+            reply = interview.start(method)
+        else:
+            reply = interview.answer(text)
+            if reply.analyse is not None:
+                reply = _analyse_file(tracker, interview, *reply.analyse)
+        try:
+            _store(tracker, reply)
+        except (SQLAlchemyError, MotError):
+            log.exception("could not store interview evidence")
+            dispatcher.utter_message(
+                text="Sorry, I couldn't save that answer. Please send it again in a moment."
+            )
+            return {"interview_answer": None}
+        _say(dispatcher, reply)
+        return {
+            "interview": interview.state,
+            "interview_answer": DONE if reply.finished else None,
+        }
+
+
+class ActionInterviewNext(Action):
+    """After a method: offer what is still open."""
+
+    def name(self) -> str:
+        return "action_interview_next"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        events: list[EventType] = [SlotSet("interview_answer", None)]
+        if interview is not None and interview.open_methods():
+            dispatcher.utter_message(text="Pick the next one:", buttons=_method_buttons(interview))
+        return events
+
+
+class _InterviewCommand(Action):
+    """A command that changes the interview's place: skip, go back, pause."""
+
+    command = ""
+
+    def name(self) -> str:
+        return f"action_{self.command}"
+
+    def act(self, interview: Interview) -> Reply:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(text="We haven't started the interview yet: say 'start'.")
+            return [ActiveLoop(None)] if tracker.active_loop_name else []
+        reply = self.act(interview)
+        _store(tracker, reply)
+        _say(dispatcher, reply)
+        return [SlotSet("interview", interview.state), *self.after(reply)]
+
+    def after(self, reply: Reply) -> list[EventType]:
+        return [SlotSet("interview_answer", DONE if reply.finished else None)]
+
+
+class ActionSkip(_InterviewCommand):
+    command = "skip"
+
+    def act(self, interview: Interview) -> Reply:
+        return interview.skip()
+
+
+class ActionGoBack(_InterviewCommand):
+    command = "go_back"
+
+    def act(self, interview: Interview) -> Reply:
+        return interview.go_back()
+
+
+class ActionPause(_InterviewCommand):
+    command = "pause"
+
+    def act(self, interview: Interview) -> Reply:
+        return interview.pause()
+
+    def after(self, reply: Reply) -> list[EventType]:
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionResume(Action):
+    def name(self) -> str:
+        return "action_resume"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(text="We haven't started yet: say 'start'.")
+            return []
+        dispatcher.utter_message(text="Welcome back!")
+        return [SlotSet("interview_answer", None)]
+
+
+class ActionWhereAreWe(Action):
+    def name(self) -> str:
+        return "action_where_are_we"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        interview = interview_of(tracker)
+        if interview is None:
+            dispatcher.utter_message(
+                text="We're at the start: I need your product's details first. Say 'start'."
+            )
+            return []
+        text = interview.status()
+        if tracker.active_loop_name == "interview_form":
+            text = text.split("\nCurrent question:")[0]
+        dispatcher.utter_message(text=text)
+        return []
+
+
+class ActionExplain(Action):
+    def name(self) -> str:
+        return "action_explain"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        code = tracker.get_slot("mot")
+        mot: Mot | None = None
+        if code:
+            try:
+                mot = parse_mot(str(code))
+            except MotError:
+                mot = None
+        interview = interview_of(tracker)
+        business = interview.context.business if interview else None
+        dispatcher.utter_message(text=explain(mot, business))
+        return [SlotSet("mot", None)]
+
+
+class ActionFindings(Action):
+    """The current top moments of this team's own session (never another team's)."""
+
+    def name(self) -> str:
+        return "action_findings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        session_id = tracker.get_slot("session_id")
+        if not session_id:
+            dispatcher.utter_message(text="Nothing yet: we haven't started an interview.")
+            return []
+        found = services.findings(current_app().uow, session_id)
+        if not found.moments:
+            dispatcher.utter_message(
+                text="No evidence yet. Once you answer a few questions, the top moments show here."
+            )
+            return []
+        lines = ["Your top moments so far:"]
+        for moment in found.moments[:3]:
+            lines.append(
+                f"{moment.rank}. {moment.title} ({moment.polarity}, score {moment.score}; "
+                f"from {', '.join(m.value for m in moment.methods)})"
+            )
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+class ActionStartSurveyAnswering(Action):
+    """A customer opens a shared survey: anonymous, and blind to the team's data."""
+
+    def name(self) -> str:
+        return "action_start_survey_answering"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        code = str(tracker.get_slot("survey_code") or "")
+        try:
+            survey = services.get_survey(current_app().uow, code)
+        except SurveyNotFound:
+            dispatcher.utter_message(
+                text="Sorry, I don't know that survey code, or the survey is closed."
+            )
+            return [ActiveLoop(None), SlotSet("survey_code", None)]
+        run = SurveyRun(survey.moments, survey.product)
+        dispatcher.utter_message(
+            text=f"Thanks for helping {survey.product}! A few short questions; your answers "
+            "are anonymous. Say 'skip' for any question."
+        )
+        return [
+            SlotSet("respondent", {"code": survey.code, "state": run.state}),
+            SlotSet("respondent_answer", None),
+        ]
+
+
+def _survey_run(tracker: Tracker) -> tuple[str, SurveyRun] | None:
+    data = tracker.get_slot("respondent")
+    if not isinstance(data, dict) or "code" not in data:
+        return None
+    try:
+        survey = services.get_survey(current_app().uow, str(data["code"]))
+    except SurveyNotFound:
+        return None
+    return survey.code, SurveyRun(survey.moments, survey.product, data.get("state"))
+
+
+class ActionAskRespondentAnswer(Action):
+    def name(self) -> str:
+        return "action_ask_respondent_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        found = _survey_run(tracker)
+        if found is None:
+            dispatcher.utter_message(text="This survey is closed. Thank you anyway!")
+            return [ActiveLoop(None)]
+        current = found[1].current()
+        if current:
+            key, question = current
+            buttons = []
+            if key == "csat":
+                buttons = [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+            dispatcher.utter_message(text=question, buttons=buttons)
+        return []
+
+
+class ValidateRespondentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_respondent_form"
+
+    async def validate_respondent_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = _survey_run(tracker)
+        if found is None:
+            return {"respondent_answer": DONE}
+        code, run = found
+        text = str(value or "")
+        if text.strip().lower() == "skip":
+            run.skip()
+        else:
+            hint = run.answer(text)
+            if hint:
+                dispatcher.utter_message(text=hint)
+        state = {"code": code, "state": run.state}
+        if run.current() is not None:
+            return {"respondent": state, "respondent_answer": None}
+        try:
+            services.record_survey_response(current_app().uow, code, run.response())
+        except (SQLAlchemyError, MotError):
+            log.exception("could not store a survey response")
+            dispatcher.utter_message(text="Sorry, I couldn't save your answers. Please try again.")
+            return {"respondent": state, "respondent_answer": None}
+        return {"respondent": None, "respondent_answer": DONE}

@@ -1,0 +1,134 @@
+"""Reading interview answers: ratings, yes/no, and moments named in the team's own words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.errors import UnclearAnswer, UnknownCode
+from bot.core.records import classify, normalise
+from bot.core.taxonomy import MOMENTS, Mot, parse_mot
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10,
+    "null": 0, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6,
+    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+}  # fmt: skip
+
+# Words people use instead of a number on a 1-5 scale; they are confirmed before use.
+_RATING_WORDS: dict[str, int] = {
+    "terrible": 1, "awful": 1, "horrible": 1, "very poor": 1, "very bad": 1, "disaster": 1,
+    "poor": 2, "bad": 2, "weak": 2, "not good": 2, "below average": 2, "mediocre": 2,
+    "ok": 3, "okay": 3, "average": 3, "so-so": 3, "fair": 3, "decent": 3, "neutral": 3,
+    "good": 4, "well": 4, "pretty good": 4, "strong": 4, "very good": 5, "excellent": 5,
+    "great": 5, "outstanding": 5, "perfect": 5, "amazing": 5, "brilliant": 5,
+    "critical": 5, "crucial": 5, "very important": 5, "important": 4, "somewhat important": 3,
+    "not important": 1, "unimportant": 1, "minor": 2,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rating:
+    value: int
+    confident: bool  # False: read from a word, so the bot confirms it first
+
+
+def parse_rating(text: str, low: int = 1, high: int = 5) -> Rating:
+    """'4', 'four', '4/5', '4 out of 5', '3.0' -> a whole number; 'poor' -> 2, to confirm."""
+    clean = normalise(text).strip(" .!")
+    hint = f"Please answer with a number from {low} to {high}, for example '4' or '4 out of 5'."
+    match = re.fullmatch(
+        r"(?:(?:a|an|it'?s|i'?d say|say|maybe|about|around|probably)\s+)*(\w+(?:[.,]0)?)"
+        r"(?:\s*(?:/|out of|of|von)\s*(\w+))?(?:\s*(?:points|stars|punkte))?",
+        clean,
+    )
+    if match:
+        number = _number(match.group(1))
+        scale = _number(match.group(2)) if match.group(2) else None
+        if number is not None:
+            if scale is not None and scale != high:
+                raise UnclearAnswer("rating", text, f"We use a scale from {low} to {high}. {hint}")
+            if not low <= number <= high:
+                raise UnclearAnswer("rating", text, f"{number} is outside {low} to {high}. {hint}")
+            return Rating(number, confident=True)
+    for words in sorted(_RATING_WORDS, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(words)}\b", clean):
+            value = max(low, min(high, _RATING_WORDS[words]))
+            return Rating(value, confident=False)
+    raise UnclearAnswer("rating", text, hint)
+
+
+def _number(token: str) -> int | None:
+    token = token.replace(",", ".")
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+_YES = re.compile(
+    r"^(y|yes|yeah|yep|yup|sure|correct|right|exactly|of course|ja|jawohl|genau|ok|okay)\b"
+)
+_NO = re.compile(r"^(n|no|nope|nah|not really|none|never|nein|noch nicht|not yet)\b")
+
+
+def parse_yes_no(text: str) -> bool:
+    clean = normalise(text).strip(" .!")
+    if _YES.search(clean) and not _NO.search(clean):
+        return True
+    if _NO.search(clean):
+        return False
+    raise UnclearAnswer("yes_no", text, "Please answer yes or no.")
+
+
+@dataclass(frozen=True)
+class RecognisedMoment:
+    mot: Mot
+    confident: bool
+
+
+_MOMENT_NAMES: dict[str, Mot] = {
+    "less than zero": Mot.LZMOT, "before they search": Mot.LZMOT, "trigger": Mot.LZMOT,
+    "zero moment": Mot.ZMOT, "research": Mot.ZMOT, "first moment": Mot.FMOT,
+    "first impression": Mot.FMOT, "actual moment": Mot.AMOT, "second moment": Mot.SMOT,
+    "using the product": Mot.SMOT, "use it": Mot.SMOT, "using it": Mot.SMOT,
+    "ultimate moment": Mot.UMOT, "third moment": Mot.UMOT,
+    "last moment": Mot.UMOT,
+}  # fmt: skip
+
+
+def recognise_moment(text: str) -> RecognisedMoment:
+    """A moment from a code ('amot'), a name ('second moment') or a description.
+
+    Descriptions go through the ticket classifier's cue words: 'when the parcel
+    arrives' -> amot, 'reading reviews on Google' -> zmot. A weak match is
+    returned with `confident=False` so the bot can ask before storing it.
+    """
+    clean = normalise(text).strip(" .!?")
+    for token in re.findall(r"[a-z]+", clean):
+        try:
+            return RecognisedMoment(parse_mot(token), confident=True)
+        except UnknownCode:
+            continue
+    for words, mot in _MOMENT_NAMES.items():
+        if words in clean:
+            return RecognisedMoment(mot, confident=True)
+    result = classify("", text)
+    if result.confidence < 0.3:
+        raise UnclearAnswer(
+            "moment",
+            text,
+            "Which moment is it? For example: before they search (lzmot), research online "
+            "(zmot), first look at the offer (fmot), between paying and receiving (amot), "
+            "using the product (smot), or their feedback afterwards (umot).",
+        )
+    return RecognisedMoment(result.mot, confident=result.confidence >= 0.6)
+
+
+def describe(mot: Mot) -> str:
+    info = MOMENTS[mot]
+    return f"{info.name} ({mot.value}): {info.when}"
