@@ -10,12 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model db lint unit validate conversations integration e2e bench bench-turns clean
+.PHONY: run test setup model db lint unit validate conversations nlu-eval integration e2e bench bench-turns clean
 
 run: setup db model
 	$(APP)/mot run
 
-test: setup lint unit validate model conversations integration e2e
+test: setup lint unit validate model conversations nlu-eval integration e2e
 	@echo "make test: every check passed."
 
 setup:
@@ -29,8 +29,8 @@ model: setup
 	@$(APP)/mot train
 
 lint: setup
-	$(APP)/ruff check bot actions tests migrations bench
-	$(APP)/ruff format --check bot actions tests migrations bench
+	$(APP)/ruff check bot actions tests migrations bench scripts
+	$(APP)/ruff format --check bot actions tests migrations bench scripts
 	$(APP)/mypy
 
 unit: setup
@@ -48,6 +48,18 @@ conversations: model
 		|| { tail -40 results-conversations.log; cat results/conversations/failed_test_stories.yml 2>/dev/null; rm -f results-conversations.log; exit 1; }
 	@rm -f results-conversations.log
 	@echo "   all conversation tests predicted correctly (report: results/conversations/)"
+
+# 5-fold cross-validation of the NLU; rerun only when the training inputs changed.
+nlu-eval: setup
+	@echo ">> rasa test nlu --cross-validation (5 folds; about 5 minutes when the data changed)"
+	@fp="$$($(APP)/python -c 'from bot.engine import fingerprint; from pathlib import Path; print(fingerprint(Path(".")))')"; \
+	if [ "$$(cat results/nlu/.fingerprint 2>/dev/null)" != "$$fp" ]; then \
+		rm -rf results/nlu; mkdir -p results/nlu; \
+		$(RASA) test nlu --nlu data/nlu.yml --config config.yml --cross-validation --folds 5 \
+			--out results/nlu > results/nlu/run.log 2>&1 || { tail -30 results/nlu/run.log; exit 1; }; \
+		echo "$$fp" > results/nlu/.fingerprint; \
+	fi; \
+	$(APP)/python scripts/nlu_score.py results/nlu/intent_report.json 0.95
 
 integration: setup
 	$(APP)/pytest -q tests/integration

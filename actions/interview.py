@@ -205,7 +205,10 @@ class ValidateInterviewForm(FormValidationAction):
         if interview is None:
             dispatcher.utter_message(text="Let's first set up your product: say 'start'.")
             return {"interview_answer": DONE}
-        text = str(value or "")
+        text = str(value or "").strip()
+        if not text or text == DONE:
+            # The slot was cleared by an action (start, resume): nothing was answered.
+            return {"interview_answer": None}
         if interview.method is None:
             method = _method_from(tracker, text)
             if method is None:
@@ -310,7 +313,7 @@ class ActionResume(Action):
             dispatcher.utter_message(text="We haven't started yet: say 'start'.")
             return []
         dispatcher.utter_message(text="Welcome back!")
-        return [SlotSet("interview_answer", None)]
+        return []
 
 
 class ActionWhereAreWe(Action):

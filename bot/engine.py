@@ -94,10 +94,12 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
             stderr=subprocess.STDOUT,
             env={**os.environ, **QUIET_ENGINE_ENV},
         )
+        reported = 0
         while process.poll() is None:
             time.sleep(1)
             elapsed = int(time.monotonic() - started)
-            if elapsed and elapsed % 20 == 0:
+            if elapsed - reported >= 20:
+                reported = elapsed
                 progress(f"  ... still training ({elapsed} s)")
     if process.returncode != 0 or not target.exists():
         raise EngineError(

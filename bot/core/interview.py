@@ -202,7 +202,7 @@ class Interview:
             info = MOMENTS[mot]
             example = EXAMPLES[mot][business]
             hint = f"{info.name}: {info.when}. For example: {example}."
-            name = f"the {info.name} ({mot.value.upper()})"
+            name = f"The {info.name} ({mot.value.upper()})"
             questions += [
                 Question(f"team.{mot.value}.touchpoints", Method.TEAM, "text",
                          f"{name}: {info.when}. Where do your customers meet you at this "

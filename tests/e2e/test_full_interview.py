@@ -1,0 +1,133 @@
+"""One complete interview with all four methods over the REST channel, checked in the database."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import EvidenceItem, InterviewSession, Participant, Workspace
+from tests.e2e.conftest import Live
+
+
+def choose(live: Live, sender: str, method: str) -> str:
+    return live.text(sender, f'/choose_method{{"method": "{method}"}}')
+
+
+def skip_until(live: Live, sender: str, marker: str, limit: int = 40) -> str:
+    """Skip questions until the bot says `marker` (e.g. the end of a method)."""
+    for _ in range(limit):
+        answer = live.text(sender, "skip")
+        if marker in answer:
+            return answer
+    raise AssertionError(f"never reached {marker!r}")
+
+
+def test_one_complete_interview_with_all_four_methods(
+    live: Live, project_root: Path, tmp_path: Path
+) -> None:
+    sender = f"e2e-full-{uuid.uuid4().hex[:6]}"
+    live.text(sender, "start", display_name="Ana")
+    for answer in ("ParcelPal", "B2C", "website and app", "busy parents"):
+        live.text(sender, answer, display_name="Ana")
+    offer = live.say(sender, "yes", display_name="Ana")
+    assert [b.title for b in offer[-1].buttons] == [
+        "Team knowledge", "Service records", "Competitor walk-through", "Customer survey",
+    ]  # fmt: skip
+
+    # 1. Team knowledge, with digressions that keep the place.
+    assert "wait between paying" in choose(live, sender, "team")
+    assert "(LZMOT)" in live.text(sender, "yes")
+    assert "Zero Moment of Truth (ZMOT)" in live.text(sender, "what is a ZMOT")
+    live.text(sender, "Instagram ads and friends' posts")
+    live.text(sender, "A mum got a birthday coupon and ordered the same day")
+    live.text(sender, "Pushy retargeting ads annoyed people")
+    assert "as 4 out of 5" in live.text(sender, "good")
+    live.text(sender, "yes")
+    live.text(sender, "1")
+    assert "you said: 1" in live.text(sender, "go back")
+    live.text(sender, "2")
+    status = live.text(sender, "where are we")
+    assert "team knowledge: in progress" in status and "service records: open" in status
+    done = skip_until(live, sender, "That completes the team knowledge")
+    assert "Still open: service records, competitor walk-through, customer survey" in done
+
+    # 2. Hardest stages from a helpdesk export.
+    assert "export of your helpdesk tickets" in choose(live, sender, "records")
+    live.text(sender, "yes")
+    analysed = live.text(sender, str(project_root / "bot" / "demo" / "tickets.csv"))
+    assert "I read 36 tickets" in analysed and "1. AMOT" in analysed
+    assert "That completes the service records" in live.text(sender, "yes")
+
+    # 3. Competitor walk-through, paused while the team tries it out.
+    assert "Which competitor" in choose(live, sender, "competitor")
+    live.text(sender, "GreenPan Box")
+    live.text(sender, "4")
+    live.text(sender, "2")
+    assert "Paused" in live.text(sender, "pause")
+    resumed = live.text(sender, "resume")
+    assert "Welcome back" in resumed and "What surprised you" in resumed
+    live.text(sender, "They answer every review within a day")
+    live.text(sender, "Answer reviews faster")
+    skip_until(live, sender, "That completes the competitor walk-through")
+
+    # 4. Survey: drafted from the top moments, answered by a customer with the code.
+    drafted = choose(live, sender, "survey")
+    assert "How likely are you to recommend ParcelPal" in drafted
+    code = re.search(r"survey ([0-9a-f]{8})", drafted)
+    assert code, drafted
+    customer = f"e2e-customer-{uuid.uuid4().hex[:6]}"
+    opened = live.text(customer, f"survey {code.group(1)}")
+    assert "anonymous" in opened and "recommend ParcelPal" in opened
+    assert "whole number from 0 to 10" in live.text(customer, "11")  # asked again
+    live.text(customer, "9")
+    live.text(customer, "4")
+    thanks = ""
+    for answer in ("Fast delivery", "The box was crushed", "skip", "skip", "skip", "skip"):
+        thanks = live.text(customer, answer)
+        if "Thank you" in thanks:
+            break
+    assert "Thank you" in thanks
+    peek = live.text(customer, "what have we found so far")
+    assert "ParcelPal" not in peek and "score" not in peek
+
+    results = tmp_path / "survey.csv"
+    results.write_text("nps,csat,what went well,what went badly\n10,5,Great food,\n3,2,,Late box\n")
+    imported = live.text(sender, str(results))
+    assert "2 survey responses" in imported
+    assert "All four methods are done" in imported
+
+    findings = live.text(sender, "what have we found so far")
+    assert findings.startswith("Your top moments so far:")
+
+    # The database holds evidence of every method, tagged and attributed.
+    with Session(live.engine) as db:
+        session_id = db.scalars(
+            select(InterviewSession.id).join(Workspace).where(Workspace.key == sender)
+        ).one()
+        items = db.scalars(select(EvidenceItem).where(EvidenceItem.session_id == session_id)).all()
+        ana = db.scalars(select(Participant).where(Participant.key == sender)).one()
+        methods = {item.method for item in items}
+        assert methods == {"team", "records", "competitor", "survey"}
+        rated = next(i for i in items if i.source_key == "team.lzmot" and i.importance)
+        assert (rated.mot, rated.stage, rated.importance, rated.performance) == (
+            "lzmot", "awareness", 4, 2,
+        )  # fmt: skip
+        assert rated.participant_id == ana.id and ana.display_name == "Ana"
+        assert {i.polarity for i in items if i.source_key == "team.lzmot"} == {
+            None,
+            "glory",
+            "pain",
+        }
+        competitor = next(i for i in items if i.source_key == "competitor.search")
+        assert competitor.mot == "zmot"
+        assert competitor.details["competitor_rating"] == 4
+        assert competitor.details["own_rating"] == 2
+        assert competitor.details["competitor"] == "GreenPan Box"
+        assert any(i.method == "records" and i.mot == "amot" for i in items)
+        anonymous = [i for i in items if i.method == "survey" and i.participant_id is None]
+        assert anonymous, "the customer's answers are stored without a participant"
+        assert {i.mot for i in anonymous} >= {"amot"}
