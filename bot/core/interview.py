@@ -10,6 +10,7 @@ job, announced by `Reply.analyse`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,14 +248,22 @@ class Interview:
                              "For example: 'when the parcel arrives' or 'reading reviews'.")
                 )  # fmt: skip
         elif has_export is False:
-            questions += [
-                Question("records.complaint", Method.RECORDS, "story",
-                         "What do customers complain about most often?",
-                         "For example: 'deliveries come late and nobody tells them'."),
-                Question("records.praise", Method.RECORDS, "story",
-                         "And what do they praise most often?",
-                         "For example: 'our support solves problems on the first call'."),
-            ]  # fmt: skip
+            for which, text, example in (
+                ("complaint", "What do customers complain about most often?",
+                 "For example: 'deliveries come late and nobody tells them'."),
+                ("praise", "And what do they praise most often?",
+                 "For example: 'our support solves problems on the first call'."),
+            ):  # fmt: skip
+                questions.append(
+                    Question(f"records.{which}", Method.RECORDS, "story", text, example)
+                )
+                said = self.answers.get(f"records.{which}")
+                if isinstance(said, str) and not _confidently_placed(said):
+                    questions.append(
+                        Question(f"records.{which}_moment", Method.RECORDS, "moment",
+                                 "At which moment of the journey does that happen?",
+                                 "For example: 'when the parcel arrives' or 'reading reviews'.")
+                    )  # fmt: skip
         return questions
 
     def _competitor_plan(self) -> list[Question]:
@@ -375,6 +384,9 @@ class Interview:
 
     def _parse(self, question: Question, text: str) -> Any:
         cleaned = " ".join(text.split())
+        if HESITATION.fullmatch(cleaned.lower()):
+            explanation = question.hint or "Any answer in your own words helps."
+            raise UnclearAnswer(question.key, text, f"{explanation} Or say 'skip'.")
         if question.kind == "rating":
             rating = parse_rating(cleaned)
             if not rating.confident:
@@ -389,7 +401,16 @@ class Interview:
             return parse_yes_no(cleaned)
         if question.kind == "moment":
             moment = recognise_moment(cleaned)
-            return {"mot": moment.mot.value, "text": cleaned}
+            value = {"mot": moment.mot.value, "text": cleaned}
+            if not moment.confident:
+                self.state["pending"] = {
+                    "key": question.key,
+                    "value": value,
+                    "question": f"I understood that as the {MOMENTS[moment.mot].name} "
+                    f"({moment.mot.value.upper()}: {MOMENTS[moment.mot].when}). Right?",
+                }
+                return _PENDING
+            return value
         if question.kind == "file":
             if not cleaned:
                 raise UnclearAnswer(question.key, text, question.hint)
@@ -413,7 +434,12 @@ class Interview:
                         if q.key == pending["key"])  # fmt: skip
         if yes:
             return self._store(question, pending["value"])
-        return Reply(messages=["Fine, then please give a number from 1 to 5."], question=question)
+        again = (
+            "Fine, then please give a number from 1 to 5."
+            if question.kind == "rating"
+            else "Then which moment is it? Describe it in other words, or name it (e.g. AMOT)."
+        )
+        return Reply(messages=[again], question=question)
 
     def _store(self, question: Question, value: Any) -> Reply:
         if value is _PENDING:
@@ -498,6 +524,9 @@ class Interview:
             return {f"competitor.{parts[1]}": self._competitor_evidence(parts[1])}
         if method is Method.RECORDS and parts[1] in ("complaint", "praise", "missing"):
             return {question.key: self._records_evidence(parts[1])}
+        if method is Method.RECORDS and parts[1] in ("complaint_moment", "praise_moment"):
+            which = parts[1].removesuffix("_moment")
+            return {f"records.{which}": self._records_evidence(which)}
         return {}
 
     def _team_evidence(self, mot: Mot) -> list[Evidence]:
@@ -545,12 +574,30 @@ class Interview:
             polarity = Polarity.PAIN
         else:
             text = str(value)
-            mot = recognise_moment_or_default(text)
+            placed = self.answers.get(f"records.{which}_moment")
+            mot = (
+                Mot(placed["mot"])
+                if isinstance(placed, dict)
+                else recognise_moment_or_default(text)
+            )
             polarity = Polarity.PAIN if which == "complaint" else Polarity.GLORY
         negative, positive = (1, 0) if polarity is Polarity.PAIN else (0, 1)
         return [Evidence(Method.RECORDS, mot, MOMENTS[mot].stage, polarity, None, text,
                          count=1, negative=negative, positive=positive,
                          details={"source": "team's summary of service records"})]  # fmt: skip
+
+
+HESITATION = re.compile(
+    r"(hm+|uh+|um+|erm+|\?+|not sure|no idea|i don'?t know|dunno|what do you mean\??|"
+    r"i'?m not sure|pass\?|what\?)[.!?]*"
+)
+
+
+def _confidently_placed(text: str) -> bool:
+    try:
+        return recognise_moment(text).confident
+    except UnclearAnswer:
+        return False
 
 
 def recognise_moment_or_default(text: str) -> Mot:

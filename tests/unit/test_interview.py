@@ -130,7 +130,11 @@ def test_methods_in_any_order_and_the_bot_says_what_is_open() -> None:
     interview.answer("no")
     interview.answer("Deliveries come late and nobody tells them")
     reply = interview.answer("Our support solves problems on the first call")
+    assert reply.question is not None and "which moment" in reply.question.text.lower()
+    reply = interview.answer("using the product")
     assert reply.finished is Method.RECORDS
+    praise = reply.evidence["records.praise"][0]
+    assert (praise.mot, praise.polarity) == (Mot.SMOT, Polarity.GLORY)
     assert (
         "Still open: team knowledge, competitor walk-through, customer survey" in reply.messages[-1]
     )
@@ -201,3 +205,31 @@ def test_a_customer_answers_a_survey_with_bad_scores_re_asked() -> None:
     assert [(a.mot, a.polarity, a.text) for a in response.answers] == [
         (Mot.AMOT, Polarity.GLORY, "Fast delivery")
     ]
+
+
+@pytest.mark.parametrize("hesitation", ["hmm", "not sure", "I don't know", "?"])
+def test_hesitation_gets_an_explanation_and_an_example(hesitation: str) -> None:
+    interview = Interview(B2C)
+    interview.start(Method.TEAM)
+    interview.answer("yes")
+    reply = interview.answer(hesitation)
+    assert "For example: a friend's wedding" in reply.messages[0]
+    assert reply.question is not None and reply.question.key == "team.lzmot.touchpoints"
+    assert "team.lzmot.touchpoints" not in interview.answers
+
+
+def test_an_unsure_moment_is_confirmed_before_it_is_stored() -> None:
+    interview = Interview(B2C)
+    interview.start(Method.RECORDS)
+    interview.answer("yes")
+    interview.file_result("records.export", True, "10 tickets", [])
+    interview.answer("no")
+    reply = interview.answer("the price")  # a weak cue: fmot, unsure
+    assert reply.question is not None and reply.question.key == "records.missing.confirm"
+    assert "First Moment of Truth (FMOT" in reply.question.text
+    assert "records.missing" not in interview.answers
+    reply = interview.answer("no")
+    assert reply.question is not None and reply.question.key == "records.missing"
+    interview.answer("the price")
+    interview.answer("yes")
+    assert interview.answers["records.missing"] == {"mot": "fmot", "text": "the price"}
