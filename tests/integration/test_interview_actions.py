@@ -1,0 +1,144 @@
+"""Interview actions against a real database, driven with Tracker fixtures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.actions import ActionStartSession
+from actions.interview import (
+    ActionAskInterviewAnswer,
+    ActionFindings,
+    ActionGoBack,
+    ActionStartMethod,
+    ActionStartSurveyAnswering,
+    ValidateInterviewForm,
+)
+from bot import services
+from bot.app import App
+from bot.storage.models import EvidenceItem, Survey
+from tests.integration.conftest import make_tracker
+
+CONTEXT = {
+    "product_name": "ParcelPal",
+    "business_type": "b2c",
+    "channels": "website",
+    "typical_customer": "busy parents",
+}
+
+
+async def session_slots(domain: dict[str, Any], sender: str = "tg:-5:7") -> dict[str, Any]:
+    events = await ActionStartSession().run(CollectingDispatcher(), make_tracker(sender), domain)
+    return {**CONTEXT, "session_id": events[0]["value"]}
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+async def answer(
+    slots: dict[str, Any], text: str, domain: dict[str, Any], sender: str = "tg:-5:7"
+) -> tuple[dict[str, Any], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(sender, slots=slots, text=text, active_loop="interview_form",
+                           metadata={"display_name": "Ana"})  # fmt: skip
+    result = await ValidateInterviewForm().validate_interview_answer(
+        text, dispatcher, tracker, domain
+    )
+    return {**slots, **{k: v for k, v in result.items() if k == "interview"}}, dispatcher
+
+
+async def test_choosing_a_method_starts_it_and_the_form_asks_its_question(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = {**await session_slots(domain), "method": "team"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartMethod().run(dispatcher, make_tracker(slots=slots), domain)
+    state = next(e["value"] for e in events if e["name"] == "interview")
+    assert state["method"] == "team"
+    assert "moment by moment" in texts(dispatcher)
+    ask = CollectingDispatcher()
+    await ActionAskInterviewAnswer().run(
+        ask, make_tracker(slots={**slots, "interview": state}), domain
+    )
+    assert "wait between paying for ParcelPal" in texts(ask)
+    assert [b["title"] for b in ask.messages[0]["buttons"]] == ["Yes", "No"]
+
+
+async def test_answers_become_evidence_attributed_to_the_member(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = {**await session_slots(domain), "method": "team"}
+    events = await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker(slots=slots), domain
+    )
+    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    for text in ("yes", "Instagram ads", "A birthday coupon", "Spammy ads", "4", "2"):
+        slots, _ = await answer(slots, text, domain)
+    with app.uow() as uow:
+        items = uow.session.scalars(select(EvidenceItem)).all()
+        rated = next(i for i in items if i.importance is not None)
+        assert (rated.method, rated.mot, rated.importance, rated.performance) == (
+            "team",
+            "lzmot",
+            4,
+            2,
+        )
+        assert rated.source_key == "team.lzmot"
+        assert uow.repo.participant_names(slots["session_id"]) == {rated.participant_id: "Ana"}
+
+    # Going back and answering again replaces the evidence instead of adding to it.
+    dispatcher = CollectingDispatcher()
+    events = await ActionGoBack().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
+    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    assert "you said: 2" in texts(dispatcher)
+    slots, _ = await answer(slots, "3", domain)
+    with app.uow() as uow:
+        rows = uow.session.scalars(
+            select(EvidenceItem).where(EvidenceItem.importance.is_not(None))
+        ).all()
+        assert [(r.importance, r.performance) for r in rows] == [(4, 3)]
+
+
+async def test_an_unreadable_export_is_asked_for_again(
+    app: App, domain: dict[str, Any], tmp_path: Any
+) -> None:
+    slots = {**await session_slots(domain), "method": "records"}
+    events = await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker(slots=slots), domain
+    )
+    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    slots, _ = await answer(slots, "yes", domain)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    slots, dispatcher = await answer(slots, str(empty), domain)
+    assert "couldn't read that file" in texts(dispatcher) and "the file is empty" in texts(
+        dispatcher
+    )
+    assert slots["interview"]["answers"].get("records.export") is None
+
+
+async def test_the_survey_method_creates_a_shareable_code(app: App, domain: dict[str, Any]) -> None:
+    slots = {**await session_slots(domain), "method": "survey"}
+    dispatcher = CollectingDispatcher()
+    await ActionStartMethod().run(dispatcher, make_tracker(slots=slots), domain)
+    with app.uow() as uow:
+        code = uow.session.scalars(select(Survey.code)).one()
+    assert f"survey {code}" in texts(dispatcher)
+    assert services.get_survey(app.uow, code).product == "ParcelPal"
+
+
+async def test_unknown_survey_codes_get_a_polite_message(app: App, domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("customer-1", slots={"survey_code": "deadbeef"})
+    await ActionStartSurveyAnswering().run(dispatcher, tracker, domain)
+    assert "don't know that survey code" in texts(dispatcher)
+
+
+async def test_findings_never_show_another_teams_session(app: App, domain: dict[str, Any]) -> None:
+    await session_slots(domain)  # some team has a session
+    dispatcher = CollectingDispatcher()
+    await ActionFindings().run(dispatcher, make_tracker("stranger"), domain)
+    assert texts(dispatcher) == "Nothing yet: we haven't started an interview."
