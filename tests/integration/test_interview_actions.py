@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.actions import ActionStartSession
+from actions.actions import ActionSaveContext, ActionStartSession
 from actions.interview import (
     ActionAskInterviewAnswer,
     ActionFindings,
@@ -30,8 +30,11 @@ CONTEXT = {
 
 
 async def session_slots(domain: dict[str, Any], sender: str = "tg:-5:7") -> dict[str, Any]:
+    """A session whose product context is confirmed, as after the context form."""
     events = await ActionStartSession().run(CollectingDispatcher(), make_tracker(sender), domain)
-    return {**CONTEXT, "session_id": events[0]["value"]}
+    slots = {**CONTEXT, "session_id": events[0]["value"]}
+    await ActionSaveContext().run(CollectingDispatcher(), make_tracker(sender, slots=slots), domain)
+    return slots
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
