@@ -73,9 +73,9 @@ def _store(tracker: Tracker, reply: Reply) -> None:
         return
     speaker = parse_sender(tracker.sender_id)
     for key, items in reply.evidence.items():
-        services.replace_evidence(
-            current_app().uow, session_id, key, items, speaker.participant_key,
-            display_name(tracker),
+        services.add_evidence(
+            current_app().uow, session_id, items, speaker.participant_key,
+            display_name(tracker), source_key=key,
         )  # fmt: skip
 
 

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from bot.engine import (  # noqa: E402
     ensure_model,
     free_port,
     rasa_bin,
+    wait_for_http,
 )
 from bot.storage.db import make_engine, upgrade  # noqa: E402
 
@@ -115,20 +115,6 @@ def stock_bot(workdir: Path) -> Path:
     return sorted((project / "models").glob("*.tar.gz"))[-1]
 
 
-def wait_http(url: str, alive: Callable[[], bool], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"server for {url} exited")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=4)
@@ -185,7 +171,7 @@ def main() -> None:
         start_new_session=True,
     )
     try:
-        wait_http(f"http://127.0.0.1:{port}/", lambda: process.poll() is None)
+        wait_for_http(f"http://127.0.0.1:{port}/", lambda: process.poll() is None, 240)
         log("Same load on the stock bot ...")
         _, stock_errors, _, stock_seconds = drive(
             f"http://127.0.0.1:{port}", STOCK_SCRIPT, args.conversations, args.concurrency, "stock"

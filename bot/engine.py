@@ -147,6 +147,22 @@ def free_port() -> int:
         return port
 
 
+def wait_for_http(url: str, alive: Callable[[], bool], timeout: float) -> None:
+    """Poll `url` until it answers 200; fail when the server died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not alive():
+            raise EngineError("exited")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise EngineError(f"did not start within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 @dataclass
 class Ports:
     rasa: int = 5005
@@ -236,21 +252,17 @@ class Stack:
         started = time.monotonic()
         for key, url in checks.items():
             progress(f"Waiting for the {names[key]} on {url.rsplit('/', 1)[0]} ...")
-            while True:
-                process = self.processes.get(key)
-                if process is not None and process.poll() is not None:
-                    self.stop()
-                    log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
-                    raise EngineError(f"the {names[key]} exited; log: {log}\n{_tail(log)}")
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() - started > timeout:
-                    self.stop()
-                    raise EngineError(f"the {names[key]} did not start within {timeout:.0f} s")
-                time.sleep(0.5)
+            process = self.processes.get(key)
+
+            def alive(process: subprocess.Popen[bytes] | None = process) -> bool:
+                return process is None or process.poll() is None
+
+            try:
+                wait_for_http(url, alive, timeout - (time.monotonic() - started))
+            except EngineError as error:
+                self.stop()
+                log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
+                raise EngineError(f"the {names[key]} {error}; log: {log}\n{_tail(log)}") from None
         progress(f"Ready after {time.monotonic() - started:.0f} s.")
 
     def stop(self) -> None:

@@ -305,20 +305,29 @@ def add_evidence(
     items: list[Evidence],
     participant_key: str | None = None,
     display_name: str | None = None,
+    source_key: str | None = None,
 ) -> int:
-    """Store evidence for a session, attributed to a participant when one is named."""
+    """Store evidence for a session, attributed to a participant when one is named.
+
+    With a `source_key` (the interview answer it came from, e.g. "team.amot"),
+    the participant's earlier items under that key are replaced: a changed
+    answer changes the evidence instead of adding to it.
+    """
     with uow_factory() as uow:
         interview = uow.repo.interview(session_id)
         if interview is None:
             raise SessionNotFound(session_id)
         participant_id = None
         if participant_key:
-            participant = uow.repo.get_or_create_participant(
+            participant_id = uow.repo.get_or_create_participant(
                 interview.workspace, participant_key, display_name
-            )
-            participant_id = participant.id
+            ).id
+        if source_key is not None:
+            uow.repo.delete_evidence(session_id, source_key, participant_id)
         for item in items:
-            uow.repo.add_evidence(_to_row(session_id, item, participant_id))
+            row = _to_row(session_id, item, participant_id)
+            row.source_key = source_key
+            uow.repo.add_evidence(row)
         uow.commit()
         return len(items)
 
@@ -422,32 +431,6 @@ def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings
         for m in ranked
     }
     return Findings(view, created, ranked, chosen)
-
-
-def replace_evidence(
-    uow_factory: UowFactory,
-    session_id: str,
-    source_key: str,
-    items: list[Evidence],
-    participant_key: str | None,
-    display_name: str | None = None,
-) -> None:
-    """Store a participant's evidence for one interview answer, replacing what it said before."""
-    with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None:
-            raise SessionNotFound(session_id)
-        participant_id = None
-        if participant_key:
-            participant_id = uow.repo.get_or_create_participant(
-                interview.workspace, participant_key, display_name
-            ).id
-        uow.repo.delete_evidence(session_id, source_key, participant_id)
-        for item in items:
-            row = _to_row(session_id, item, participant_id)
-            row.source_key = source_key
-            uow.repo.add_evidence(row)
-        uow.commit()
 
 
 @dataclass(frozen=True)
