@@ -55,7 +55,7 @@ nlu-eval: setup
 	@fp="$$($(APP)/python -c 'from bot.engine import fingerprint; from pathlib import Path; print(fingerprint(Path(".")))')"; \
 	if [ "$$(cat results/nlu/.fingerprint 2>/dev/null)" != "$$fp" ]; then \
 		rm -rf results/nlu; mkdir -p results/nlu; \
-		$(RASA) test nlu --nlu data/nlu.yml --config config.yml --cross-validation --folds 5 \
+		.venv-rasa/bin/python scripts/rasa_cv.py --nlu data/nlu.yml --config config.yml --cross-validation --folds 5 \
 			--out results/nlu > results/nlu/run.log 2>&1 || { tail -30 results/nlu/run.log; exit 1; }; \
 		echo "$$fp" > results/nlu/.fingerprint; \
 	fi; \
