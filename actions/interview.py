@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,7 @@ from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explai
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.tables import UnreadableTable
+from bot.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -310,8 +311,12 @@ class ActionResume(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
+            if tracker.get_slot("session_id"):
+                # The product questions are unfinished: go on with those.
+                dispatcher.utter_message(text=text("resumed"))
+                return [FollowupAction("context_form")]
             dispatcher.utter_message(text="We haven't started yet: say 'start'.")
-            return []
+            return [FollowupAction("action_listen")]
         dispatcher.utter_message(text="Welcome back!")
         return []
 
