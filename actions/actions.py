@@ -27,7 +27,7 @@ from bot.core.context import (
 )
 from bot.core.errors import SessionNotFound, UnclearAnswer
 from bot.core.taxonomy import Business
-from bot.texts import QUESTIONS, text
+from bot.core.texts import QUESTIONS, text
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from bot.core.context import (
 )
 from bot.core.interview import Interview
 from bot.core.taxonomy import Business
-from bot.texts import text
+from bot.core.texts import text
 
 
 def display_name(tracker: Tracker) -> str | None:

@@ -25,8 +25,8 @@ from bot.core.identity import parse_sender
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
+from bot.core.texts import text
 from bot.tables import UnreadableTable
-from bot.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -87,26 +87,24 @@ def _analyse_file(tracker: Tracker, interview: Interview, key: str, raw_path: st
         if key == "records.export":
             analysis = services.analyse_ticket_file(path)
             evidence = services.records_evidence(analysis)
-            top = [
-                f"{i}. {m.value.upper()}: {analysis.moments[m].count} tickets, "
-                f"{analysis.moments[m].negative_share:.0%} negative"
-                + (f" ({', '.join(analysis.top_themes(m))})" if analysis.top_themes(m) else "")
-                for i, m in enumerate(analysis.hardest()[:3], start=1)
-            ]
-            summary = (
-                f"I read {len(analysis.tickets)} tickets ({len(analysis.skipped)} skipped). "
-                "The hardest moments:\n" + "\n".join(top)
-            )
+            top = []
+            for rank, mot in enumerate(analysis.hardest()[:3], start=1):
+                tally, themes = analysis.moments[mot], analysis.top_themes(mot)
+                top.append(
+                    text("file_ticket_line", rank=rank, code=mot.value.upper(), count=tally.count,
+                         share=f"{tally.negative_share:.0%}",
+                         themes=f" ({', '.join(themes)})" if themes else "")
+                )  # fmt: skip
+            summary = text("file_tickets", count=len(analysis.tickets),
+                           skipped=len(analysis.skipped), top="\n".join(top))  # fmt: skip
         else:
             responses, skipped = services.read_survey_file(path)
             result = summarise(responses)
             evidence = services.survey_evidence(result)
-            summary = (
-                f"I read {result.responses} survey responses ({len(skipped)} skipped): "
-                f"NPS {result.nps}, CSAT {result.csat}."
-            )
+            summary = text("file_survey", count=result.responses, skipped=len(skipped),
+                           nps=result.nps, csat=result.csat)  # fmt: skip
     except (UnreadableTable, OSError) as error:
-        return interview.file_result(key, False, f"I couldn't read that file: {error}", [])
+        return interview.file_result(key, False, text("file_unreadable", error=error), [])
     return interview.file_result(key, True, summary, evidence)
 
 
@@ -126,8 +124,7 @@ class ActionOfferMethods(Action):
         if interview is None:
             return []
         dispatcher.utter_message(
-            text="Which method shall we start with? You can do them in any order and "
-            "leave any unfinished.",
+            text=text("offer_methods"),
             buttons=_method_buttons(interview),
         )
         return []
@@ -144,11 +141,11 @@ class ActionStartMethod(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
-            dispatcher.utter_message(text="First I need a few details about your product.")
+            dispatcher.utter_message(text=text("context_first"))
             return [ActiveLoop(None)]
         method = _method_from(tracker, str(tracker.latest_message.get("text") or ""))
         if method is None:
-            dispatcher.utter_message(text="Which method?", buttons=_method_buttons(interview))
+            dispatcher.utter_message(text=text("which_method"), buttons=_method_buttons(interview))
             return [SlotSet("interview", interview.state)]
         top: list[Mot] = []
         if method is Method.SURVEY and tracker.get_slot("session_id"):
@@ -160,11 +157,7 @@ class ActionStartMethod(Action):
             survey = services.create_survey(
                 current_app().uow, tracker.get_slot("session_id"), reply.survey
             )
-            dispatcher.utter_message(
-                text=f"Share the code {survey.code} with your customers: they answer in a "
-                f"private chat with me by sending “survey {survey.code}”. Answers are "
-                "anonymous and they see nothing of your team's data."
-            )
+            dispatcher.utter_message(text=text("survey.code", code=survey.code))
         return [
             SlotSet("interview", interview.state),
             SlotSet("interview_answer", DONE if reply.finished else None),
@@ -183,11 +176,13 @@ class ActionAskInterviewAnswer(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
-            dispatcher.utter_message(text="Let's first set up your product: say 'start'.")
+            dispatcher.utter_message(text=text("setup_first"))
             return []
         question = interview.current_question()
         if question is None:
-            dispatcher.utter_message(text="Which method next?", buttons=_method_buttons(interview))
+            dispatcher.utter_message(
+                text=text("which_method_next"), buttons=_method_buttons(interview)
+            )
             return []
         dispatcher.utter_message(text=question.text, buttons=_question_buttons(question))
         return []
@@ -204,29 +199,27 @@ class ValidateInterviewForm(FormValidationAction):
     ) -> dict[str, Any]:
         interview = interview_of(tracker)
         if interview is None:
-            dispatcher.utter_message(text="Let's first set up your product: say 'start'.")
+            dispatcher.utter_message(text=text("setup_first"))
             return {"interview_answer": DONE}
-        text = str(value or "").strip()
-        if not text or text == DONE:
+        said = str(value or "").strip()
+        if not said or said == DONE:
             # The slot was cleared by an action (start, resume): nothing was answered.
             return {"interview_answer": None}
         if interview.method is None:
-            method = _method_from(tracker, text)
+            method = _method_from(tracker, said)
             if method is None:
-                dispatcher.utter_message(text="Please pick one of the methods.")
+                dispatcher.utter_message(text=text("pick_method"))
                 return {"interview_answer": None}
             reply = interview.start(method)
         else:
-            reply = interview.answer(text)
+            reply = interview.answer(said)
             if reply.analyse is not None:
                 reply = _analyse_file(tracker, interview, *reply.analyse)
         try:
             _store(tracker, reply)
         except (SQLAlchemyError, MotError):
             log.exception("could not store interview evidence")
-            dispatcher.utter_message(
-                text="Sorry, I couldn't save that answer. Please send it again in a moment."
-            )
+            dispatcher.utter_message(text=text("answer_not_saved"))
             return {"interview_answer": None}
         _say(dispatcher, reply)
         return {
@@ -247,7 +240,7 @@ class ActionInterviewNext(Action):
         interview = interview_of(tracker)
         events: list[EventType] = [SlotSet("interview_answer", None)]
         if interview is not None and interview.open_methods():
-            dispatcher.utter_message(text="Pick the next one:", buttons=_method_buttons(interview))
+            dispatcher.utter_message(text=text("pick_next"), buttons=_method_buttons(interview))
         return events
 
 
@@ -267,7 +260,7 @@ class _InterviewCommand(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
-            dispatcher.utter_message(text="We haven't started the interview yet: say 'start'.")
+            dispatcher.utter_message(text=text("not_started"))
             return [ActiveLoop(None)] if tracker.active_loop_name else []
         reply = self.act(interview)
         _store(tracker, reply)
@@ -315,9 +308,9 @@ class ActionResume(Action):
                 # The product questions are unfinished: go on with those.
                 dispatcher.utter_message(text=text("resumed"))
                 return [FollowupAction("context_form")]
-            dispatcher.utter_message(text="We haven't started yet: say 'start'.")
+            dispatcher.utter_message(text=text("not_started_short"))
             return [FollowupAction("action_listen")]
-        dispatcher.utter_message(text="Welcome back!")
+        dispatcher.utter_message(text=text("welcome_back"))
         return []
 
 
@@ -330,14 +323,12 @@ class ActionWhereAreWe(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
-            dispatcher.utter_message(
-                text="We're at the start: I need your product's details first. Say 'start'."
-            )
+            dispatcher.utter_message(text=text("where_at_start"))
             return []
-        text = interview.status()
+        status = interview.status()
         if tracker.active_loop_name == "interview_form":
-            text = text.split("\nCurrent question:")[0]
-        dispatcher.utter_message(text=text)
+            status = status.split("\nCurrent question:")[0]
+        dispatcher.utter_message(text=status)
         return []
 
 
@@ -372,20 +363,19 @@ class ActionFindings(Action):
     ) -> list[EventType]:
         session_id = tracker.get_slot("session_id")
         if not session_id:
-            dispatcher.utter_message(text="Nothing yet: we haven't started an interview.")
+            dispatcher.utter_message(text=text("findings_none"))
             return []
         found = services.findings(current_app().uow, session_id)
         if not found.moments:
-            dispatcher.utter_message(
-                text="No evidence yet. Once you answer a few questions, the top moments show here."
-            )
+            dispatcher.utter_message(text=text("findings_empty"))
             return []
-        lines = ["Your top moments so far:"]
+        lines = [text("findings_head")]
         for moment in found.moments[:3]:
+            methods = ", ".join(m.value for m in moment.methods)
             lines.append(
-                f"{moment.rank}. {moment.title} ({moment.polarity}, score {moment.score}; "
-                f"from {', '.join(m.value for m in moment.methods)})"
-            )
+                text("findings_line", rank=moment.rank, title=moment.title,
+                     polarity=moment.polarity, score=moment.score, methods=methods)
+            )  # fmt: skip
         dispatcher.utter_message(text="\n".join(lines))
         return []
 
@@ -403,15 +393,10 @@ class ActionStartSurveyAnswering(Action):
         try:
             survey = services.get_survey(current_app().uow, code)
         except SurveyNotFound:
-            dispatcher.utter_message(
-                text="Sorry, I don't know that survey code, or the survey is closed."
-            )
+            dispatcher.utter_message(text=text("survey.unknown"))
             return [ActiveLoop(None), SlotSet("survey_code", None)]
         run = SurveyRun(survey.moments, survey.product)
-        dispatcher.utter_message(
-            text=f"Thanks for helping {survey.product}! A few short questions; your answers "
-            "are anonymous. Say 'skip' for any question."
-        )
+        dispatcher.utter_message(text=text("survey.thanks_intro", product=survey.product))
         return [
             SlotSet("respondent", {"code": survey.code, "state": run.state}),
             SlotSet("respondent_answer", None),
@@ -438,7 +423,7 @@ class ActionAskRespondentAnswer(Action):
     ) -> list[EventType]:
         found = _survey_run(tracker)
         if found is None:
-            dispatcher.utter_message(text="This survey is closed. Thank you anyway!")
+            dispatcher.utter_message(text=text("survey.closed"))
             return [ActiveLoop(None)]
         current = found[1].current()
         if current:
@@ -461,11 +446,11 @@ class ValidateRespondentForm(FormValidationAction):
         if found is None:
             return {"respondent_answer": DONE}
         code, run = found
-        text = str(value or "")
-        if text.strip().lower() == "skip":
+        said = str(value or "")
+        if said.strip().lower() == "skip":
             run.skip()
         else:
-            hint = run.answer(text)
+            hint = run.answer(said)
             if hint:
                 dispatcher.utter_message(text=hint)
         state = {"code": code, "state": run.state}
@@ -475,6 +460,6 @@ class ValidateRespondentForm(FormValidationAction):
             services.record_survey_response(current_app().uow, code, run.response())
         except (SQLAlchemyError, MotError):
             log.exception("could not store a survey response")
-            dispatcher.utter_message(text="Sorry, I couldn't save your answers. Please try again.")
+            dispatcher.utter_message(text=text("survey_not_saved"))
             return {"respondent": state, "respondent_answer": None}
         return {"respondent": None, "respondent_answer": DONE}

@@ -19,67 +19,28 @@ from bot.core.context import ProductContext
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
+from bot.core.texts import text
 
-METHOD_TITLES = {
-    Method.TEAM: "team knowledge",
-    Method.RECORDS: "service records",
-    Method.COMPETITOR: "competitor walk-through",
-    Method.SURVEY: "customer survey",
-}
-METHOD_INTROS = {
-    Method.TEAM: (
-        "Let's walk your customer's journey moment by moment. For each moment I ask where "
-        "customers meet you, a story of glory and one of pain you know, and two ratings."
-    ),
-    Method.RECORDS: (
-        "Your customers have already named their pains and glories in your service records. "
-        "Let's use them."
-    ),
-    Method.COMPETITOR: (
-        "Now be a customer of a competitor: go through the same moments as their customer and "
-        "compare. You can pause at any step while you actually try it, and resume later."
-    ),
-    Method.SURVEY: (
-        "Let's ask your customers directly. I'll draft a short survey from what we know so far."
-    ),
-}
+METHOD_TITLES = {method: text(f"method.{method.value}") for method in Method}
+METHOD_INTROS = {method: text(f"intro.{method.value}") for method in Method}
 
 TEAM_MOMENTS = (Mot.LZMOT, Mot.ZMOT, Mot.FMOT, Mot.AMOT, Mot.SMOT, Mot.UMOT)
 
 # Where the moment happens, in words a team recognises, per business type.
 EXAMPLES: dict[Mot, dict[Business, str]] = {
-    Mot.LZMOT: {
-        Business.B2C: "a friend's wedding makes someone think about a new suit",
-        Business.B2B: "a new regulation makes a finance team look for a compliant tool",
-    },
-    Mot.ZMOT: {
-        Business.B2C: "reading reviews on Google before visiting the shop",
-        Business.B2B: "comparing providers on a review portal and reading case studies",
-    },
-    Mot.FMOT: {
-        Business.B2C: "the product page or the packaging on the shelf, in the first seconds",
-        Business.B2B: "the first demo or the sales rep's pitch",
-    },
-    Mot.AMOT: {
-        Business.B2C: "waiting for the parcel after paying: confirmation, tracking, delivery",
-        Business.B2B: "the days between signing and getting access: provisioning, activation",
-    },
-    Mot.SMOT: {
-        Business.B2C: "unpacking and first use at home, and any call to customer service",
-        Business.B2B: "onboarding and the first weeks of use, with support reachable",
-    },
-    Mot.UMOT: {
-        Business.B2C: "telling friends, posting a photo, writing a review",
-        Business.B2B: "recommending you to colleagues or acting as a reference",
-    },
+    mot: {business: text(f"example.{mot.value}.{business.value}") for business in Business}
+    for mot in Mot
 }
 
-COMPETITOR_STEPS: tuple[tuple[str, str, Mot], ...] = (
-    ("search", "search for them online", Mot.ZMOT),
-    ("reviews", "read their reviews", Mot.ZMOT),
-    ("page", "open their product page", Mot.FMOT),
-    ("buy", "try to buy or book a demo", Mot.AMOT),
-    ("support", "ask their support a question", Mot.SMOT),
+COMPETITOR_STEPS: tuple[tuple[str, str, Mot], ...] = tuple(
+    (step, text(f"step.{step}"), mot)
+    for step, mot in (
+        ("search", Mot.ZMOT),
+        ("reviews", Mot.ZMOT),
+        ("page", Mot.FMOT),
+        ("buy", Mot.AMOT),
+        ("support", Mot.SMOT),
+    )
 )
 
 SURVEY_MOMENTS = 3
@@ -146,20 +107,20 @@ class Interview:
         parts = []
         for method in Method:
             if method.value in self.state["done"]:
-                mark = "done"
+                mark = text("status.done")
             elif self.started(method):
                 total = len(self.plan(method))
                 answered = sum(1 for q in self.plan(method) if self._settled(q.key))
-                mark = f"in progress, {answered} of {total} questions"
+                mark = text("status.progress", answered=answered, total=total)
             else:
-                mark = "open"
+                mark = text("status.open")
             parts.append(f"- {METHOD_TITLES[method]}: {mark}")
-        lines = ["Where we are:", *parts]
+        lines = [text("status.head"), *parts]
         question = self.current_question()
         if question:
-            lines.append(f"Current question: {question.text}")
+            lines.append(text("status.current", question=question.text))
         elif self.open_methods():
-            lines.append("Say which method to do next.")
+            lines.append(text("status.pick"))
         return "\n".join(lines)
 
     def current_question(self) -> Question | None:
@@ -190,115 +151,68 @@ class Interview:
         business = self.context.business
         product = self.context.product_name
         questions = [
-            Question(
-                "team.gap",
-                Method.TEAM,
-                "yesno",
-                f"Is there a wait between paying for {product} and getting it "
-                "(shipping, delivery, activation, provisioning)?",
-                "Answer yes or no. If there is none, I leave that moment out.",
-            )
-        ]
+            Question("team.gap", Method.TEAM, "yesno", text("q.team.gap", product=product),
+                     text("h.team.gap")),
+        ]  # fmt: skip
         for mot in self._team_moments():
             info = MOMENTS[mot]
-            example = EXAMPLES[mot][business]
-            hint = f"{info.name}: {info.when}. For example: {example}."
-            name = f"The {info.name} ({mot.value.upper()})"
-            questions += [
-                Question(f"team.{mot.value}.touchpoints", Method.TEAM, "text",
-                         f"{name}: {info.when}. Where do your customers meet you at this "
-                         "moment (touchpoints)?", hint, mot),
-                Question(f"team.{mot.value}.glory", Method.TEAM, "story",
-                         f"A moment of glory at the {mot.value.upper()}: when did a customer get "
-                         "more than they expected here?", hint, mot),
-                Question(f"team.{mot.value}.pain", Method.TEAM, "story",
-                         f"And a moment of pain at the {mot.value.upper()}: when did a customer "
-                         "lose faith here?", hint, mot),
-                Question(f"team.{mot.value}.importance", Method.TEAM, "rating",
-                         f"How much does the {mot.value.upper()} weigh on the customer's decision "
-                         "to buy or stay? (1 = hardly, 5 = decisive)", hint, mot),
-                Question(f"team.{mot.value}.performance", Method.TEAM, "rating",
-                         f"How well does {product} do at the {mot.value.upper()} today? "
-                         "(1 = poorly, 5 = excellently)", hint, mot),
-            ]  # fmt: skip
+            hint = text("h.team.moment", name=info.name, when=info.when,
+                        example=EXAMPLES[mot][business])  # fmt: skip
+            values = {"name": info.name, "code": mot.value.upper(), "when": info.when,
+                      "product": product}  # fmt: skip
+            for field_name, kind in (("touchpoints", "text"), ("glory", "story"),
+                                     ("pain", "story"), ("importance", "rating"),
+                                     ("performance", "rating")):  # fmt: skip
+                questions.append(
+                    Question(f"team.{mot.value}.{field_name}", Method.TEAM, kind,
+                             text(f"q.team.{field_name}", **values), hint, mot)
+                )  # fmt: skip
         return questions
 
     def _records_plan(self) -> list[Question]:
-        questions = [
-            Question("records.has_export", Method.RECORDS, "yesno",
-                     "Do you have an export of your helpdesk tickets (CSV or XLSX from Zendesk, "
-                     "Freshdesk, Intercom or similar)?",
-                     "Customer-service tickets show where customers struggle. Answer yes or no."),
-        ]  # fmt: skip
+        def ask(key: str, kind: str, hint_key: str | None = None) -> Question:
+            return Question(f"records.{key}", Method.RECORDS, kind, text(f"q.records.{key}"),
+                            text(hint_key or f"h.records.{key}"))  # fmt: skip
+
+        questions = [ask("has_export", "yesno")]
         has_export = self.answers.get("records.has_export")
         if has_export is True:
-            questions += [
-                Question("records.export", Method.RECORDS, "file",
-                         "Send me the file (in the terminal: its path).",
-                         "A CSV or XLSX export with one ticket per row, for example "
-                         "'exports/tickets.csv'."),
-                Question("records.confirm", Method.RECORDS, "yesno",
-                         "Does this match what your team sees?",
-                         "Answer yes, or no if an important moment is missing."),
-            ]  # fmt: skip
+            questions += [ask("export", "file"), ask("confirm", "yesno")]
             if self.answers.get("records.confirm") is False:
-                questions.append(
-                    Question("records.missing", Method.RECORDS, "moment",
-                             "Which moment is missing or underrated? Describe it in a few words.",
-                             "For example: 'when the parcel arrives' or 'reading reviews'.")
-                )  # fmt: skip
+                questions.append(ask("missing", "moment", "h.moment"))
         elif has_export is False:
-            for which, text, example in (
-                ("complaint", "What do customers complain about most often?",
-                 "For example: 'deliveries come late and nobody tells them'."),
-                ("praise", "And what do they praise most often?",
-                 "For example: 'our support solves problems on the first call'."),
-            ):  # fmt: skip
-                questions.append(
-                    Question(f"records.{which}", Method.RECORDS, "story", text, example)
-                )
+            for which in ("complaint", "praise"):
+                questions.append(ask(which, "story"))
                 said = self.answers.get(f"records.{which}")
                 if isinstance(said, str) and not _confidently_placed(said):
                     questions.append(
                         Question(f"records.{which}_moment", Method.RECORDS, "moment",
-                                 "At which moment of the journey does that happen?",
-                                 "For example: 'when the parcel arrives' or 'reading reviews'.")
+                                 text("q.records.moment"), text("h.moment"))
                     )  # fmt: skip
         return questions
 
     def _competitor_plan(self) -> list[Question]:
         questions = [
-            Question("competitor.name", Method.COMPETITOR, "text",
-                     "Which competitor do you want to look at? Name one.",
-                     "The one your customers compare you with most often."),
+            Question("competitor.name", Method.COMPETITOR, "text", text("q.competitor.name"),
+                     text("h.competitor.name")),
         ]  # fmt: skip
-        rival = self.answers.get("competitor.name") or "the competitor"
+        rival = self.answers.get("competitor.name") or text("competitor.someone")
         product = self.context.product_name
         for step, action, mot in COMPETITOR_STEPS:
-            hint = (
-                f"Act as {rival}'s customer: {action}. Take your time; say 'pause' and come "
-                "back when you've tried it."
-            )
-            questions += [
-                Question(f"competitor.{step}.theirs", Method.COMPETITOR, "rating",
-                         f"As {rival}'s customer, {action}. How good was it? (1-5)", hint, mot),
-                Question(f"competitor.{step}.ours", Method.COMPETITOR, "rating",
-                         f"And the same step with {product}? (1-5)", hint, mot),
-                Question(f"competitor.{step}.surprise", Method.COMPETITOR, "story",
-                         "What surprised you there?", hint, mot),
-                Question(f"competitor.{step}.ideas", Method.COMPETITOR, "story",
-                         f"Any idea worth taking over for {product}?", hint, mot),
-            ]  # fmt: skip
+            hint = text("h.competitor.step", rival=rival, action=action)
+            for part, kind in (("theirs", "rating"), ("ours", "rating"),
+                               ("surprise", "story"), ("ideas", "story")):  # fmt: skip
+                questions.append(
+                    Question(f"competitor.{step}.{part}", Method.COMPETITOR, kind,
+                             text(f"q.competitor.{part}", rival=rival, action=action,
+                                  product=product), hint, mot)
+                )  # fmt: skip
         return questions
 
     def _survey_plan(self) -> list[Question]:
         return [
-            Question("survey.results", Method.SURVEY, "file",
-                     "When answers are in, send me the results file (CSV or XLSX; in the "
-                     "terminal: its path). Or say 'skip' to leave the survey open and collect "
-                     "answers through the link first.",
-                     "Columns like NPS, CSAT, 'what went well', 'what went badly' are "
-                     "recognised."),
+            Question("survey.results", Method.SURVEY, "file", text("q.survey.results"),
+                     text("h.survey.results")),
         ]  # fmt: skip
 
     def _settled(self, key: str) -> bool:
@@ -320,7 +234,7 @@ class Interview:
         if method.value in self.state["done"]:
             self.state["done"].remove(method.value)
         if self.started(method):
-            reply.messages.append(f"Back to the {METHOD_TITLES[method]}.")
+            reply.messages.append(text("back_to", method=METHOD_TITLES[method]))
         else:
             reply.messages.append(METHOD_INTROS[method])
         if method is Method.SURVEY and "survey.moments" not in self.answers:
@@ -333,16 +247,16 @@ class Interview:
     def survey_text(self, moments: list[Mot]) -> str:
         product = self.context.product_name
         lines = [
-            "Here is your survey:",
-            f"1. How likely are you to recommend {product} to a friend or colleague? (0-10)",
-            f"2. How satisfied are you with {product} overall? (1-5)",
+            text("survey.head"),
+            "1. " + text("survey.nps", product=product),
+            "2. " + text("survey.csat", product=product),
         ]
-        number = 3
-        for mot in moments:
-            where = EXAMPLES[mot][self.context.business]
-            lines.append(f"{number}. Think of {where}: what went well?")
-            lines.append(f"{number + 1}. And what went badly?")
-            number += 2
+        for index, mot in enumerate(moments):
+            number = 3 + 2 * index
+            lines.append(
+                f"{number}. " + text("survey.well", where=EXAMPLES[mot][self.context.business])
+            )
+            lines.append(f"{number + 1}. " + text("survey.badly"))
         return "\n".join(lines)
 
     def _advance(self, reply: Reply) -> Reply:
@@ -361,39 +275,37 @@ class Interview:
 
     def finished_text(self, method: Method) -> str:
         left = [METHOD_TITLES[m] for m in self.open_methods()]
-        text = f"That completes the {METHOD_TITLES[method]}."
+        said = text("finished", method=METHOD_TITLES[method])
         if left:
-            text += f" Still open: {', '.join(left)}. Which one next?"
-        else:
-            text += " All four methods are done: ask for your findings or the report."
-        return text
+            return said + text("still_open", methods=", ".join(left))
+        return said + text("all_done")
 
-    def answer(self, text: str) -> Reply:
+    def answer(self, said: str) -> Reply:
         """Take the answer to the current question; unclear answers are asked again."""
         question = self.current_question()
         if question is None:
-            return Reply(messages=["There is no open question. Which method should we do?"])
+            return Reply(messages=[text("no_question")])
         pending = self.state["pending"]
         if pending:
-            return self._confirm(pending, text)
+            return self._confirm(pending, said)
         try:
-            value = self._parse(question, text)
+            value = self._parse(question, said)
         except UnclearAnswer as unclear:
             return Reply(messages=[unclear.hint], question=question)
         return self._store(question, value)
 
-    def _parse(self, question: Question, text: str) -> Any:
-        cleaned = " ".join(text.split())
+    def _parse(self, question: Question, said: str) -> Any:
+        cleaned = " ".join(said.split())
         if HESITATION.fullmatch(cleaned.lower()):
-            explanation = question.hint or "Any answer in your own words helps."
-            raise UnclearAnswer(question.key, text, f"{explanation} Or say 'skip'.")
+            explanation = question.hint or text("hesitation")
+            raise UnclearAnswer(question.key, said, text("or_skip", explanation=explanation))
         if question.kind == "rating":
             rating = parse_rating(cleaned)
             if not rating.confident:
                 self.state["pending"] = {
                     "key": question.key,
                     "value": rating.value,
-                    "question": f"I read “{cleaned}” as {rating.value} out of 5. Is that right?",
+                    "question": text("confirm_rating", answer=cleaned, value=rating.value),
                 }
                 return _PENDING
             return rating.value
@@ -406,39 +318,38 @@ class Interview:
                 self.state["pending"] = {
                     "key": question.key,
                     "value": value,
-                    "question": f"I understood that as the {MOMENTS[moment.mot].name} "
-                    f"({moment.mot.value.upper()}: {MOMENTS[moment.mot].when}). Right?",
+                    "question": text(
+                        "confirm_moment",
+                        name=MOMENTS[moment.mot].name,
+                        code=moment.mot.value.upper(),
+                        when=MOMENTS[moment.mot].when,
+                    ),
                 }
                 return _PENDING
             return value
         if question.kind == "file":
             if not cleaned:
-                raise UnclearAnswer(question.key, text, question.hint)
+                raise UnclearAnswer(question.key, said, question.hint)
             return cleaned
         if len(cleaned) < 2:
-            raise UnclearAnswer(question.key, text, "A few words please, or say 'skip'.")
+            raise UnclearAnswer(question.key, said, text("short_answer"))
         if len(cleaned) > 2000:
-            raise UnclearAnswer(question.key, text, "Please keep it under 2000 characters.")
+            raise UnclearAnswer(question.key, said, text("long_answer"))
         return cleaned
 
-    def _confirm(self, pending: dict[str, Any], text: str) -> Reply:
+    def _confirm(self, pending: dict[str, Any], said: str) -> Reply:
         try:
-            yes = parse_yes_no(text)
+            yes = parse_yes_no(said)
         except UnclearAnswer:
             # Not a yes or no: maybe a new answer to the original question.
             self.state["pending"] = None
-            reply = self.answer(text)
-            return reply
+            return self.answer(said)
         self.state["pending"] = None
         question = next(q for q in self.plan(Method(pending["key"].split(".")[0]))
                         if q.key == pending["key"])  # fmt: skip
         if yes:
             return self._store(question, pending["value"])
-        again = (
-            "Fine, then please give a number from 1 to 5."
-            if question.kind == "rating"
-            else "Then which moment is it? Describe it in other words, or name it (e.g. AMOT)."
-        )
+        again = text("rating_again") if question.kind == "rating" else text("moment_again")
         return Reply(messages=[again], question=question)
 
     def _store(self, question: Question, value: Any) -> Reply:
@@ -454,7 +365,7 @@ class Interview:
         reply = Reply()
         reply.evidence = self._evidence_for(question)
         if question.kind == "moment" and isinstance(value, dict):
-            reply.messages.append(f"Noted for the {MOMENTS[Mot(value['mot'])].name}.")
+            reply.messages.append(text("noted_moment", name=MOMENTS[Mot(value["mot"])].name))
         return self._advance(reply)
 
     def _remember(self, key: str) -> None:
@@ -467,7 +378,7 @@ class Interview:
         """What the adapter found in an uploaded file; a bad file is asked for again."""
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == key)
         if not ok:
-            return Reply(messages=[summary, "You can send another file or say 'skip'."],
+            return Reply(messages=[summary, text("bad_file")],
                          question=question)  # fmt: skip
         self.answers[key] = summary
         self._remember(key)
@@ -477,19 +388,19 @@ class Interview:
     def skip(self) -> Reply:
         question = self.current_question()
         if question is None:
-            return Reply(messages=["Nothing to skip right now."])
+            return Reply(messages=[text("nothing_to_skip")])
         self.state["pending"] = None
         skipped: list[str] = self.state["skipped"]
         if question.key not in skipped:
             skipped.append(question.key)
         self._remember(question.key)
-        return self._advance(Reply(messages=["Skipped."]))
+        return self._advance(Reply(messages=[text("skipped")]))
 
     def go_back(self) -> Reply:
         """Reopen the last answered (or skipped) question so it can be answered again."""
         order: list[str] = self.state["order"]
         if not order:
-            return Reply(messages=["There is no earlier answer to change."],
+            return Reply(messages=[text("no_earlier")],
                          question=self.current_question())  # fmt: skip
         key = order.pop()
         self.state["pending"] = None
@@ -501,17 +412,18 @@ class Interview:
         if method.value in self.state["done"]:
             self.state["done"].remove(method.value)
         question = next((q for q in self.plan(method) if q.key == key), None)
-        said = f" (you said: {previous})" if previous not in (None, "") else ""
-        reply = Reply(messages=[f"Let's change that answer{said}."])
+        said = text("you_said", previous=previous) if previous not in (None, "") else ""
+        reply = Reply(messages=[text("change_answer", said=said)])
         if question is not None:
             reply.evidence = self._evidence_for(question)
         return self._advance(reply)
 
     def pause(self) -> Reply:
         question = self.current_question()
-        text = "Paused. Everything so far is saved; say 'resume' whenever you want to go on"
-        text += f", even days from now. We'll continue with: {question.text}" if question else "."
-        return Reply(messages=[text])
+        said = text("paused")
+        if question:
+            said += text("paused_at", question=question.text)
+        return Reply(messages=[said])
 
     # --- evidence -----------------------------------------------------------------
 
@@ -570,19 +482,19 @@ class Interview:
         if not value:
             return []
         if which == "missing" and isinstance(value, dict):
-            mot, text = Mot(value["mot"]), value["text"]
+            mot, said = Mot(value["mot"]), value["text"]
             polarity = Polarity.PAIN
         else:
-            text = str(value)
+            said = str(value)
             placed = self.answers.get(f"records.{which}_moment")
             mot = (
                 Mot(placed["mot"])
                 if isinstance(placed, dict)
-                else recognise_moment_or_default(text)
+                else recognise_moment_or_default(said)
             )
             polarity = Polarity.PAIN if which == "complaint" else Polarity.GLORY
         negative, positive = (1, 0) if polarity is Polarity.PAIN else (0, 1)
-        return [Evidence(Method.RECORDS, mot, MOMENTS[mot].stage, polarity, None, text,
+        return [Evidence(Method.RECORDS, mot, MOMENTS[mot].stage, polarity, None, said,
                          count=1, negative=negative, positive=positive,
                          details={"source": "team's summary of service records"})]  # fmt: skip
 
@@ -593,9 +505,9 @@ HESITATION = re.compile(
 )
 
 
-def _confidently_placed(text: str) -> bool:
+def _confidently_placed(said: str) -> bool:
     try:
-        return recognise_moment(text).confident
+        return recognise_moment(said).confident
     except UnclearAnswer:
         return False
 
@@ -617,15 +529,10 @@ _PENDING = _Pending()
 def explain(mot: Mot | None, business: Business | None = None) -> str:
     """Short answers to 'what is a moment of truth' and 'what is a ZMOT'."""
     if mot is None:
-        return (
-            "A moment of truth is a point in the customer journey where the customer decides "
-            "to trust, buy, stay or leave. Some are moments of glory (you exceed what they "
-            "expected), others moments of pain. The six: less-than-zero (a need is triggered), "
-            "zero (research online), first (first look at the offer), actual (between paying "
-            "and receiving), second (using it) and ultimate (their feedback to others)."
-        )
+        return text("explain.mot")
     info = MOMENTS[mot]
-    text = f"{info.name} ({mot.value.upper()}): {info.when}. Levers: {', '.join(info.levers)}."
+    said = text("explain.one", name=info.name, code=mot.value.upper(), when=info.when,
+                levers=", ".join(info.levers))  # fmt: skip
     if business is not None:
-        text += f" Example: {EXAMPLES[mot][business]}."
-    return text
+        said += text("explain.example", example=EXAMPLES[mot][business])
+    return said

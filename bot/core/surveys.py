@@ -13,6 +13,7 @@ from statistics import mean
 
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Mot, Polarity
+from bot.core.texts import text
 
 
 def parse_score(value: str | int | float | None, low: int, high: int, what: str) -> int | None:
@@ -163,14 +164,13 @@ class SurveyRun:
 
     def questions(self) -> list[tuple[str, str]]:
         items = [
-            ("nps", f"How likely are you to recommend {self.product} to a friend or colleague? "
-                    "(0 = not at all, 10 = extremely)"),
-            ("csat", f"How satisfied are you with {self.product} overall? (1-5)"),
-        ]  # fmt: skip
+            ("nps", text("survey.nps", product=self.product)),
+            ("csat", text("survey.csat", product=self.product)),
+        ]
         for mot in self.moments:
-            label = _MOMENT_PROMPTS[mot]
-            items.append((f"{mot.value}.well", f"Think of {label}. What went well?"))
-            items.append((f"{mot.value}.badly", "And what went badly there?"))
+            where = text(f"prompt.{mot.value}")
+            items.append((f"{mot.value}.well", text("survey.well", where=where)))
+            items.append((f"{mot.value}.badly", text("survey.badly")))
         return items
 
     @property
@@ -182,13 +182,13 @@ class SurveyRun:
     def current(self) -> tuple[str, str] | None:
         return next(((k, q) for k, q in self.questions() if k not in self.answers), None)
 
-    def answer(self, text: str) -> str | None:
+    def answer(self, said: str) -> str | None:
         """Store the answer; returns a re-question hint when it cannot be read."""
         current = self.current()
         if current is None:
             return None
         key, _ = current
-        cleaned = " ".join(text.split())
+        cleaned = " ".join(said.split())
         try:
             if key == "nps":
                 self.answers[key] = parse_score(cleaned, 0, 10, "the recommendation score")
@@ -213,22 +213,12 @@ class SurveyRun:
         answers: list[MomentAnswer] = []
         for mot in self.moments:
             for suffix, polarity in (("well", Polarity.GLORY), ("badly", Polarity.PAIN)):
-                text = self.answers.get(f"{mot.value}.{suffix}")
-                if isinstance(text, str) and text:
-                    answers.append(MomentAnswer(mot, polarity, text))
+                said = self.answers.get(f"{mot.value}.{suffix}")
+                if isinstance(said, str) and said:
+                    answers.append(MomentAnswer(mot, polarity, said))
         nps, csat = self.answers.get("nps"), self.answers.get("csat")
         return SurveyResponse(
             nps=nps if isinstance(nps, int) else None,
             csat=csat if isinstance(csat, int) else None,
             answers=tuple(answers),
         )
-
-
-_MOMENT_PROMPTS = {
-    Mot.LZMOT: "the moment you first felt you needed something like this",
-    Mot.ZMOT: "when you looked us up online before buying",
-    Mot.FMOT: "your first look at our offer",
-    Mot.AMOT: "the time between paying and receiving it",
-    Mot.SMOT: "using it and any contact with our service",
-    Mot.UMOT: "telling others about us",
-}

@@ -178,8 +178,8 @@ def test_the_survey_is_drafted_from_the_top_moments() -> None:
     reply = interview.start(Method.SURVEY, [Mot.AMOT, Mot.SMOT, Mot.UMOT, Mot.ZMOT])
     assert reply.survey == [Mot.AMOT, Mot.SMOT, Mot.UMOT]
     text = "\n".join(reply.messages)
-    assert "recommend ParcelPal" in text and "(0-10)" in text and "(1-5)" in text
-    assert "what went well?" in text and "what went badly?" in text
+    assert "recommend ParcelPal" in text and "10 = extremely" in text and "(1-5)" in text
+    assert "What went well?" in text and "what went badly there?" in text
     assert reply.question is not None and reply.question.key == "survey.results"
 
 

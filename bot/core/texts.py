@@ -1,0 +1,279 @@
+"""Everything the bot says from code, in English, in one place (German can follow as DE).
+
+Rasa's own responses (greeting, the product questions) live in domain.yml,
+the engine's format; every text the core and the actions build is here.
+Placeholders are filled with `text(key, **values)`.
+"""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    "context_summary": (
+        "Here is what I noted:\n"
+        "- Product: {product_name}\n"
+        "- Sells to: {business}\n"
+        "- Channels: {channels}\n"
+        "- Typical customer: {typical_customer}\n"
+        "Is that right?"
+    ),
+    "business_b2b": "businesses (B2B)",
+    "business_b2c": "private consumers (B2C)",
+    "button_yes": "Yes, that's right",
+    "button_change": "Change something",
+    "unclear": "I couldn't read “{answer}” as an answer to that. {hint}",
+    "unclear_business": "I couldn't tell from “{answer}” who your customers are. {hint}",
+    "help": (
+        "I interview your team to find your moments of truth: the points of the customer "
+        "journey where customers decide to trust, buy, stay or leave. First I ask about your "
+        "product; then we use four methods (team knowledge, customer-service records, a "
+        "competitor walk-through, customer surveys), and I rank the moments and suggest "
+        "improvements.\n"
+        "You can say 'start', 'change the channels', 'cancel' or 'restart' at any time."
+    ),
+    "help_in_form": "We were at this question:",
+    "help_commands": (
+        "Say 'skip' to leave a question out, 'go back' to change your last answer, 'pause' to "
+        "stop for now, 'where are we' for progress, or 'what have we found so far'."
+    ),
+    "help_in_confirm": "We were checking the product summary: say yes, or tell me what to change.",
+    "cancelled": (
+        "Stopped. Everything you already answered is kept; say 'start' when you want to go on."
+    ),
+    "started_over": "Starting a fresh interview. The earlier one stays saved.",
+    "resumed": "Welcome back! Let's go on where we stopped.",
+    "not_understood": "Sorry, I didn't understand “{text}”.",
+    "rephrase_default": (
+        "I can interview your team about your product's moments of truth. "
+        "Say 'start' to begin or 'help' to learn more."
+    ),
+    "rephrase_confirm": (
+        "Is the summary of your product right? Answer 'yes', or say what to change, "
+        "for example 'change the channels'."
+    ),
+    "which_field_unknown": (
+        "I'm not sure which answer you want to change: the product name, B2B or B2C, "
+        "the channels or the typical customer?"
+    ),
+    "storage_error": (
+        "Sorry, I couldn't save that just now. Nothing you confirmed is lost; "
+        "please send your answer again in a moment."
+    ),
+    "session_missing": "I couldn't find your interview any more, so I started a new one.",
+}
+
+QUESTIONS: dict[str, str] = {
+    "product_name": "What is your product called?",
+    "business_type": "Do you sell mainly to businesses (B2B) or to private consumers (B2C)?",
+    "channels": "Through which channels do customers find and buy from you?",
+    "typical_customer": "Who is your typical customer?",
+}
+
+
+EN.update(
+    {
+        # The four methods.
+        "method.team": "team knowledge",
+        "method.records": "service records",
+        "method.competitor": "competitor walk-through",
+        "method.survey": "customer survey",
+        "intro.team": (
+            "Let's walk your customer's journey moment by moment. For each moment I ask where "
+            "customers meet you, a story of glory and one of pain you know, and two ratings."
+        ),
+        "intro.records": (
+            "Your customers have already named their pains and glories in your service "
+            "records. Let's use them."
+        ),
+        "intro.competitor": (
+            "Now be a customer of a competitor: go through the same moments as their customer "
+            "and compare. You can pause at any step while you actually try it, and resume later."
+        ),
+        "intro.survey": (
+            "Let's ask your customers directly. I'll draft a short survey from what we know so far."
+        ),
+        # Where each moment happens, per business type.
+        "example.lzmot.b2c": "a friend's wedding makes someone think about a new suit",
+        "example.lzmot.b2b": "a new regulation makes a finance team look for a compliant tool",
+        "example.zmot.b2c": "reading reviews on Google before visiting the shop",
+        "example.zmot.b2b": "comparing providers on a review portal and reading case studies",
+        "example.fmot.b2c": "the product page or the packaging on the shelf, in the first seconds",
+        "example.fmot.b2b": "the first demo or the sales rep's pitch",
+        "example.amot.b2c": "waiting for the parcel after paying: confirmation, tracking, delivery",
+        "example.amot.b2b": "the days between signing and getting access: provisioning, activation",
+        "example.smot.b2c": "unpacking and first use at home, and any call to customer service",
+        "example.smot.b2b": "onboarding and the first weeks of use, with support reachable",
+        "example.umot.b2c": "telling friends, posting a photo, writing a review",
+        "example.umot.b2b": "recommending you to colleagues or acting as a reference",
+        # Team knowledge.
+        "q.team.gap": (
+            "Is there a wait between paying for {product} and getting it "
+            "(shipping, delivery, activation, provisioning)?"
+        ),
+        "h.team.gap": "Answer yes or no. If there is none, I leave that moment out.",
+        "h.team.moment": "{name}: {when}. For example: {example}.",
+        "q.team.touchpoints": (
+            "The {name} ({code}): {when}. Where do your customers meet you at this moment "
+            "(touchpoints)?"
+        ),
+        "q.team.glory": (
+            "A moment of glory at the {code}: when did a customer get more than they expected here?"
+        ),
+        "q.team.pain": "And a moment of pain at the {code}: when did a customer lose faith here?",
+        "q.team.importance": (
+            "How much does the {code} weigh on the customer's decision to buy or stay? "
+            "(1 = hardly, 5 = decisive)"
+        ),
+        "q.team.performance": (
+            "How well does {product} do at the {code} today? (1 = poorly, 5 = excellently)"
+        ),
+        # Service records.
+        "q.records.has_export": (
+            "Do you have an export of your helpdesk tickets (CSV or XLSX from Zendesk, "
+            "Freshdesk, Intercom or similar)?"
+        ),
+        "h.records.has_export": (
+            "Customer-service tickets show where customers struggle. Answer yes or no."
+        ),
+        "q.records.export": "Send me the file (in the terminal: its path).",
+        "h.records.export": (
+            "A CSV or XLSX export with one ticket per row, for example 'exports/tickets.csv'."
+        ),
+        "q.records.confirm": "Does this match what your team sees?",
+        "h.records.confirm": "Answer yes, or no if an important moment is missing.",
+        "q.records.missing": "Which moment is missing or underrated? Describe it in a few words.",
+        "h.moment": "For example: 'when the parcel arrives' or 'reading reviews'.",
+        "q.records.complaint": "What do customers complain about most often?",
+        "h.records.complaint": "For example: 'deliveries come late and nobody tells them'.",
+        "q.records.praise": "And what do they praise most often?",
+        "h.records.praise": "For example: 'our support solves problems on the first call'.",
+        "q.records.moment": "At which moment of the journey does that happen?",
+        # Competitor walk-through.
+        "q.competitor.name": "Which competitor do you want to look at? Name one.",
+        "h.competitor.name": "The one your customers compare you with most often.",
+        "competitor.someone": "the competitor",
+        "step.search": "search for them online",
+        "step.reviews": "read their reviews",
+        "step.page": "open their product page",
+        "step.buy": "try to buy or book a demo",
+        "step.support": "ask their support a question",
+        "h.competitor.step": (
+            "Act as {rival}'s customer: {action}. Take your time; say 'pause' and come back "
+            "when you've tried it."
+        ),
+        "q.competitor.theirs": "As {rival}'s customer, {action}. How good was it? (1-5)",
+        "q.competitor.ours": "And the same step with {product}? (1-5)",
+        "q.competitor.surprise": "What surprised you there?",
+        "q.competitor.ideas": "Any idea worth taking over for {product}?",
+        # Survey.
+        "q.survey.results": (
+            "When answers are in, send me the results file (CSV or XLSX; in the terminal: its "
+            "path). Or say 'skip' to leave the survey open and collect answers through the "
+            "link first."
+        ),
+        "h.survey.results": (
+            "Columns like NPS, CSAT, 'what went well', 'what went badly' are recognised."
+        ),
+        "survey.head": "Here is your survey:",
+        "survey.nps": (
+            "How likely are you to recommend {product} to a friend or colleague? "
+            "(0 = not at all, 10 = extremely)"
+        ),
+        "survey.csat": "How satisfied are you with {product} overall? (1-5)",
+        "survey.well": "Think of {where}. What went well?",
+        "survey.badly": "And what went badly there?",
+        "survey.code": (
+            "Share the code {code} with your customers: they answer in a private chat with me "
+            "by sending “survey {code}”. Answers are anonymous and they see nothing of your "
+            "team's data."
+        ),
+        "survey.thanks_intro": (
+            "Thanks for helping {product}! A few short questions; your answers are anonymous. "
+            "Say 'skip' for any question."
+        ),
+        "survey.unknown": "Sorry, I don't know that survey code, or the survey is closed.",
+        "survey.closed": "This survey is closed. Thank you anyway!",
+        "prompt.lzmot": "the moment you first felt you needed something like this",
+        "prompt.zmot": "when you looked us up online before buying",
+        "prompt.fmot": "your first look at our offer",
+        "prompt.amot": "the time between paying and receiving it",
+        "prompt.smot": "using it and any contact with our service",
+        "prompt.umot": "telling others about us",
+        # Moving through the interview.
+        "status.head": "Where we are:",
+        "status.done": "done",
+        "status.progress": "in progress, {answered} of {total} questions",
+        "status.open": "open",
+        "status.current": "Current question: {question}",
+        "status.pick": "Say which method to do next.",
+        "back_to": "Back to the {method}.",
+        "finished": "That completes the {method}.",
+        "still_open": " Still open: {methods}. Which one next?",
+        "all_done": " All four methods are done: ask for your findings or the report.",
+        "no_question": "There is no open question. Which method should we do?",
+        "hesitation": "Any answer in your own words helps.",
+        "or_skip": "{explanation} Or say 'skip'.",
+        "confirm_rating": "I read “{answer}” as {value} out of 5. Is that right?",
+        "confirm_moment": "I understood that as the {name} ({code}: {when}). Right?",
+        "rating_again": "Fine, then please give a number from 1 to 5.",
+        "moment_again": (
+            "Then which moment is it? Describe it in other words, or name it (e.g. AMOT)."
+        ),
+        "short_answer": "A few words please, or say 'skip'.",
+        "long_answer": "Please keep it under 2000 characters.",
+        "noted_moment": "Noted for the {name}.",
+        "bad_file": "You can send another file or say 'skip'.",
+        "skipped": "Skipped.",
+        "nothing_to_skip": "Nothing to skip right now.",
+        "no_earlier": "There is no earlier answer to change.",
+        "change_answer": "Let's change that answer{said}.",
+        "you_said": " (you said: {previous})",
+        "paused": (
+            "Paused. Everything so far is saved; say 'resume' whenever you want to go on, "
+            "even days from now."
+        ),
+        "paused_at": " We'll continue with: {question}",
+        "explain.mot": (
+            "A moment of truth is a point in the customer journey where the customer decides "
+            "to trust, buy, stay or leave. Some are moments of glory (you exceed what they "
+            "expected), others moments of pain. The six: less-than-zero (a need is "
+            "triggered), zero (research online), first (first look at the offer), actual "
+            "(between paying and receiving), second (using it) and ultimate (their feedback "
+            "to others)."
+        ),
+        "explain.one": "{name} ({code}): {when}. Levers: {levers}.",
+        "explain.example": " Example: {example}.",
+        # The interview's actions.
+        "offer_methods": (
+            "Which method shall we start with? You can do them in any order and leave any "
+            "unfinished."
+        ),
+        "which_method": "Which method?",
+        "which_method_next": "Which method next?",
+        "pick_method": "Please pick one of the methods.",
+        "pick_next": "Pick the next one:",
+        "context_first": "First I need a few details about your product.",
+        "setup_first": "Let's first set up your product: say 'start'.",
+        "not_started": "We haven't started the interview yet: say 'start'.",
+        "not_started_short": "We haven't started yet: say 'start'.",
+        "welcome_back": "Welcome back!",
+        "where_at_start": "We're at the start: I need your product's details first. Say 'start'.",
+        "answer_not_saved": "Sorry, I couldn't save that answer. Please send it again in a moment.",
+        "survey_not_saved": "Sorry, I couldn't save your answers. Please try again.",
+        "file_unreadable": "I couldn't read that file: {error}",
+        "file_tickets": ("I read {count} tickets ({skipped} skipped). The hardest moments:\n{top}"),
+        "file_ticket_line": "{rank}. {code}: {count} tickets, {share} negative{themes}",
+        "file_survey": (
+            "I read {count} survey responses ({skipped} skipped): NPS {nps}, CSAT {csat}."
+        ),
+        "findings_none": "Nothing yet: we haven't started an interview.",
+        "findings_empty": (
+            "No evidence yet. Once you answer a few questions, the top moments show here."
+        ),
+        "findings_head": "Your top moments so far:",
+        "findings_line": "{rank}. {title} ({polarity}, score {score}; from {methods})",
+    }
+)
+
+
+def text(key: str, **values: object) -> str:
+    return EN[key].format(**values)
