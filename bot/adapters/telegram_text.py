@@ -1,0 +1,82 @@
+"""Pure helpers for the Telegram front-end: splitting, escaping, keyboards.
+
+No python-telegram-bot imports here: the adapter turns these plain values
+into its objects, and the helpers stay testable on their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+
+from bot.adapters.rest import Button
+
+TELEGRAM_LIMIT = 4096
+CALLBACK_LIMIT = 64  # bytes Telegram keeps of an inline button's callback data
+
+_BOUNDARIES = (
+    re.compile(r"\n\n"),  # paragraphs
+    re.compile(r"\n"),  # lines
+    re.compile(r"(?<=[.!?])\s"),  # sentences
+    re.compile(r"\s"),  # words
+)
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at the most natural boundary that fits."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = 0
+        for boundary in _BOUNDARIES:
+            found = [m.start() for m in boundary.finditer(window) if 0 < m.start() <= limit]
+            if found:
+                cut = found[-1]
+                break
+        if cut == 0:
+            cut = limit  # one very long word: cut it
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def escape_html(text: str) -> str:
+    """Text safe inside Telegram's HTML parse mode: users' words can never become markup."""
+    return html.escape(text, quote=False)
+
+
+@dataclass(frozen=True)
+class KeyboardButton:
+    title: str
+    callback_data: str
+
+
+def callback_data(payload: str) -> str:
+    """The payload itself when it fits in 64 bytes, else a stable short key for it."""
+    if len(payload.encode()) <= CALLBACK_LIMIT:
+        return payload
+    return "k:" + hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def keyboard(buttons: list[Button]) -> tuple[list[list[KeyboardButton]], dict[str, str]]:
+    """Inline-keyboard rows for Rasa's buttons, and the long payloads behind short keys.
+
+    Numbered choices (a 1-5 rating) share one row; other buttons get a row each.
+    """
+    long_payloads: dict[str, str] = {}
+    converted = []
+    for button in buttons:
+        data = callback_data(button.payload)
+        if data != button.payload:
+            long_payloads[data] = button.payload
+        converted.append(KeyboardButton(button.title[:64], data))
+    if converted and all(b.title.isdigit() for b in converted):
+        return [converted], long_payloads
+    return [[b] for b in converted], long_payloads
