@@ -11,6 +11,7 @@ from bot.core.context import (
     parse_product_name,
     parse_typical_customer,
 )
+from bot.core.errors import UnclearAnswer
 from bot.core.interview import Interview
 from bot.core.taxonomy import Business
 from bot.core.texts import text
@@ -37,8 +38,6 @@ def business_label(business: Business) -> str:
 
 def interview_of(tracker: Tracker) -> Interview | None:
     """The team's interview, or None while the product context is incomplete."""
-    from bot.core.errors import UnclearAnswer
-
     try:
         context = context_from_slots(tracker)
     except UnclearAnswer:

@@ -7,7 +7,6 @@ survives restarts; its evidence goes to the database through the services.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import display_name, interview_of
 from bot import services
 from bot.app import current_app
+from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.identity import parse_sender
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
@@ -31,22 +31,13 @@ from bot.tables import UnreadableTable
 log = logging.getLogger(__name__)
 
 DONE = "__done__"
-METHOD_WORDS = {
-    Method.TEAM: r"team|knowledge|know",
-    Method.RECORDS: r"record|ticket|helpdesk|service|support|export",
-    Method.COMPETITOR: r"competitor|kompetitor|rival|mystery|walk",
-    Method.SURVEY: r"survey|customers? ask|questionnaire",
-}
 
 
 def _method_from(tracker: Tracker, text: str = "") -> Method | None:
     named = tracker.get_slot("method")
     if named in {m.value for m in Method}:
         return Method(named)
-    for method, words in METHOD_WORDS.items():
-        if re.search(words, text, re.I):
-            return method
-    return None
+    return parse_method_choice(text)
 
 
 def _method_buttons(interview: Interview) -> list[dict[str, str]]:

@@ -205,41 +205,41 @@ class Stack:
 
     def start_actions(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        log = (self.logs / "actions.log").open("ab")
-        self.processes["actions"] = subprocess.Popen(
-            [sys.executable, "-m", "bot.action_server", "--port", str(self.ports.actions)],
-            cwd=self.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "DATABASE_URL": self.database_url},
-        )
+        with (self.logs / "actions.log").open("ab") as log:  # the child keeps its own copy
+            self.processes["actions"] = subprocess.Popen(
+                [sys.executable, "-m", "bot.action_server", "--port", str(self.ports.actions)],
+                cwd=self.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "DATABASE_URL": self.database_url},
+            )
 
     def start_rasa(self) -> None:
         endpoints, secret_env = self._write_endpoints()
         self.logs.mkdir(parents=True, exist_ok=True)
-        log = (self.logs / "rasa.log").open("ab")
-        self.processes["rasa"] = subprocess.Popen(
-            [
-                str(rasa_bin(self.root)),
-                "run",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.rasa),
-            ],
-            cwd=self.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, **QUIET_ENGINE_ENV, **secret_env},
-        )
+        with (self.logs / "rasa.log").open("ab") as log:  # the child keeps its own copy
+            self.processes["rasa"] = subprocess.Popen(
+                [
+                    str(rasa_bin(self.root)),
+                    "run",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.rasa),
+                ],
+                cwd=self.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, **QUIET_ENGINE_ENV, **secret_env},
+            )
 
     def start(self, progress: Progress = print, timeout: float = 240) -> None:
         self.start_actions()

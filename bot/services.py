@@ -483,7 +483,7 @@ def record_survey_response(uow_factory: UowFactory, code: str, response: SurveyR
     summary = summarise([response])
     items = survey_evidence(summary)
     if response.nps is not None or response.csat is not None:
-        for item in items or []:
+        for item in items:
             item.details.update({"nps": response.nps, "csat_overall": response.csat})
     with uow_factory() as uow:
         for item in items:

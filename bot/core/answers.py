@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.records import classify, normalise
-from bot.core.taxonomy import MOMENTS, Mot, parse_mot
+from bot.core.taxonomy import Method, Mot, parse_mot
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -129,6 +129,17 @@ def recognise_moment(text: str) -> RecognisedMoment:
     return RecognisedMoment(result.mot, confident=result.confidence >= 0.6)
 
 
-def describe(mot: Mot) -> str:
-    info = MOMENTS[mot]
-    return f"{info.name} ({mot.value}): {info.when}"
+_METHOD_WORDS: dict[Method, str] = {
+    Method.TEAM: r"team|knowledge|know",
+    Method.RECORDS: r"record|ticket|helpdesk|service|support|export",
+    Method.COMPETITOR: r"competitor|kompetitor|rival|mystery|walk",
+    Method.SURVEY: r"survey|customers? ask|questionnaire",
+}
+
+
+def parse_method_choice(text: str) -> Method | None:
+    """Which identification method a free answer names ('the ticket export' -> records)."""
+    for method, words in _METHOD_WORDS.items():
+        if re.search(words, text, re.I):
+            return method
+    return None

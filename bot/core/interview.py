@@ -78,7 +78,6 @@ class Interview:
             "skipped": [],
             "done": [],
             "pending": None,
-            "files": {},
             **(state or {}),
         }
 
