@@ -53,7 +53,17 @@ class ActionStartSession(Action):
             return []
         if tracker.get_slot("session_id") == view.id and tracker.get_slot("product_name"):
             dispatcher.utter_message(text=text("resumed"))
-        return [SlotSet("session_id", view.id)]
+        events: list[EventType] = [SlotSet("session_id", view.id)]
+        if view.context and not tracker.get_slot("product_name"):
+            # Someone else in this chat (a group) already set the product up: join it.
+            context = view.context
+            events += [
+                SlotSet("product_name", context.product_name),
+                SlotSet("business_type", context.business.value),
+                SlotSet("channels", ", ".join(context.channels)),
+                SlotSet("typical_customer", context.typical_customer),
+            ]
+        return events
 
 
 class ActionStartOver(Action):

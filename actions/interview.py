@@ -21,6 +21,7 @@ from bot import services
 from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
+from bot.core.evidence import Evidence
 from bot.core.identity import parse_sender
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
@@ -71,32 +72,116 @@ def _store(tracker: Tracker, reply: Reply) -> None:
         )  # fmt: skip
 
 
-def _analyse_file(tracker: Tracker, interview: Interview, key: str, raw_path: str) -> Reply:
+def _upload_of(tracker: Tracker) -> str | None:
+    """The file a chat adapter announced as `/upload_file{"file_path": ...}`, if any.
+
+    "" when the intent came without a path (someone only said they'd send a file).
+    """
+    message = tracker.latest_message
+    if (message.get("intent") or {}).get("name") != "upload_file":
+        return None
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "file_path" and entity.get("value"):
+            return str(entity["value"])
+    return ""
+
+
+def _resolve_upload(relative: str) -> Path | None:
+    """An uploaded file inside the uploads folder; nothing outside it is ever read."""
+    root = current_app().settings.uploads_dir.resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+def _read_file(key: str, path: Path) -> tuple[str, list[Evidence]]:
+    """The summary and evidence of a ticket export or survey results file."""
+    if key == "records.export":
+        analysis = services.analyse_ticket_file(path)
+        top = []
+        for rank, mot in enumerate(analysis.hardest()[:3], start=1):
+            tally, themes = analysis.moments[mot], analysis.top_themes(mot)
+            top.append(
+                text("file_ticket_line", rank=rank, code=mot.value.upper(), count=tally.count,
+                     share=f"{tally.negative_share:.0%}",
+                     themes=f" ({', '.join(themes)})" if themes else "")
+            )  # fmt: skip
+        summary = text("file_tickets", count=len(analysis.tickets),
+                       skipped=len(analysis.skipped), top="\n".join(top))  # fmt: skip
+        return summary, services.records_evidence(analysis)
+    responses, skipped = services.read_survey_file(path)
+    result = summarise(responses)
+    summary = text("file_survey", count=result.responses, skipped=len(skipped),
+                   nps=result.nps, csat=result.csat)  # fmt: skip
+    return summary, services.survey_evidence(result)
+
+
+def _unreadable(error: Exception, path: Path) -> str:
+    """The reason a file could not be read, naming the file but not the server's folders."""
+    return text("file_unreadable", error=str(error).replace(str(path), path.name))
+
+
+def _analyse_file(tracker: Tracker, interview: Interview, key: str, answer: str) -> Reply:
     """Read an uploaded export (tickets or survey results) and hand the result back."""
-    path = Path(raw_path.strip().strip("'\"")).expanduser()
+    upload = _upload_of(tracker)
+    if upload is not None:
+        path = _resolve_upload(upload)
+        if path is None:
+            return interview.file_result(key, False, text("upload_missing"), [])
+    elif tracker.sender_id.startswith("tg:"):
+        # A typed path would read the server's disk: chat users upload instead.
+        return interview.file_result(key, False, text("upload_as_document"), [])
+    else:
+        path = Path(answer.strip().strip("'\"")).expanduser()
     try:
-        if key == "records.export":
-            analysis = services.analyse_ticket_file(path)
-            evidence = services.records_evidence(analysis)
-            top = []
-            for rank, mot in enumerate(analysis.hardest()[:3], start=1):
-                tally, themes = analysis.moments[mot], analysis.top_themes(mot)
-                top.append(
-                    text("file_ticket_line", rank=rank, code=mot.value.upper(), count=tally.count,
-                         share=f"{tally.negative_share:.0%}",
-                         themes=f" ({', '.join(themes)})" if themes else "")
-                )  # fmt: skip
-            summary = text("file_tickets", count=len(analysis.tickets),
-                           skipped=len(analysis.skipped), top="\n".join(top))  # fmt: skip
-        else:
-            responses, skipped = services.read_survey_file(path)
-            result = summarise(responses)
-            evidence = services.survey_evidence(result)
-            summary = text("file_survey", count=result.responses, skipped=len(skipped),
-                           nps=result.nps, csat=result.csat)  # fmt: skip
+        summary, evidence = _read_file(key, path)
     except (UnreadableTable, OSError) as error:
-        return interview.file_result(key, False, text("file_unreadable", error=error), [])
+        return interview.file_result(key, False, _unreadable(error, path), [])
     return interview.file_result(key, True, summary, evidence)
+
+
+def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A file sent outside a file question: analyse it, and store it when a session is set up."""
+    upload = _upload_of(tracker)
+    path = _resolve_upload(upload) if upload else None
+    if not upload:
+        dispatcher.utter_message(text=text("upload_how"))
+        return
+    if path is None:
+        dispatcher.utter_message(text=text("upload_missing"))
+        return
+    key, summary, evidence = "", "", list[Evidence]()
+    error: Exception | None = None
+    for key in ("survey.results", "records.export"):  # a survey file has score columns
+        try:
+            summary, evidence = _read_file(key, path)
+            break
+        except (UnreadableTable, OSError) as failed:
+            error = failed  # the ticket reader's reason is the more telling one
+    else:
+        dispatcher.utter_message(text=_unreadable(error or OSError(), path))
+        return
+    if interview_of(tracker) is None or not tracker.get_slot("session_id"):
+        dispatcher.utter_message(text=summary + "\n" + text("upload_not_added"))
+        return
+    _store(tracker, Reply(messages=[], evidence={key: evidence}))
+    dispatcher.utter_message(text=summary + "\n" + text("upload_added"))
+
+
+class ActionReceiveFile(Action):
+    """A document arrived (the adapter saved it under the uploads folder)."""
+
+    def name(self) -> str:
+        return "action_receive_file"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            _receive_upload(dispatcher, tracker)
+        except (SQLAlchemyError, MotError):
+            log.exception("could not store an uploaded file's evidence")
+            dispatcher.utter_message(text=text("answer_not_saved"))
+        return []
 
 
 def _say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -148,7 +233,12 @@ class ActionStartMethod(Action):
             survey = services.create_survey(
                 current_app().uow, tracker.get_slot("session_id"), reply.survey
             )
-            dispatcher.utter_message(text=text("survey.code", code=survey.code))
+            bot_name = (tracker.latest_message.get("metadata") or {}).get("bot_username")
+            if bot_name:
+                link = f"https://t.me/{bot_name}?start={survey.code}"
+                dispatcher.utter_message(text=text("survey.link", link=link, code=survey.code))
+            else:
+                dispatcher.utter_message(text=text("survey.code", code=survey.code))
         return [
             SlotSet("interview", interview.state),
             SlotSet("interview_answer", DONE if reply.finished else None),
@@ -195,6 +285,15 @@ class ValidateInterviewForm(FormValidationAction):
         said = str(value or "").strip()
         if not said or said == DONE:
             # The slot was cleared by an action (start, resume): nothing was answered.
+            return {"interview_answer": None}
+        question = interview.current_question()
+        if _upload_of(tracker) is not None and (question is None or question.kind != "file"):
+            # A document sent in the middle of other questions: read it, then ask on.
+            try:
+                _receive_upload(dispatcher, tracker)
+            except (SQLAlchemyError, MotError):
+                log.exception("could not store an uploaded file's evidence")
+                dispatcher.utter_message(text=text("answer_not_saved"))
             return {"interview_answer": None}
         if interview.method is None:
             method = _method_from(tracker, said)

@@ -6,13 +6,20 @@ import getpass
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from bot import services
 from bot.app import App, build_app
-from bot.config import DEFAULT_ACTION_PORT, DEFAULT_RASA_PORT, load_settings, mask_url
+from bot.config import (
+    DEFAULT_ACTION_PORT,
+    DEFAULT_RASA_PORT,
+    Settings,
+    load_settings,
+    mask_url,
+)
 from bot.core.errors import MotError
 
 
@@ -39,18 +46,13 @@ def main() -> None:
 @click.option("--rasa-port", default=DEFAULT_RASA_PORT, show_default=True, type=int)
 @click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=int)
 def run(name: str | None, rasa_port: int, actions_port: int) -> None:
-    """Start everything on the embedded default and chat in this terminal."""
+    """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
     from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
     from bot.engine import Ports, Stack, ensure_model, running_stack
     from bot.storage.db import upgrade
 
     settings = load_settings()
-    if settings.telegram_bot_token:
-        raise click.ClickException(
-            "TELEGRAM_BOT_TOKEN is set, but the Telegram front-end is not available yet. "
-            "Unset it to chat in the terminal."
-        )
     _progress(f"Database: {mask_url(settings.database_url)} (migrating) ...")
     upgrade(settings.sqlalchemy_url, settings.root)
     model = ensure_model(settings.root, _progress)
@@ -60,10 +62,47 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         with running_stack(stack, _progress):
-            chat(RestClient(stack.rasa_url), sender=f"terminal-{user}", display_name=user)
+            if settings.telegram_bot_token:
+                _serve_telegram(replace(settings, rasa_url=stack.rasa_url))
+            else:
+                chat(RestClient(stack.rasa_url), sender=f"terminal-{user}", display_name=user)
     except KeyboardInterrupt:
         _progress("\nStopped.")
     _progress("Servers stopped. Your answers are saved; `make run` continues where you left.")
+
+
+def _serve_telegram(settings: Settings) -> None:
+    """Run the Telegram adapter until Ctrl-C or SIGTERM, finishing the update at hand."""
+    import asyncio
+    import logging
+
+    from bot.adapters.telegram import run_telegram
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_telegram(settings, build_app(settings), _progress, stop=stop)
+
+    asyncio.run(serve())
+
+
+@main.command()
+@click.option("--rasa-url", default=None, help="Rasa server (default: RASA_URL).")
+def telegram(rasa_url: str | None) -> None:
+    """Serve Telegram in front of an already running Rasa server (needs TELEGRAM_BOT_TOKEN)."""
+    from bot.storage.db import upgrade
+
+    settings = load_settings()
+    if not settings.telegram_bot_token:
+        raise click.ClickException("Set TELEGRAM_BOT_TOKEN (environment or .env) first.")
+    upgrade(settings.sqlalchemy_url, settings.root)
+    _serve_telegram(replace(settings, rasa_url=rasa_url or settings.rasa_url))
 
 
 @main.command()

@@ -16,6 +16,9 @@ DEFAULT_DATABASE_URL = "sqlite:///var/mot.db"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_UPLOADS_DIR = "var/uploads"
+DEFAULT_WEBHOOK_LISTEN = "0.0.0.0:8443"
+DEFAULT_MAX_UPLOAD_MB = 20  # the Bot API's own limit for bots downloading files
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -40,12 +43,19 @@ class Settings:
     telegram_api_base_url: str | None = None
     rasa_url: str = DEFAULT_RASA_URL
     root: Path = PROJECT_ROOT
+    uploads_dir: Path = PROJECT_ROOT / DEFAULT_UPLOADS_DIR
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    engine_retry_s: float = 60.0  # how long a chat message waits for a Rasa that is down
 
     def __repr__(self) -> str:
         token = "***" if self.telegram_bot_token else None
         return (
             f"Settings(database_url={mask_url(self.database_url)!r}, "
-            f"telegram_bot_token={token!r}, rasa_url={self.rasa_url!r})"
+            f"telegram_bot_token={token!r}, rasa_url={self.rasa_url!r}, "
+            f"telegram_webhook_url={self.telegram_webhook_url!r})"
         )
 
     @property
@@ -83,4 +93,25 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
         rasa_url=env.get("RASA_URL") or DEFAULT_RASA_URL,
         root=root,
+        uploads_dir=(root / (env.get("UPLOADS_DIR") or DEFAULT_UPLOADS_DIR)).resolve(),
+        telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+        telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        max_upload_bytes=_megabytes(env.get("TELEGRAM_MAX_UPLOAD_MB"), DEFAULT_MAX_UPLOAD_MB),
+        engine_retry_s=_number(env.get("ENGINE_RETRY_SECONDS"), 60.0),
     )
+
+
+def _number(raw: str | None, default: float) -> float:
+    try:
+        return max(float(raw), 0.0) if raw else default
+    except ValueError:
+        return default
+
+
+def _megabytes(raw: str | None, default: int) -> int:
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = default
+    return int(max(value, 0.001) * 1024 * 1024)

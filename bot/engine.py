@@ -178,6 +178,7 @@ class Stack:
     database_url: str
     ports: Ports = field(default_factory=Ports)
     run_dir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for both servers
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -212,7 +213,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, "DATABASE_URL": self.database_url},
+                env={**os.environ, **self.env, "DATABASE_URL": self.database_url},
             )
 
     def start_rasa(self) -> None:
@@ -238,7 +239,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **QUIET_ENGINE_ENV, **secret_env},
+                env={**os.environ, **self.env, **QUIET_ENGINE_ENV, **secret_env},
             )
 
     def start(self, progress: Progress = print, timeout: float = 240) -> None:

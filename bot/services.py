@@ -19,7 +19,12 @@ from typing import Any
 from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound, SurveyNotFound, UnclearAnswer, UnknownCode
 from bot.core.evidence import Evidence
-from bot.core.identity import parse_sender
+from bot.core.identity import (
+    conversation_pattern,
+    parse_sender,
+    participant_key,
+    private_workspace_key,
+)
 from bot.core.records import (
     RecordsAnalysis,
     Skipped,
@@ -109,6 +114,78 @@ def find_session(uow_factory: UowFactory, workspace_key: str, product_name: str)
             if interview.product_name == product_name:
                 return interview.id
         return None
+
+
+def workspace_session(uow_factory: UowFactory, workspace_key: str) -> str | None:
+    """The id of the chat's current session: its latest open one, else its latest."""
+    with uow_factory() as uow:
+        workspace = uow.repo.workspace(workspace_key)
+        if workspace is None:
+            return None
+        interview = uow.repo.latest_open_interview(workspace)
+        if interview is None and workspace.sessions:
+            interview = max(workspace.sessions, key=lambda s: s.created_at)
+        return interview.id if interview else None
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    session: SessionView
+    answers_per_method: dict[Method, int]
+    participants: list[tuple[str, int]]
+    survey_code: str | None
+    survey_responses: int
+
+    @property
+    def open_methods(self) -> list[Method]:
+        return [m for m in Method if not self.answers_per_method.get(m)]
+
+
+def session_status(uow_factory: UowFactory, session_id: str) -> SessionStatus:
+    """Where a session stands: answers per method, who answered, the survey's replies."""
+    view = get_session(uow_factory, session_id)
+    with uow_factory() as uow:
+        per_method: dict[Method, int] = {}
+        for row in uow.repo.evidence_of(session_id):
+            method = Method(row.method)
+            per_method[method] = per_method.get(method, 0) + 1
+        survey = uow.repo.survey_of(session_id)
+        return SessionStatus(
+            view,
+            per_method,
+            uow.repo.answer_counts(session_id),
+            survey.code if survey else None,
+            survey.responses if survey else 0,
+        )
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What `forget_person` deleted, so the person can be told exactly."""
+
+    answers: int
+    memberships: int
+    own_sessions: int
+    conversation_events: int
+
+
+def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Removed:
+    """Delete one person's data: name, answers, own private sessions and chat history.
+
+    Team sessions in groups stay (they belong to the team) minus this person's
+    answers; anonymous survey answers cannot be traced to anyone and stay.
+    """
+    key = participant_key(channel, user_id)
+    with uow_factory() as uow:
+        memberships = uow.repo.participants_with_key(key)
+        answers = uow.repo.delete_answers_of([p.id for p in memberships])
+        own = uow.repo.workspace(private_workspace_key(channel, user_id))
+        own_sessions = uow.repo.delete_workspace(own) if own is not None else 0
+        for membership in uow.repo.participants_with_key(key):
+            uow.repo.delete_participant(membership)
+        events = uow.repo.delete_conversations(conversation_pattern(channel, user_id))
+        uow.commit()
+        return Removed(answers, len(memberships), own_sessions, events)
 
 
 def get_session(uow_factory: UowFactory, session_id: str | None = None) -> SessionView:

@@ -60,3 +60,27 @@ class RestClient:
         except httpx.HTTPError as error:
             raise EngineUnavailable(str(error)) from error
         return parse_messages(response.json())
+
+
+class AsyncRestClient:
+    """The same client for asyncio front-ends (Telegram): one pooled connection to Rasa."""
+
+    def __init__(self, rasa_url: str, timeout: float = 60) -> None:
+        self.webhook = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.client = httpx.AsyncClient(timeout=timeout)
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            response = await self.client.post(self.webhook, json=body)
+            response.raise_for_status()
+            return parse_messages(response.json())
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(str(error)) from error
+
+    async def close(self) -> None:
+        await self.client.aclose()

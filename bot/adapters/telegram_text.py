@@ -52,6 +52,46 @@ def escape_html(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def split_escaped(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Escaped pieces that each fit `limit` once escaped (escaping makes text longer)."""
+    pieces: list[str] = []
+    for piece in split_message(text, limit):
+        escaped = escape_html(piece)
+        if len(escaped) <= limit:
+            pieces.append(escaped)
+        else:
+            pieces.extend(split_escaped(piece, max(1, limit * limit // len(escaped) - 8)))
+    return pieces
+
+
+def addressed_text(
+    text: str, *, private: bool, replied_to_bot: bool, bot_username: str
+) -> str | None:
+    """What a message says to the bot, or None when a group member was talking to others.
+
+    In a private chat everything is for the bot. In a group only a reply to one of
+    the bot's messages or a message naming it (@bot) is; the mention is dropped.
+    """
+    if private:
+        return text.strip()
+    mention = re.compile(rf"@{re.escape(bot_username)}\b", re.IGNORECASE) if bot_username else None
+    if mention and mention.search(text):
+        return mention.sub("", text).strip()
+    if replied_to_bot:
+        return text.strip()
+    return None
+
+
+def safe_file_name(name: str, limit: int = 80) -> str:
+    """A file name that is safe on any disk and inside a Rasa message."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[: limit - 8] or "upload"
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)[:6].lower()
+    return f"{clean}.{suffix}" if suffix else clean
+
+
 @dataclass(frozen=True)
 class KeyboardButton:
     title: str

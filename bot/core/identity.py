@@ -27,3 +27,18 @@ def parse_sender(sender_id: str) -> Speaker:
 def sender_for(channel: str, chat_id: int | str, user_id: int | str) -> str:
     """The sender id an adapter gives Rasa for one person in one chat."""
     return f"{channel}:{chat_id}:{user_id}"
+
+
+def participant_key(channel: str, user_id: int | str) -> str:
+    """The key one person has in every workspace of a channel."""
+    return f"{channel}:{user_id}"
+
+
+def private_workspace_key(channel: str, user_id: int | str) -> str:
+    """A person's own workspace: on Telegram a private chat's id is the user's id."""
+    return f"{channel}:{user_id}"
+
+
+def conversation_pattern(channel: str, user_id: int | str) -> str:
+    """A SQL LIKE pattern matching every sender id of one person in one channel."""
+    return f"{channel}:%:{user_id}"

@@ -265,6 +265,103 @@ EN.update(
         "file_survey": (
             "I read {count} survey responses ({skipped} skipped): NPS {nps}, CSAT {csat}."
         ),
+        "upload_how": (
+            "To share a helpdesk export or survey results, send me the file itself "
+            "(CSV or XLSX) as a document with the 📎 button."
+        ),
+        "upload_as_document": (
+            "Please send the file itself as a document (📎), not its name: here I can only "
+            "read files you upload."
+        ),
+        "upload_missing": "I couldn't find that upload any more. Please send the file again.",
+        "upload_added": "I added this to your findings.",
+        "upload_not_added": (
+            "To add it to your findings, say 'start', set up your product, then send it again."
+        ),
+        "survey.link": (
+            "Share this link with your customers: {link}\nThey answer in a private chat with "
+            "me, anonymously, and see nothing of your team's data. (Without the link they "
+            "can send me “survey {code}”.)"
+        ),
+        # Telegram front-end.
+        "tg.help": (
+            "I interview your team about its product and find your moments of truth: the "
+            "points where customers decide to trust, buy, stay or leave.\n\n"
+            "Commands:\n"
+            "/start: start or continue the interview\n"
+            "/status: where your session stands\n"
+            "/report: your findings as a document\n"
+            "/cancel: stop the current question (answers stay saved)\n"
+            "/delete_me: remove your personal data and answers\n"
+            "/help: this text\n\n"
+            "Send helpdesk exports or survey results (CSV or XLSX) as a document."
+        ),
+        "tg.help_group": (
+            "In this group: Telegram's privacy mode lets me see only commands, messages that "
+            "mention me (@{bot}) and replies to my messages; I never read your other "
+            "conversation. So answer my questions by replying to them (or mention me). Each "
+            "of you has your own place in the interview and your answers are attributed to "
+            "you; the findings belong to the group."
+        ),
+        "tg.unknown_command": (
+            "I don't know the command {command}. Send /help to see what I can do."
+        ),
+        "tg.engine_retrying": (
+            "Sorry, I can't reach my dialogue engine right now. I'll keep trying with your "
+            "message for a little while."
+        ),
+        "tg.engine_failed": (
+            "Sorry, I still couldn't process “{said}”. Nothing you told me before is lost; "
+            "please send it again in a few minutes."
+        ),
+        "tg.engine_silent": (
+            "Sorry, I got no answer to that from my dialogue engine. Please send it again in "
+            "a moment."
+        ),
+        "tg.internal_error": "Sorry, something went wrong with that message. Please try again.",
+        "tg.not_your_question": "This question is for {name}. Send /start to join in.",
+        "tg.button_expired": "This button has expired: please type your answer instead.",
+        "tg.file_too_large": (
+            "That file is {size} MB; I can read files up to {limit} MB. Please send a smaller "
+            "export (for example a shorter period)."
+        ),
+        "tg.file_type": (
+            "I can read CSV and XLSX files (helpdesk exports, survey results); “{name}” isn't one."
+        ),
+        "tg.file_download_failed": "Sorry, I couldn't download “{name}” from Telegram: {error}",
+        "tg.file_received": "Got “{name}”. Reading it...",
+        "tg.bad_start_code": (
+            "Sorry, that link doesn't hold a survey code I know. Please check the link you "
+            "were sent."
+        ),
+        "tg.report_none": "There's no session in this chat yet: send /start to begin.",
+        "tg.report_empty": (
+            "No findings yet for {product}: answer a few questions first (/start), then ask "
+            "for the report again."
+        ),
+        "tg.report_caption": "Moments of truth for {product}: {count} moments, ranked.",
+        "tg.status": "Session for {product} ({business}).",
+        "tg.status_unnamed": "A session is open, but the product isn't set up yet (/start).",
+        "tg.status_method": "{mark} {method}: {answers} answers",
+        "tg.status_open": "Still open: {methods}.",
+        "tg.status_all_done": "Every method has answers.",
+        "tg.status_people": "Who answered: {people}.",
+        "tg.status_nobody": "Nobody has answered yet.",
+        "tg.status_survey": "Survey {code}: {responses} customer answers.",
+        "tg.delete_confirm": (
+            "This removes your name, your answers in every chat, your own sessions and our "
+            "conversation history. Team findings from others stay. Delete?"
+        ),
+        "tg.delete_yes": "Yes, delete my data",
+        "tg.delete_no": "No, keep it",
+        "tg.delete_kept": "Nothing was deleted.",
+        "tg.deleted": (
+            "Done. I removed {answers} answers, your name from {memberships} chats, "
+            "{sessions} sessions of your own and {events} stored conversation events. "
+            "Anonymous survey answers can't be traced to you and stay."
+        ),
+        "tg.delete_failed": "Sorry, I couldn't delete your data just now. Please try again.",
+        "tg.too_long": "{error}",
         "findings_none": "Nothing yet: we haven't started an interview.",
         "findings_empty": (
             "No evidence yet. Once you answer a few questions, the top moments show here."

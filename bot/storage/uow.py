@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import EvidenceItem, InterviewSession, Participant, Survey, Workspace
@@ -108,6 +108,57 @@ class Repository:
             .distinct()
         )
         return {pid: name or key for pid, name, key in rows}
+
+    def participants_with_key(self, key: str) -> list[Participant]:
+        """One person's memberships: the same participant key in every workspace."""
+        return list(self.session.scalars(select(Participant).where(Participant.key == key)))
+
+    def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
+        """(name, answers) of everyone who answered in the session, most answers first."""
+        rows = self.session.execute(
+            select(Participant.display_name, Participant.key, func.count(EvidenceItem.id))
+            .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
+            .where(EvidenceItem.session_id == session_id)
+            .group_by(Participant.id)
+            .order_by(func.count(EvidenceItem.id).desc())
+        )
+        return [(name or key, count) for name, key, count in rows]
+
+    def delete_answers_of(self, participant_ids: list[int]) -> int:
+        result = self.session.execute(
+            delete(EvidenceItem).where(EvidenceItem.participant_id.in_(participant_ids))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def delete_participant(self, participant: Participant) -> None:
+        self.session.delete(participant)
+
+    def delete_workspace(self, workspace: Workspace) -> int:
+        """A workspace with everything in it; returns how many sessions went."""
+        sessions = list(
+            self.session.scalars(
+                select(InterviewSession.id).where(InterviewSession.workspace_id == workspace.id)
+            )
+        )
+        self.session.execute(delete(EvidenceItem).where(EvidenceItem.session_id.in_(sessions)))
+        self.session.execute(delete(Survey).where(Survey.session_id.in_(sessions)))
+        self.session.execute(delete(InterviewSession).where(InterviewSession.id.in_(sessions)))
+        self.session.execute(delete(Participant).where(Participant.workspace_id == workspace.id))
+        self.session.execute(delete(Workspace).where(Workspace.id == workspace.id))
+        return len(sessions)
+
+    def delete_conversations(self, sender_pattern: str) -> int:
+        """Rasa's stored conversations (its `events` table) of senders matching a LIKE pattern.
+
+        The table belongs to Rasa's tracker store; we only ever delete from it, for
+        a person who asked to be forgotten.
+        """
+        if not inspect(self.session.connection()).has_table("events"):
+            return 0
+        result = self.session.execute(
+            text("DELETE FROM events WHERE sender_id LIKE :pattern"), {"pattern": sender_pattern}
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class UnitOfWork:

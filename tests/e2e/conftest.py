@@ -27,6 +27,7 @@ class Live:
     client: RestClient
     engine: Engine
     database_url: str
+    uploads: Path
 
     def say(self, sender: str, text: str, **metadata: Any) -> list[BotMessage]:
         return self.client.send(sender, text, metadata or None)
@@ -48,11 +49,15 @@ def live(
     run_dir = tmp_path_factory.mktemp("stack")
     url = f"sqlite:///{run_dir / 'mot.db'}"
     upgrade(url, project_root)
-    stack = Stack(project_root, model, url, Ports(free_port(), free_port()), run_dir=run_dir)
+    uploads = run_dir / "uploads"
+    stack = Stack(
+        project_root, model, url, Ports(free_port(), free_port()), run_dir=run_dir,
+        env={"UPLOADS_DIR": str(uploads)},
+    )  # fmt: skip
     stack.start(_progress)
     engine = make_engine(url)
     try:
-        yield Live(stack, RestClient(stack.rasa_url, timeout=60), engine, url)
+        yield Live(stack, RestClient(stack.rasa_url, timeout=60), engine, url, uploads)
     finally:
         stack.stop()
         engine.dispose()

@@ -1,0 +1,366 @@
+"""A Telegram Bot API emulator served on localhost, for driving the adapter over HTTP.
+
+It speaks the subset of the Bot API the adapter uses (getMe, getUpdates with
+offsets and long polling, sendMessage, sendChatAction, sendDocument, getFile
+and file downloads, answerCallbackQuery, editMessageText/ReplyMarkup,
+setMyCommands, deleteWebhook), keeps what the bot sent per chat, lets tests
+post updates as users would, and can fail chosen calls (429, 500) on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 7000001
+BOT_USERNAME = "mot_test_bot"
+JSON_FIELDS = {
+    "chat_id", "message_id", "offset", "limit", "timeout", "allowed_updates", "reply_markup",
+    "reply_parameters", "commands", "show_alert", "user_id",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TgUser:
+    id: int
+    first_name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name}
+
+
+@dataclass
+class Sent:
+    """One message the bot sent (or edited), as the emulator stored it."""
+
+    method: str
+    chat_id: int
+    message_id: int
+    text: str = ""
+    reply_markup: dict[str, Any] | None = None
+    reply_to: int | None = None
+    document: bytes | None = None
+    file_name: str | None = None
+    caption: str | None = None
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard") or []
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class BotApiEmulator:
+    token: str
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    failures: list[tuple[str, int]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    confirmed_offset: int = 0
+    callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Condition()
+        self.update_ids = itertools.count(1)
+        self.message_ids = itertools.count(100)
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- serving ------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def start(self) -> None:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # file downloads
+                prefix = f"/file/bot{emulator.token}/"
+                if not self.path.startswith(prefix):
+                    return self._reply(404, b"not found")
+                content = emulator.files.get(self.path.removeprefix(prefix))
+                if content is None:
+                    return self._reply(404, b"not found")
+                return self._reply(200, content, "application/octet-stream")
+
+            def do_POST(self) -> None:
+                prefix = f"/bot{emulator.token}/"
+                if not self.path.startswith(prefix):
+                    return self._json(404, {"ok": False, "error_code": 404,
+                                            "description": "Not Found"})  # fmt: skip
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                params = _parse_params(self.headers.get("Content-Type", ""), body)
+                status, payload = emulator.call(self.path.removeprefix(prefix), params)
+                self._json(status, payload)
+
+            def _json(self, status: int, payload: dict[str, Any]) -> None:
+                self._reply(status, json.dumps(payload).encode(), "application/json")
+
+            def _reply(self, status: int, body: bytes, kind: str = "text/plain") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # --- the Bot API ----------------------------------------------------------------------
+
+    def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.calls.append(method)
+            for index, (failing, status) in enumerate(self.failures):
+                if failing == method:
+                    del self.failures[index]
+                    return status, _error(status)
+        handler = getattr(self, "api_" + method, None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found: method"}
+        return 200, {"ok": True, "result": handler(params)}
+
+    def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME,
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
+
+    def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params.get("commands") or [])
+        return True
+
+    def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + min(timeout, 5)  # short polls keep tests quick
+        with self.lock:
+            if offset:
+                # Telegram forgets every update below the offset: this confirms them.
+                self.confirmed_offset = max(self.confirmed_offset, offset)
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self.lock.wait(deadline - time.monotonic())
+            return list(self.updates[:limit])
+
+    def api_sendChatAction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        with self.lock:
+            self.callback_answers.append(params)
+        return True
+
+    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        reply_to = (params.get("reply_parameters") or {}).get("message_id")
+        return self._store(
+            Sent("sendMessage", int(params["chat_id"]), next(self.message_ids),
+                 text=str(params.get("text", "")), reply_markup=params.get("reply_markup"),
+                 reply_to=reply_to)
+        )  # fmt: skip
+
+    def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, content = params["document"]
+        return self._store(
+            Sent("sendDocument", int(params["chat_id"]), next(self.message_ids),
+                 document=content, file_name=name, caption=params.get("caption"))
+        )  # fmt: skip
+
+    def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._store(
+            Sent("editMessageText", int(params["chat_id"]), int(params["message_id"]),
+                 text=str(params.get("text", "")), reply_markup=params.get("reply_markup"))
+        )  # fmt: skip
+
+    def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._store(
+            Sent("editMessageReplyMarkup", int(params["chat_id"]), int(params["message_id"]),
+                 reply_markup=params.get("reply_markup"))
+        )  # fmt: skip
+
+    def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        return {"file_id": file_id, "file_unique_id": file_id,
+                "file_size": len(self.files.get(file_id, b"")), "file_path": file_id}  # fmt: skip
+
+    def _store(self, sent: Sent) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(sent.chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME},
+        }
+        if sent.text:
+            message["text"] = sent.text
+        if sent.reply_markup:
+            message["reply_markup"] = sent.reply_markup
+        if sent.document is not None:
+            message["document"] = {"file_id": f"sent{sent.message_id}",
+                                   "file_unique_id": f"sent{sent.message_id}",
+                                   "file_name": sent.file_name}  # fmt: skip
+        with self.lock:
+            self.sent.append(sent)
+            self.messages[(sent.chat_id, sent.message_id)] = message
+            self.lock.notify_all()
+        return message
+
+    @staticmethod
+    def _chat(chat_id: int) -> dict[str, Any]:
+        if chat_id < 0:
+            return {"id": chat_id, "type": "group", "title": "Team"}
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+
+    # --- what users do --------------------------------------------------------------------
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> int:
+        with self.lock:
+            update_id = next(self.update_ids)
+            self.updates.append({"update_id": update_id, kind: payload})
+            self.lock.notify_all()
+            return update_id
+
+    def send_text(
+        self, user: TgUser, said: str, chat_id: int | None = None, reply_to: int | None = None
+    ) -> int:
+        """A user writes `said` in a private chat (default) or a group; returns its id."""
+        chat_id = user.id if chat_id is None else chat_id
+        message: dict[str, Any] = {
+            "message_id": next(self.message_ids), "date": int(time.time()),
+            "chat": self._chat(chat_id), "from": user.as_dict(), "text": said,
+        }  # fmt: skip
+        entities = []
+        if said.startswith("/"):
+            entities.append({"type": "bot_command", "offset": 0, "length": len(said.split()[0])})
+        mention = said.find("@" + BOT_USERNAME)
+        if mention > 0 or (mention == 0 and not said.startswith("/")):
+            entities.append({"type": "mention", "offset": mention,
+                             "length": len(BOT_USERNAME) + 1})  # fmt: skip
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = self.messages[(chat_id, reply_to)]
+        self.messages[(chat_id, message["message_id"])] = message
+        self._push("message", message)
+        return int(message["message_id"])
+
+    def send_document(
+        self, user: TgUser, name: str, content: bytes, chat_id: int | None = None,
+        reply_to: int | None = None, size: int | None = None,
+    ) -> None:  # fmt: skip
+        chat_id = user.id if chat_id is None else chat_id
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = content
+        message: dict[str, Any] = {
+            "message_id": next(self.message_ids), "date": int(time.time()),
+            "chat": self._chat(chat_id), "from": user.as_dict(),
+            "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": name,
+                         "file_size": len(content) if size is None else size},
+        }  # fmt: skip
+        if reply_to is not None:
+            message["reply_to_message"] = self.messages[(chat_id, reply_to)]
+        self._push("message", message)
+
+    def press(self, user: TgUser, sent: Sent, title: str) -> None:
+        """A user presses the button titled `title` under one of the bot's messages."""
+        button = next(b for b in sent.buttons if b["text"] == title)
+        self._push(
+            "callback_query",
+            {"id": f"cb{next(self.update_ids)}", "from": user.as_dict(),
+             "chat_instance": "ci", "data": button["callback_data"],
+             "message": self.messages[(sent.chat_id, sent.message_id)]},
+        )  # fmt: skip
+
+    def fail_next(self, method: str, status: int) -> None:
+        with self.lock:
+            self.failures.append((method, status))
+
+    # --- what tests look at -----------------------------------------------------------------
+
+    def wait_for(self, condition: Callable[[list[Sent]], Any], timeout: float = 60) -> Any:
+        """Wait until `condition(sent messages)` holds (returns it), or fail with the chat log."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                result = condition(list(self.sent))
+                if result:
+                    return result
+                if time.monotonic() > deadline:
+                    log = "\n".join(f"{s.chat_id}: {s.method} {s.text[:120]!r}" for s in self.sent)
+                    raise AssertionError(f"timed out; the bot sent:\n{log}")
+                self.lock.wait(0.5)
+
+    def reply_after(self, mark: int, chat_id: int, containing: str, timeout: float = 60) -> Sent:
+        """The first message to `chat_id` after `mark` (a len(sent)) containing a text."""
+
+        def found(sent: list[Sent]) -> Sent | None:
+            return next(
+                (s for s in sent[mark:] if s.chat_id == chat_id and containing.lower()
+                 in (s.text + (s.caption or "")).lower()), None
+            )  # fmt: skip
+
+        result: Sent = self.wait_for(found, timeout)
+        return result
+
+    def texts_after(self, mark: int, chat_id: int) -> str:
+        return "\n".join(s.text for s in self.sent[mark:] if s.chat_id == chat_id)
+
+
+def _error(status: int) -> dict[str, Any]:
+    if status == 429:
+        return {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1}}  # fmt: skip
+    return {"ok": False, "error_code": status, "description": "Internal Server Error"}
+
+
+def _parse_params(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form-encoded or multipart parameters; JSON-valued fields decoded."""
+    params: dict[str, Any] = {}
+    if content_type.startswith("multipart/form-data"):
+        parsed = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            content = part.get_payload(decode=True)
+            if filename is not None:
+                params[str(name)] = (filename, content)
+            else:
+                params[str(name)] = content.decode() if isinstance(content, bytes) else content
+    elif content_type.startswith("application/json"):
+        params = json.loads(body or b"{}")
+    else:
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    for key in JSON_FIELDS & params.keys():
+        if isinstance(params[key], str):
+            with suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params
