@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import secrets
+import warnings
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
@@ -57,6 +58,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import services
 from bot.adapters.rest import AsyncRestClient, BotMessage, EngineUnavailable
@@ -95,7 +97,11 @@ TYPING_EVERY_S = 4.0  # Telegram shows "typing" for 5 s
 # --- Telegram's own errors: retried with backoff ---------------------------------------
 
 
-def _seconds(delay: int | float | timedelta) -> float:
+def _retry_after(error: RetryAfter) -> float:
+    """Seconds to wait; PTB 22 warns that the attribute turns into a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        delay = error.retry_after
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
@@ -127,20 +133,23 @@ class RetryingLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         delay = self.first_delay
-        for attempt in range(1, self.attempts + 1):
+        attempt = 1
+        while True:
             try:
                 return await callback(*args, **kwargs)
-            except RetryAfter as error:
-                wait = _seconds(error.retry_after)
             except (BadRequest, Forbidden, InvalidToken, Conflict):
-                raise
+                raise  # sending it again cannot succeed
+            except RetryAfter as error:
+                if attempt >= self.attempts:
+                    raise
+                wait = _retry_after(error)
             except NetworkError as error:  # 5xx, timeouts, connection errors
+                if attempt >= self.attempts:
+                    raise
                 wait, delay = delay, delay * 2
                 log.warning("Telegram %s failed (%s), attempt %d", endpoint, error, attempt)
-            if attempt == self.attempts:
-                raise
+            attempt += 1
             await asyncio.sleep(min(wait, self.max_delay))
-        raise AssertionError("unreachable")
 
 
 class TokenFilter(logging.Filter):

@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from bot.adapters.rest import Button
 
@@ -54,14 +55,18 @@ def escape_html(text: str) -> str:
 
 def split_escaped(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Escaped pieces that each fit `limit` once escaped (escaping makes text longer)."""
-    pieces: list[str] = []
-    for piece in split_message(text, limit):
-        escaped = escape_html(piece)
-        if len(escaped) <= limit:
-            pieces.append(escaped)
-        else:
-            pieces.extend(split_escaped(piece, max(1, limit * limit // len(escaped) - 8)))
-    return pieces
+
+    def pieces_of(raw: str, raw_limit: int) -> list[str]:
+        pieces: list[str] = []
+        for piece in split_message(raw, raw_limit):
+            escaped = escape_html(piece)
+            if len(escaped) <= limit:
+                pieces.append(escaped)
+            else:  # shrink in proportion to how much escaping grew this piece
+                pieces.extend(pieces_of(piece, max(1, len(piece) * limit // len(escaped) - 8)))
+        return pieces
+
+    return pieces_of(text, limit)
 
 
 def addressed_text(
@@ -84,9 +89,10 @@ def addressed_text(
 
 def safe_file_name(name: str, limit: int = 80) -> str:
     """A file name that is safe on any disk and inside a Rasa message."""
-    stem, dot, suffix = name.rpartition(".")
+    base = PurePosixPath(name.replace("\\", "/")).name
+    stem, dot, suffix = base.rpartition(".")
     if not dot:
-        stem, suffix = name, ""
+        stem, suffix = base, ""
     clean = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[: limit - 8] or "upload"
     suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)[:6].lower()
     return f"{clean}.{suffix}" if suffix else clean

@@ -9,8 +9,10 @@ post updates as users would, and can fail chosen calls (429, 500) on purpose.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 7000001
 BOT_USERNAME = "mot_test_bot"
@@ -93,10 +95,10 @@ class BotApiEmulator:
                 pass
 
             def do_GET(self) -> None:  # file downloads
-                prefix = f"/file/bot{emulator.token}/"
-                if not self.path.startswith(prefix):
+                prefix, path = f"/file/bot{emulator.token}/", unquote(self.path)
+                if not path.startswith(prefix):
                     return self._reply(404, b"not found")
-                content = emulator.files.get(self.path.removeprefix(prefix))
+                content = emulator.files.get(path.removeprefix(prefix))
                 if content is None:
                     return self._reply(404, b"not found")
                 return self._reply(200, content, "application/octet-stream")
@@ -219,7 +221,8 @@ class BotApiEmulator:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME},
         }
         if sent.text:
-            message["text"] = sent.text
+            # Telegram keeps the text without markup (HTML parse mode): what the user reads.
+            message["text"] = html.unescape(re.sub(r"<[^>]+>", "", sent.text))
         if sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
         if sent.document is not None:

@@ -124,11 +124,12 @@ def asks(sent: Sent) -> bool:
 
 
 def skip_to_end(api: BotApiEmulator, user: TgUser, marker: str) -> None:
+    start = len(api.sent)
     for _ in range(45):
         mark = len(api.sent)
         api.send_text(user, "skip")
-        turn = until(api, mark, user.id, lambda s: marker in s.text or asks(s))
-        if any(marker in s.text for s in turn):
+        until(api, mark, user.id, lambda s: marker in s.text or asks(s))
+        if marker in api.texts_after(start, user.id):
             return
     raise AssertionError(f"never reached {marker!r}")
 
@@ -154,11 +155,11 @@ def test_private_interview_from_start_to_a_finished_method(
     assert "Fresh&lt;b&gt;Crate&lt;/b&gt; &amp; Co" in summary.text
     # The pressed button closes its keyboard and shows the choice.
     mark = len(emulator.sent)
-    emulator.press(ANA, summary, "Yes")
+    emulator.press(ANA, summary, "Yes, that's right")
     offer = with_buttons(emulator, mark, ANA.id)
     closed = next(s for s in emulator.sent[mark:] if s.method == "editMessageText")
     assert closed.message_id == summary.message_id and not closed.buttons
-    assert "→ Yes" in closed.text
+    assert "→ Yes, that's right" in closed.text
     assert offer.buttons[0]["text"] == "Team knowledge"
 
     first = press(emulator, ANA, offer, "Team knowledge", "wait between paying")
@@ -242,7 +243,7 @@ def test_group_members_answer_in_turns_without_mixing_up(
     summary = with_buttons(emulator, mark_summary, GROUP)
     assert not any("lunch" in s.text for s in emulator.sent[mark:])
     offer_mark = len(emulator.sent)
-    emulator.press(BEN, summary, "Yes")
+    emulator.press(BEN, summary, "Yes, that's right")
     ben_offer = with_buttons(emulator, offer_mark, GROUP)
 
     # Cara joins: the group's product is already set up, she only confirms it.
@@ -252,14 +253,19 @@ def test_group_members_answer_in_turns_without_mixing_up(
     cara_summary = with_buttons(emulator, cara_summary_mark, GROUP)
     assert "TeamTrack" in cara_summary.text
     cara_offer_mark = len(emulator.sent)
-    emulator.press(CARA, cara_summary, "Yes")
+    emulator.press(CARA, cara_summary, "Yes, that's right")
     cara_offer = with_buttons(emulator, cara_offer_mark, GROUP)
 
     # Both start the team method and answer in turns, each replying to their own question.
-    ben_q = press(emulator, BEN, ben_offer, "Team knowledge", "?")
-    cara_q = press(emulator, CARA, cara_offer, "Team knowledge", "?")
-    ben_q = press(emulator, BEN, ben_q, "Yes", "(LZMOT)") if ben_q.buttons else ben_q
-    cara_q = press(emulator, CARA, cara_q, "No", "(LZMOT)") if cara_q.buttons else cara_q
+    mark = len(emulator.sent)
+    emulator.press(BEN, ben_offer, "Team knowledge")
+    ben_q = with_buttons(emulator, mark, GROUP)
+    mark = len(emulator.sent)
+    emulator.press(CARA, cara_offer, "Team knowledge")
+    cara_q = with_buttons(emulator, mark, GROUP)
+    assert ben_q.reply_to != cara_q.reply_to  # each question answers its own member
+    ben_q = press(emulator, BEN, ben_q, "Yes", "(LZMOT)")
+    cara_q = press(emulator, CARA, cara_q, "No", "(LZMOT)")
     ben_next = say(
         emulator, BEN, "LinkedIn posts by peers", "glory", chat_id=GROUP, reply_to=ben_q.message_id
     )
@@ -277,7 +283,7 @@ def test_group_members_answer_in_turns_without_mixing_up(
     say(
         emulator,
         CARA,
-        "A trial that just worked",
+        "Our demo crashed in front of a prospect",
         "pain",
         chat_id=GROUP,
         reply_to=cara_next.message_id,
@@ -285,15 +291,15 @@ def test_group_members_answer_in_turns_without_mixing_up(
 
     with Session(live.engine) as db:
         rows = db.execute(
-            select(Participant.display_name, EvidenceItem.text)
+            select(Participant.display_name, EvidenceItem.text, EvidenceItem.touchpoint)
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
             .where(Participant.key.in_([f"tg:{BEN.id}", f"tg:{CARA.id}"]))
         ).all()
-    said_by = {text_: name for name, text_ in rows if text_}
+    said_by = {said: name for name, *texts in rows for said in texts if said}
     assert said_by.get("LinkedIn posts by peers") == "Ben"
     assert said_by.get("A CFO signed after one demo") == "Ben"
     assert said_by.get("A webinar we ran") == "Cara"
-    assert said_by.get("A trial that just worked") == "Cara"
+    assert said_by.get("Our demo crashed in front of a prospect") == "Cara"
 
     status = say(emulator, BEN, "/status", "Session for TeamTrack", **group)
     assert "Ben (" in status.text and "Cara (" in status.text
@@ -400,7 +406,8 @@ def test_rasa_down_apologises_and_the_message_survives_an_adapter_restart(
     live.stack.start_rasa()
     live.stack.wait_ready(lambda _: None)
     adapter.start(emulator)
-    emulator.reply_after(mark, ANA.id, "team knowledge", timeout=120)
+    answered = emulator.reply_after(mark, ANA.id, "Where we are", timeout=120)
+    assert "team knowledge: done" in answered.text
     # Once handled, it is confirmed and not handled again.
     emulator.wait_for(lambda _: not emulator.updates or emulator.confirmed_offset >
                       emulator.updates[-1]["update_id"], timeout=30)  # fmt: skip

@@ -18,7 +18,8 @@ def app(tmp_path: Path, project_root: Path) -> Iterator[App]:
     """A real, migrated SQLite database the actions use for this one test."""
     url = f"sqlite:///{tmp_path / 'mot.db'}"
     upgrade(url, project_root)
-    built = build_app(Settings(database_url=url, root=project_root))
+    settings = Settings(database_url=url, root=project_root, uploads_dir=tmp_path / "uploads")
+    built = build_app(settings)
     use_app(built)
     yield built
     use_app(None)
@@ -39,6 +40,7 @@ def make_tracker(
     events: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
     metadata: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     return Tracker(
         sender_id=sender_id,
@@ -46,7 +48,7 @@ def make_tracker(
         latest_message={
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
-            "entities": [],
+            "entities": entities or [],
             "metadata": metadata or {},
         },
         events=events or [],

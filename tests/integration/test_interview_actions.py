@@ -116,7 +116,7 @@ async def test_an_unreadable_export_is_asked_for_again(
     slots, _ = await answer(slots, "yes", domain)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    slots, dispatcher = await answer(slots, str(empty), domain)
+    slots, dispatcher = await answer(slots, str(empty), domain, sender="terminal-ana")
     assert "couldn't read that file" in texts(dispatcher) and "the file is empty" in texts(
         dispatcher
     )

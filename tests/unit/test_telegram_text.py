@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from bot.adapters.rest import Button
 from bot.adapters.telegram_text import (
     CALLBACK_LIMIT,
     TELEGRAM_LIMIT,
+    addressed_text,
     callback_data,
     escape_html,
     keyboard,
+    safe_file_name,
+    split_escaped,
     split_message,
 )
 
@@ -64,3 +69,30 @@ def test_long_payloads_travel_under_a_short_stable_key() -> None:
     assert long_payloads == {key: payload}
     assert callback_data(payload) == key  # the same payload, the same key
     assert callback_data("/affirm") == "/affirm"
+
+
+def test_escaped_pieces_fit_even_when_escaping_makes_them_longer() -> None:
+    text = "<b>&</b> " * 2000  # 18,000 characters, far more once escaped
+    pieces = split_escaped(text)
+    assert all(len(p) <= TELEGRAM_LIMIT for p in pieces)
+    assert "<b>" not in "".join(pieces)
+    assert html.unescape(" ".join(pieces)).split() == text.split()
+
+
+def test_in_a_group_only_mentions_and_replies_address_the_bot() -> None:
+    def said(text: str, private: bool = False, replied: bool = False) -> str | None:
+        return addressed_text(text, private=private, replied_to_bot=replied, bot_username="motbot")
+
+    assert said("lunch at 12?") is None
+    assert said("@MotBot B2C please") == "B2C please"
+    assert said("4", replied=True) == "4"
+    assert said("  4  ", private=True) == "4"
+    assert said("ask @motbotter") is None  # someone else's name
+
+
+def test_uploaded_file_names_are_safe_on_disk_and_in_a_message() -> None:
+    assert safe_file_name("Helpdesk export (May).CSV") == "Helpdesk-export-May.csv"
+    assert safe_file_name('../../etc/"passwd"') == "passwd"
+    assert safe_file_name("C:\\Users\\ana\\tickets.xlsx") == "tickets.xlsx"
+    assert safe_file_name("") == "upload"
+    assert len(safe_file_name("x" * 500 + ".xlsx")) <= 80
