@@ -91,6 +91,7 @@ COMMANDS = [
 SURVEY_CODE = re.compile(r"[0-9a-f]{8}")
 READABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
 FORGET, KEEP = "adapter:forget", "adapter:keep"
+KEYBOARDS_REMEMBERED = 10_000
 TYPING_EVERY_S = 4.0  # Telegram shows "typing" for 5 s
 
 
@@ -195,6 +196,12 @@ class FrontEnd:
     # (chat, message) of a keyboard in a group -> (user id, first name) it was meant for
     keyboard_owner: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
 
+    def remember_owner(self, chat_id: int, message_id: int, user: User) -> None:
+        """Note whose question a group keyboard is; only the newest 10,000 are kept."""
+        self.keyboard_owner[(chat_id, message_id)] = (user.id, user.first_name)
+        while len(self.keyboard_owner) > KEYBOARDS_REMEMBERED:
+            del self.keyboard_owner[next(iter(self.keyboard_owner))]
+
 
 def front_end(context: ContextTypes.DEFAULT_TYPE) -> FrontEnd:
     fe: FrontEnd = context.application.bot_data["front_end"]
@@ -263,7 +270,7 @@ async def send_bot_message(
         )  # fmt: skip
     sent = await reply(context, chat.id, message.text, reply_to, markup)
     if markup is not None and sent is not None and chat.type != ChatType.PRIVATE:
-        fe.keyboard_owner[(chat.id, sent.message_id)] = (user.id, user.first_name)
+        fe.remember_owner(chat.id, sent.message_id, user)
 
 
 async def ask_engine(
@@ -487,7 +494,7 @@ async def on_delete_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         context, chat.id, text("tg.delete_confirm"), _group_reply_to(chat, message), buttons
     )
     if sent is not None and chat.type != ChatType.PRIVATE:
-        front_end(context).keyboard_owner[(chat.id, sent.message_id)] = (user.id, user.first_name)
+        front_end(context).remember_owner(chat.id, sent.message_id, user)
 
 
 async def _forget(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User) -> None:
@@ -528,7 +535,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     data = query.data or ""
     payload = fe.long_payloads.get(data, data)
-    if payload.startswith("k:"):
+    if not _has_button(message, data) or payload.startswith("k:"):
+        # Not a button of this message (forged by a client), or one we no longer know.
         await query.answer(text("tg.button_expired"), show_alert=True)
         return
     await query.answer()
@@ -541,6 +549,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply_to = None if chat.type == ChatType.PRIVATE else message.message_id
     await converse(context, chat, user, payload, reply_to=reply_to, shown=_title_of(message, data))
+
+
+def _has_button(message: Message, data: str) -> bool:
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup else ()
+    return any(button.callback_data == data for row in rows for button in row)
 
 
 def _title_of(message: Message, data: str) -> str:

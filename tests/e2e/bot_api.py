@@ -73,6 +73,7 @@ class BotApiEmulator:
     confirmed_offset: int = 0
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -122,7 +123,8 @@ class BotApiEmulator:
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with suppress(ConnectionError):  # a client stopped mid long-poll
+                    self.wfile.write(body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -153,6 +155,10 @@ class BotApiEmulator:
                 "supports_inline_queries": False}  # fmt: skip
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = dict(params)
         return True
 
     def api_setMyCommands(self, params: dict[str, Any]) -> bool:
@@ -254,6 +260,17 @@ class BotApiEmulator:
         self, user: TgUser, said: str, chat_id: int | None = None, reply_to: int | None = None
     ) -> int:
         """A user writes `said` in a private chat (default) or a group; returns its id."""
+        message = self.text_message(user, said, chat_id, reply_to)
+        self._push("message", message)
+        return int(message["message_id"])
+
+    def webhook_update(self, user: TgUser, said: str) -> dict[str, Any]:
+        """The update Telegram would POST to a webhook for a private message."""
+        return {"update_id": next(self.update_ids), "message": self.text_message(user, said)}
+
+    def text_message(
+        self, user: TgUser, said: str, chat_id: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
         chat_id = user.id if chat_id is None else chat_id
         message: dict[str, Any] = {
             "message_id": next(self.message_ids), "date": int(time.time()),
@@ -271,8 +288,7 @@ class BotApiEmulator:
         if reply_to is not None:
             message["reply_to_message"] = self.messages[(chat_id, reply_to)]
         self.messages[(chat_id, message["message_id"])] = message
-        self._push("message", message)
-        return int(message["message_id"])
+        return message
 
     def send_document(
         self, user: TgUser, name: str, content: bytes, chat_id: int | None = None,
@@ -294,10 +310,14 @@ class BotApiEmulator:
     def press(self, user: TgUser, sent: Sent, title: str) -> None:
         """A user presses the button titled `title` under one of the bot's messages."""
         button = next(b for b in sent.buttons if b["text"] == title)
+        self.press_data(user, sent, button["callback_data"])
+
+    def press_data(self, user: TgUser, sent: Sent, data: str) -> None:
+        """A callback with any data (a modified client can forge it)."""
         self._push(
             "callback_query",
             {"id": f"cb{next(self.update_ids)}", "from": user.as_dict(),
-             "chat_instance": "ci", "data": button["callback_data"],
+             "chat_instance": "ci", "data": data,
              "message": self.messages[(sent.chat_id, sent.message_id)]},
         )  # fmt: skip
 
@@ -340,6 +360,8 @@ def _error(status: int) -> dict[str, Any]:
     if status == 429:
         return {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                 "parameters": {"retry_after": 1}}  # fmt: skip
+    if status == 400:
+        return {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
     return {"ok": False, "error_code": status, "description": "Internal Server Error"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import uuid
@@ -12,6 +13,7 @@ import pytest
 
 from bot.engine import free_port
 from bot.storage.db import upgrade
+from tests.e2e.bot_api import BotApiEmulator, TgUser
 from tests.e2e.conftest import Live
 
 
@@ -69,16 +71,34 @@ def test_mot_run_chats_through_a_pipe_and_leaves_no_servers(
     assert _port_is_free(actions_port)
 
 
-def test_mot_run_with_a_telegram_token_says_telegram_is_not_ready(project_root: Path) -> None:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:not-a-real-token"}
-    result = subprocess.run(
-        [str(project_root / ".venv" / "bin" / "mot"), "run"],
-        capture_output=True,
-        text=True,
-        cwd=project_root,
-        env=env,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "Telegram front-end is not available yet" in result.stderr
-    assert "not-a-real-token" not in result.stderr + result.stdout
+def test_mot_run_with_a_token_serves_telegram_and_stops_cleanly(
+    tmp_path: Path, project_root: Path
+) -> None:
+    """`make run` with TELEGRAM_BOT_TOKEN: both servers and the adapter, one Ctrl-C away."""
+    token = "987654:run-test-token-stays-secret"
+    api = BotApiEmulator(token)
+    api.start()
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    rasa_port, actions_port = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": token,
+           "TELEGRAM_API_BASE_URL": api.base_url, "UPLOADS_DIR": str(tmp_path / "up")}  # fmt: skip
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(project_root / ".venv" / "bin" / "mot"), "run",
+             "--rasa-port", str(rasa_port), "--actions-port", str(actions_port)],
+            stdout=out, stderr=subprocess.STDOUT, cwd=project_root, env=env,
+        )  # fmt: skip
+    try:
+        api.wait_for(lambda _: "setMyCommands" in api.calls, timeout=300)
+        api.send_text(TgUser(55, "Eve"), "/start")
+        greeting = api.reply_after(0, 55, "moments of truth")
+        assert greeting.buttons[0]["text"] == "Start"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        api.stop()
+    output = log.read_text(errors="replace")
+    assert "Telegram: serving @mot_test_bot (long polling)" in output
+    assert token not in output and token.split(":")[1] not in output
+    assert _port_is_free(rasa_port) and _port_is_free(actions_port)
