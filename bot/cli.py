@@ -76,7 +76,7 @@ def _serve_telegram(settings: Settings) -> None:
     import asyncio
     import logging
 
-    from bot.adapters.telegram import run_telegram
+    from bot.adapters.telegram import TelegramUnavailable, run_telegram
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -89,7 +89,10 @@ def _serve_telegram(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
         await run_telegram(settings, build_app(settings), _progress, stop=stop)
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except TelegramUnavailable as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

@@ -20,7 +20,7 @@ import re
 import secrets
 import warnings
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -93,6 +93,10 @@ READABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
 FORGET, KEEP = "adapter:forget", "adapter:keep"
 KEYBOARDS_REMEMBERED = 10_000
 TYPING_EVERY_S = 4.0  # Telegram shows "typing" for 5 s
+
+
+class TelegramUnavailable(Exception):
+    """The adapter cannot start: the token is refused or the Bot API is out of reach."""
 
 
 # --- Telegram's own errors: retried with backoff ---------------------------------------
@@ -838,21 +842,29 @@ async def run_telegram(
     app: App,
     progress: Callable[[str], None] = print,
     stop: asyncio.Event | None = None,
-    ready: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve Telegram until `stop` is set (or the task is cancelled)."""
+    """Serve Telegram until `stop` is set (or the task is cancelled).
+
+    Raises TelegramUnavailable when the token is refused or the Bot API cannot be reached.
+    """
     assert settings.telegram_bot_token
     protect_logs(settings.telegram_bot_token)
     engine = AsyncRestClient(settings.rasa_url)
     application = build_application(settings, app, engine, settings.engine_retry_s)
     stop = stop or asyncio.Event()
     try:
-        await prepare(application)
+        try:
+            await prepare(application)
+        except InvalidToken as error:
+            raise TelegramUnavailable(
+                "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN."
+            ) from error
+        except TelegramError as error:
+            where = settings.telegram_api_base_url or "api.telegram.org"
+            raise TelegramUnavailable(f"Cannot reach the Bot API at {where}: {error}") from error
         fe: FrontEnd = application.bot_data["front_end"]
         mode = "webhook" if settings.telegram_webhook_url else "long polling"
         progress(f"Telegram: serving @{fe.bot_username} ({mode}). Ctrl-C stops.")
-        if ready is not None:
-            await ready()
         if settings.telegram_webhook_url:
             await serve_webhook(application, settings, stop)
         else:

@@ -473,3 +473,16 @@ def test_the_token_never_reaches_the_logs(adapter: Adapter) -> None:
     log = adapter.log.read_text(errors="replace")
     assert "Telegram: serving @mot_test_bot" in log  # the log is the adapter's
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def test_a_refused_token_is_a_clear_error(emulator: BotApiEmulator, tmp_path: Path) -> None:
+    wrong = "999:wrong-token-also-secret"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": emulator.base_url,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}  # fmt: skip
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mot"), "telegram"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "wrong-token" not in result.stdout + result.stderr
