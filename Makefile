@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model db lint unit validate conversations nlu-eval integration e2e bench bench-turns clean
+.PHONY: run test setup model db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram clean
 
 run: setup db model
 	$(APP)/mot run
@@ -73,6 +73,9 @@ bench: setup
 
 bench-turns: model
 	$(APP)/python bench/turns.py --concurrency 4
+
+bench-telegram: model
+	$(APP)/python bench/telegram.py --users 6
 
 clean:
 	rm -rf models results .rasa var/logs

@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import secrets
+import shutil
 import warnings
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -505,6 +506,8 @@ async def _forget(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User) ->
     fe = front_end(context)
     try:
         removed = await asyncio.to_thread(services.forget_person, fe.app.uow, CHANNEL, str(user.id))
+        # Files sent in the private chat are the person's; a group's belong to the group.
+        files = await asyncio.to_thread(_remove_uploads, fe.settings.uploads_dir / str(user.id))
     except Exception:
         log.exception("could not delete a person's data")
         await reply(context, chat.id, text("tg.delete_failed"))
@@ -518,8 +521,17 @@ async def _forget(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User) ->
             memberships=removed.memberships,
             sessions=removed.own_sessions,
             events=removed.conversation_events,
+            files=files,
         ),
     )
+
+
+def _remove_uploads(folder: Path) -> int:
+    if not folder.is_dir():
+        return 0
+    count = sum(1 for path in folder.rglob("*") if path.is_file())
+    shutil.rmtree(folder)
+    return count
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -356,9 +356,10 @@ EN.update(
         "tg.delete_no": "No, keep it",
         "tg.delete_kept": "Nothing was deleted.",
         "tg.deleted": (
-            "Done. I removed {answers} answers, your name from {memberships} chats, "
-            "{sessions} sessions of your own and {events} stored conversation events. "
-            "Anonymous survey answers can't be traced to you and stay."
+            "Done. I removed:\n- your answers: {answers}\n- your name, from chats: "
+            "{memberships}\n- sessions of your own: {sessions}\n- files you sent me in our "
+            "private chat: {files}\n- stored conversation events: {events}\nAnonymous survey "
+            "answers can't be traced to you and stay."
         ),
         "tg.delete_failed": "Sorry, I couldn't delete your data just now. Please try again.",
         "tg.too_long": "{error}",

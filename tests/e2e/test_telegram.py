@@ -351,11 +351,17 @@ def test_survey_deep_link_answered_anonymously_by_a_customer(
 
 
 def test_delete_me_removes_a_members_data_and_confirms(
-    adapter: Adapter, emulator: BotApiEmulator, live: Live
+    adapter: Adapter, emulator: BotApiEmulator, live: Live, project_root: Path
 ) -> None:
+    mark = len(emulator.sent)
+    emulator.send_document(CARA, "survey.csv", (project_root / "bot/demo/survey.csv").read_bytes())
+    emulator.reply_after(mark, CARA.id, "survey responses")
+    assert (live.uploads / str(CARA.id)).is_dir()
     confirm = say(emulator, CARA, "/delete_me", "Delete?", chat_id=GROUP)
     done = press(emulator, CARA, confirm, "Yes, delete my data", "Done.")
-    assert re.search(r"removed [1-9]\d* answers", done.text)
+    assert re.search(r"your answers: [1-9]", done.text)
+    assert "private chat: 1" in done.text
+    assert not (live.uploads / str(CARA.id)).exists()
     with Session(live.engine) as db:
         assert not db.scalars(select(Participant).where(Participant.key == f"tg:{CARA.id}")).all()
         events = db.execute(
@@ -415,6 +421,20 @@ def test_one_failing_update_does_not_stop_the_next(
 
 def test_cancel_stops_the_current_question(adapter: Adapter, emulator: BotApiEmulator) -> None:
     say(emulator, ANA, "/cancel", "stopped")
+
+
+def test_action_server_down_is_reported_not_swallowed(
+    adapter: Adapter, emulator: BotApiEmulator, live: Live
+) -> None:
+    actions = live.stack.processes["actions"]
+    os.killpg(actions.pid, signal.SIGTERM)
+    actions.wait(timeout=30)
+    try:
+        assert "send it again" in say(emulator, ANA, "where are we", "Sorry").text
+    finally:
+        live.stack.start_actions()
+        live.stack.wait_ready(lambda _: None)
+    assert "Where we are" in say(emulator, ANA, "where are we", "Where we are").text
 
 
 def test_webhook_mode_answers_before_acknowledging(
