@@ -5,6 +5,7 @@ set-up at the same time. Every message goes emulator -> `mot telegram` ->
 Rasa -> action server -> SQLite and back; the figure is the time from the
 update being queued to the bot's first reply in that chat, compared with the
 same turns sent straight to Rasa's REST channel (the adapter's overhead).
+Each user pauses 0.3 s between messages, which `turns_per_s` includes.
 Prints progress, then one JSON line with the figures.
 
     .venv/bin/python bench/telegram.py [--users 6]
