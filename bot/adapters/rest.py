@@ -32,6 +32,10 @@ class EngineUnavailable(Exception):
     """Rasa could not be reached or answered with an error."""
 
 
+class EngineUnreachable(EngineUnavailable):
+    """Rasa could not be reached at all: the message never arrived, so sending it again is safe."""
+
+
 def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
     messages = []
     for item in raw:
@@ -63,11 +67,19 @@ class RestClient:
 
 
 class AsyncRestClient:
-    """The same client for asyncio front-ends (Telegram): one pooled connection to Rasa."""
+    """The same client for asyncio front-ends (Telegram): one pooled connection to Rasa.
 
-    def __init__(self, rasa_url: str, timeout: float = 60) -> None:
+    Reading waits as long as Rasa waits for a custom action (5 minutes: a large
+    export takes a while), connecting only seconds.
+    """
+
+    def __init__(
+        self, rasa_url: str, timeout: float = 300, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.webhook = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
-        self.client = httpx.AsyncClient(timeout=timeout)
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=5), transport=transport
+        )
 
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
@@ -79,7 +91,10 @@ class AsyncRestClient:
             response = await self.client.post(self.webhook, json=body)
             response.raise_for_status()
             return parse_messages(response.json())
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise EngineUnreachable(str(error)) from error
         except (httpx.HTTPError, ValueError) as error:
+            # It may have been handled already: sending it again could answer twice.
             raise EngineUnavailable(str(error)) from error
 
     async def close(self) -> None:

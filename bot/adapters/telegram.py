@@ -62,7 +62,12 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import services
-from bot.adapters.rest import AsyncRestClient, BotMessage, EngineUnavailable
+from bot.adapters.rest import (
+    AsyncRestClient,
+    BotMessage,
+    EngineUnavailable,
+    EngineUnreachable,
+)
 from bot.adapters.telegram_text import (
     addressed_text,
     escape_html,
@@ -294,8 +299,8 @@ async def ask_engine(
     while True:
         try:
             return await fe.engine.send(sender, said, metadata)
-        except EngineUnavailable as error:
-            log.warning("Rasa unavailable for chat %s: %s", chat.id, error)
+        except EngineUnreachable as error:
+            log.warning("Rasa unreachable for chat %s: %s", chat.id, error)
             if loop.time() + delay > deadline:
                 return None
             if not apologised:
@@ -303,6 +308,9 @@ async def ask_engine(
                 apologised = True
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)
+        except EngineUnavailable as error:  # reached, then failed: never sent twice
+            log.warning("Rasa failed for chat %s: %s", chat.id, error)
+            return None
 
 
 async def converse(
@@ -646,6 +654,23 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
 
 
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, stickers, voice...: say what the bot can read (in groups only when addressed)."""
+    chat, _user, message = _where(update)
+    if chat.type != ChatType.PRIVATE and not _is_reply_to(message, context.bot.id):
+        return
+    await reply(context, chat.id, text("tg.only_text"), _group_reply_to(chat, message))
+
+
+async def on_added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Introduce the bot, and how a group talks to it, when someone adds it."""
+    chat, _user, message = _where(update)
+    if not any(member.id == context.bot.id for member in message.new_chat_members):
+        return
+    intro = text("tg.help") + "\n\n" + text("tg.help_group", bot=front_end(context).bot_username)
+    await reply(context, chat.id, intro)
+
+
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, _user, message = _where(update)
     command = (message.text or "/").split()[0].split("@")[0]
@@ -700,6 +725,12 @@ def build_application(
     )
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, on_document)
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, on_added_to_group)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other)
     )
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)

@@ -303,6 +303,10 @@ EN.update(
             "of you has your own place in the interview and your answers are attributed to "
             "you; the findings belong to the group."
         ),
+        "tg.only_text": (
+            "I can read text messages and CSV or XLSX files (sent as a document). "
+            "Send /help to see what I can do."
+        ),
         "tg.unknown_command": (
             "I don't know the command {command}. Send /help to see what I can do."
         ),

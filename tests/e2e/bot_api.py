@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 7000001
 BOT_USERNAME = "mot_test_bot"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME}
 JSON_FIELDS = {
     "chat_id", "message_id", "offset", "limit", "timeout", "allowed_updates", "reply_markup",
     "reply_parameters", "commands", "show_alert", "user_id",
@@ -150,8 +151,7 @@ class BotApiEmulator:
         return 200, {"ok": True, "result": handler(params)}
 
     def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME,
-                "can_join_groups": True, "can_read_all_group_messages": False,
+        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}  # fmt: skip
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
@@ -224,7 +224,7 @@ class BotApiEmulator:
             "message_id": sent.message_id,
             "date": int(time.time()),
             "chat": self._chat(sent.chat_id),
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "MoT", "username": BOT_USERNAME},
+            "from": BOT_USER,
         }
         if sent.text:
             # Telegram keeps the text without markup (HTML parse mode): what the user reads.
@@ -289,6 +289,15 @@ class BotApiEmulator:
             message["reply_to_message"] = self.messages[(chat_id, reply_to)]
         self.messages[(chat_id, message["message_id"])] = message
         return message
+
+    def send_other(self, user: TgUser, fields: dict[str, Any], chat_id: int | None = None) -> None:
+        """Any other message (a sticker, a photo, a service message) from a user."""
+        chat_id = user.id if chat_id is None else chat_id
+        message: dict[str, Any] = {
+            "message_id": next(self.message_ids), "date": int(time.time()),
+            "chat": self._chat(chat_id), "from": user.as_dict(), **fields,
+        }  # fmt: skip
+        self._push("message", message)
 
     def send_document(
         self, user: TgUser, name: str, content: bytes, chat_id: int | None = None,

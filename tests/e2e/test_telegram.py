@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.engine import free_port
 from bot.storage.models import EvidenceItem, Participant
-from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
+from tests.e2e.bot_api import BOT_USER, BOT_USERNAME, BotApiEmulator, Sent, TgUser
 from tests.e2e.conftest import Live
 
 TOKEN = "123456789:AAE-secret-test-token-never-logged"
@@ -215,6 +215,23 @@ def test_report_arrives_as_a_document(adapter: Adapter, emulator: BotApiEmulator
     assert "AMOT" in content  # the helpdesk export's hardest moment
     # Someone with no session of their own gets no document, only a pointer.
     assert "no session" in say(emulator, DAN, "/report", "session").text
+
+
+def test_a_group_that_adds_the_bot_learns_how_to_talk_to_it(
+    adapter: Adapter, emulator: BotApiEmulator
+) -> None:
+    mark = len(emulator.sent)
+    emulator.send_other(BEN, {"new_chat_members": [BOT_USER]}, chat_id=GROUP)
+    intro = emulator.reply_after(mark, GROUP, "privacy mode").text
+    assert "/delete_me" in intro and "reply" in intro
+    # Stickers and photos get a pointer in a private chat, nothing in a group.
+    emulator.send_other(BEN, {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 1,
+                                          "height": 1, "is_animated": False, "is_video": False,
+                                          "type": "regular"}}, chat_id=GROUP)  # fmt: skip
+    emulator.send_other(ANA, {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 1,
+                                         "height": 1}]})  # fmt: skip
+    emulator.reply_after(mark, ANA.id, "I can read text messages")
+    assert sum(s.chat_id == GROUP for s in emulator.sent[mark:]) == 1
 
 
 def test_group_members_answer_in_turns_without_mixing_up(

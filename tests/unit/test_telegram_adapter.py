@@ -6,9 +6,17 @@ import asyncio
 import logging
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
+from bot.adapters.rest import (
+    AsyncRestClient,
+    BotMessage,
+    Button,
+    EngineUnavailable,
+    EngineUnreachable,
+)
 from bot.adapters.telegram import RetryingLimiter, TokenFilter, _file_base
 
 TOKEN = "123:secret-token"
@@ -63,3 +71,36 @@ def test_the_token_is_blanked_from_messages_arguments_and_tracebacks() -> None:
 def test_files_come_from_the_same_bot_api_host() -> None:
     assert _file_base("http://127.0.0.1:9000/bot") == "http://127.0.0.1:9000/file/bot"
     assert _file_base("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+
+
+def rasa_answering(handler: Any) -> AsyncRestClient:
+    return AsyncRestClient("http://rasa.test", transport=httpx.MockTransport(handler))
+
+
+def send(client: AsyncRestClient) -> Any:
+    async def go() -> Any:
+        try:
+            return await client.send("tg:1:1", "hello")
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
+def test_only_a_rasa_that_was_never_reached_is_worth_retrying() -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text="Internal Server Error")
+
+    def answers(request: httpx.Request) -> httpx.Response:
+        button = {"title": "Start", "payload": "/start"}
+        return httpx.Response(200, json=[{"text": "Hi", "buttons": [button]}])
+
+    with pytest.raises(EngineUnreachable):
+        send(rasa_answering(refused))
+    with pytest.raises(EngineUnavailable) as failed:
+        send(rasa_answering(broken))
+    assert not isinstance(failed.value, EngineUnreachable)  # may have been handled: no resend
+    assert send(rasa_answering(answers)) == [BotMessage("Hi", [Button("Start", "/start")])]
