@@ -176,6 +176,7 @@ def test_private_interview_from_start_to_a_finished_method(
     press(emulator, ANA, performance, "2", "ZMOT")
     skip_to_end(emulator, ANA, "That completes the team knowledge")
 
+    assert "sendChatAction" in emulator.calls  # "typing..." while Rasa works
     status = say(emulator, ANA, "/status", "Session for")
     assert "✅ team knowledge" in status.text and "⬜ service records" in status.text
     assert "Who answered: Ana" in status.text
