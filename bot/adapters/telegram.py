@@ -396,6 +396,10 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply_to = _group_reply_to(chat, message)
     if context.args:
         code = context.args[0].strip().lower()
+        if chat.type != ChatType.PRIVATE:
+            # Answers given in a group would be seen by the group: not anonymous.
+            await reply(context, chat.id, text("tg.survey_private_only"), reply_to)
+            return
         if not SURVEY_CODE.fullmatch(code):
             await reply(context, chat.id, text("tg.bad_start_code"), reply_to)
             return

@@ -303,6 +303,10 @@ EN.update(
             "of you has your own place in the interview and your answers are attributed to "
             "you; the findings belong to the group."
         ),
+        "tg.survey_private_only": (
+            "Surveys are answered in a private chat with me, so answers stay anonymous: "
+            "open the link there."
+        ),
         "tg.only_text": (
             "I can read text messages and CSV or XLSX files (sent as a document). "
             "Send /help to see what I can do."

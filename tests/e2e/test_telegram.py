@@ -366,6 +366,8 @@ def test_survey_deep_link_answered_anonymously_by_a_customer(
 
     assert "don't know that survey code" in say(emulator, DAN, "/start deadbeef", "survey").text
     assert "doesn't hold a survey code" in say(emulator, DAN, "/start hello", "survey code").text
+    in_group = f"/start@{BOT_USERNAME} {code.group(1)}"
+    assert "private chat" in say(emulator, DAN, in_group, "Surveys", chat_id=GROUP).text
 
 
 def test_delete_me_removes_a_members_data_and_confirms(
