@@ -36,6 +36,14 @@ class EngineUnreachable(EngineUnavailable):
     """Rasa could not be reached at all: the message never arrived, so sending it again is safe."""
 
 
+def request_body(sender: str, message: str, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """What Rasa's REST channel expects for one message."""
+    body: dict[str, Any] = {"sender": sender, "message": message}
+    if metadata:
+        body["metadata"] = metadata
+    return body
+
+
 def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
     messages = []
     for item in raw:
@@ -55,9 +63,7 @@ class RestClient:
     def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
-        body: dict[str, Any] = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
+        body = request_body(sender, message, metadata)
         try:
             response = httpx.post(self.webhook, json=body, timeout=self.timeout)
             response.raise_for_status()
@@ -84,11 +90,10 @@ class AsyncRestClient:
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
-        body: dict[str, Any] = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
         try:
-            response = await self.client.post(self.webhook, json=body)
+            response = await self.client.post(
+                self.webhook, json=request_body(sender, message, metadata)
+            )
             response.raise_for_status()
             return parse_messages(response.json())
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:

@@ -351,6 +351,18 @@ def _where(update: Update) -> tuple[Chat, User, Message]:
     return chat, user, message
 
 
+def _addressed(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, message: Message, said: str
+) -> str | None:
+    """What the message says to the bot; None for group talk not meant for it."""
+    return addressed_text(
+        said,
+        private=chat.type == ChatType.PRIVATE,
+        replied_to_bot=_is_reply_to(message, context.bot.id),
+        bot_username=front_end(context).bot_username,
+    )
+
+
 def _is_reply_to(message: Message, bot_id: int) -> bool:
     replied = message.reply_to_message
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
@@ -366,13 +378,7 @@ def _group_reply_to(chat: Chat, message: Message) -> int | None:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user, message = _where(update)
-    fe = front_end(context)
-    said = addressed_text(
-        message.text or "",
-        private=chat.type == ChatType.PRIVATE,
-        replied_to_bot=_is_reply_to(message, context.bot.id),
-        bot_username=fe.bot_username,
-    )
+    said = _addressed(context, chat, message, message.text or "")
     if said is None:
         return  # group members talking among themselves
     reply_to = _group_reply_to(chat, message)
@@ -614,13 +620,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     document = message.document
     if document is None:
         return
-    addressed = addressed_text(
-        message.caption or "",
-        private=chat.type == ChatType.PRIVATE,
-        replied_to_bot=_is_reply_to(message, context.bot.id),
-        bot_username=fe.bot_username,
-    )
-    if addressed is None:
+    if _addressed(context, chat, message, message.caption or "") is None:
         return
     reply_to = _group_reply_to(chat, message)
     name = document.file_name or "file"
