@@ -22,7 +22,7 @@ from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
-from bot.core.identity import parse_sender
+from bot.core.identity import from_chat_channel, parse_sender
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
@@ -127,7 +127,7 @@ def _analyse_file(tracker: Tracker, interview: Interview, key: str, answer: str)
         path = _resolve_upload(upload)
         if path is None:
             return interview.file_result(key, False, text("upload_missing"), [])
-    elif tracker.sender_id.startswith("tg:"):
+    elif from_chat_channel(tracker.sender_id):
         # A typed path would read the server's disk: chat users upload instead.
         return interview.file_result(key, False, text("upload_as_document"), [])
     else:

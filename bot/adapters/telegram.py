@@ -79,7 +79,6 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.identity import sender_for
 from bot.core.messages import MessageTooLong, check_message
-from bot.core.taxonomy import Business
 from bot.core.texts import text
 from bot.report import METHOD_NAMES, RENDERERS, build_report
 
@@ -483,7 +482,7 @@ def _status_text(app: App, workspace_key: str) -> str:
     context = status.session.context
     if context is None:
         return text("tg.status_unnamed")
-    business = "B2B" if context.business is Business.B2B else "B2C"
+    business = context.business.value.upper()
     lines = [text("tg.status", product=context.product_name, business=business)]
     for method, name in METHOD_NAMES.items():
         answers = status.answers_per_method.get(method, 0)

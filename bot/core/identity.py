@@ -24,6 +24,14 @@ def parse_sender(sender_id: str) -> Speaker:
     return Speaker(workspace_key=sender_id, participant_key=sender_id)
 
 
+def from_chat_channel(sender_id: str) -> bool:
+    """True for senders of a chat channel (`<channel>:<chat>:<user>`), whose people are remote.
+
+    Only a local one-person conversation (the terminal) may name files on this machine.
+    """
+    return parse_sender(sender_id).workspace_key != sender_id
+
+
 def sender_for(channel: str, chat_id: int | str, user_id: int | str) -> str:
     """The sender id an adapter gives Rasa for one person in one chat."""
     return f"{channel}:{chat_id}:{user_id}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import UnknownCode
-from bot.core.identity import parse_sender, sender_for
+from bot.core.identity import from_chat_channel, parse_sender, sender_for
 from bot.core.messages import MAX_MESSAGE_CHARS, MessageTooLong, check_message
 from bot.core.taxonomy import MOMENTS, Mot, Stage, parse_method, parse_mot, parse_stage
 
@@ -43,3 +43,8 @@ def test_oversized_messages_are_refused_with_their_length() -> None:
     assert check_message("  hi \n") == "hi"
     with pytest.raises(MessageTooLong, match=str(MAX_MESSAGE_CHARS + 1)):
         check_message("x" * (MAX_MESSAGE_CHARS + 1))
+
+
+def test_only_chat_channel_senders_count_as_remote() -> None:
+    assert from_chat_channel("tg:-5:7")
+    assert not from_chat_channel("terminal-ana")
