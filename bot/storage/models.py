@@ -10,7 +10,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -120,3 +129,28 @@ class Survey(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     responses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class HandledUpdate(Base):
+    """A Telegram update already handled, so a redelivery (restart, webhook retry) is skipped."""
+
+    __tablename__ = "handled_updates"
+
+    bot_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+class SurveyTaker(Base):
+    """Someone answering a survey right now, known only by a keyed digest of who they are.
+
+    The chat adapter routes their messages to a pseudonymous conversation while
+    the row exists; the key lives outside the database, so the table alone
+    links no person to any answer.
+    """
+
+    __tablename__ = "survey_takers"
+
+    person: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
