@@ -16,7 +16,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import business_label, context_from_slots, display_name, interview_of
+from actions.common import (
+    business_label,
+    context_from_slots,
+    display_name,
+    interview_of,
+    own_session_id,
+)
+from actions.interview import SURVEY_FINISHED
 from bot import services
 from bot.app import current_app
 from bot.core.context import (
@@ -157,7 +164,7 @@ class ActionSaveContext(Action):
             # Slots are validated by the form, so this means a tampered tracker.
             dispatcher.utter_message(text=text("unclear", answer=unclear.answer, hint=unclear.hint))
             return [SlotSet(unclear.question, None)]
-        session_id = tracker.get_slot("session_id")
+        session_id = own_session_id(tracker)
         try:
             try:
                 if not session_id:
@@ -255,6 +262,9 @@ class ActionCancel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=text("cancelled"))
+        if tracker.active_loop_name == "respondent_form":
+            dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
+            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("respondent", None)]
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

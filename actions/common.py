@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
+from bot import services
+from bot.app import current_app
 from bot.core.context import (
     ProductContext,
     parse_business,
@@ -21,6 +23,17 @@ def display_name(tracker: Tracker) -> str | None:
     metadata = tracker.latest_message.get("metadata") or {}
     name = metadata.get("display_name")
     return str(name)[:200] if name else None
+
+
+def own_session_id(tracker: Tracker) -> str | None:
+    """The `session_id` slot, only when that session is the sender's own chat's.
+
+    Anyone who can call the action server can put any id in the slots; the
+    action server is loopback-only and token-checked, and this is the last line.
+    """
+    return services.owned_session(
+        current_app().uow, tracker.sender_id, tracker.get_slot("session_id")
+    )
 
 
 def context_from_slots(tracker: Tracker) -> ProductContext:

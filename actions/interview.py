@@ -16,13 +16,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import display_name, interview_of
+from actions.common import display_name, interview_of, own_session_id
 from bot import services
 from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
-from bot.core.identity import from_chat_channel, parse_sender
+from bot.core.identity import from_chat_channel, may_answer_survey, parse_sender, pseudonym
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
@@ -32,6 +32,9 @@ from bot.tables import UnreadableTable
 log = logging.getLogger(__name__)
 
 DONE = "__done__"
+# A custom message telling the chat adapter that a survey taker is done (finished,
+# stopped, or the survey closed), so it stops routing them to their pseudonym.
+SURVEY_FINISHED = "survey_finished"
 
 
 def _method_from(tracker: Tracker, text: str = "") -> Method | None:
@@ -61,7 +64,7 @@ def _question_buttons(question: Question) -> list[dict[str, str]]:
 
 def _store(tracker: Tracker, reply: Reply) -> None:
     """Save the evidence a reply carries, attributed to the person who answered."""
-    session_id = tracker.get_slot("session_id")
+    session_id = own_session_id(tracker)
     if not reply.evidence or not session_id:
         return
     speaker = parse_sender(tracker.sender_id)
@@ -160,7 +163,7 @@ def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     else:
         dispatcher.utter_message(text=_unreadable(error or OSError(), path))
         return
-    if interview_of(tracker) is None or not tracker.get_slot("session_id"):
+    if interview_of(tracker) is None or not own_session_id(tracker):
         dispatcher.utter_message(text=summary + "\n" + text("upload_not_added"))
         return
     _store(tracker, Reply(messages=[], evidence={key: evidence}))
@@ -224,15 +227,14 @@ class ActionStartMethod(Action):
             dispatcher.utter_message(text=text("which_method"), buttons=_method_buttons(interview))
             return [SlotSet("interview", interview.state)]
         top: list[Mot] = []
-        if method is Method.SURVEY and tracker.get_slot("session_id"):
-            found = services.findings(current_app().uow, tracker.get_slot("session_id"))
+        session_id = own_session_id(tracker)
+        if method is Method.SURVEY and session_id:
+            found = services.findings(current_app().uow, session_id)
             top = [m.mot for m in found.moments if m.polarity != "glory"]
         reply = interview.start(method, top)
         _say(dispatcher, reply)
-        if reply.survey and tracker.get_slot("session_id"):
-            survey = services.create_survey(
-                current_app().uow, tracker.get_slot("session_id"), reply.survey
-            )
+        if reply.survey and session_id:
+            survey = services.create_survey(current_app().uow, session_id, reply.survey)
             bot_name = (tracker.latest_message.get("metadata") or {}).get("bot_username")
             if bot_name:
                 link = f"https://t.me/{bot_name}?start={survey.code}"
@@ -394,7 +396,7 @@ class ActionResume(Action):
     ) -> list[EventType]:
         interview = interview_of(tracker)
         if interview is None:
-            if tracker.get_slot("session_id"):
+            if own_session_id(tracker):
                 # The product questions are unfinished: go on with those.
                 dispatcher.utter_message(text=text("resumed"))
                 return [FollowupAction("context_form")]
@@ -451,7 +453,7 @@ class ActionFindings(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        session_id = tracker.get_slot("session_id")
+        session_id = own_session_id(tracker)
         if not session_id:
             dispatcher.utter_message(text=text("findings_none"))
             return []
@@ -484,6 +486,13 @@ class ActionStartSurveyAnswering(Action):
             survey = services.get_survey(current_app().uow, code)
         except SurveyNotFound:
             dispatcher.utter_message(text=text("survey.unknown"))
+            dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
+            return [ActiveLoop(None), SlotSet("survey_code", None)]
+        if not may_answer_survey(tracker.sender_id):
+            # A chat member's own conversation carries their id (and a group sees it all).
+            bot_name = (tracker.latest_message.get("metadata") or {}).get("bot_username")
+            link = f"https://t.me/{bot_name}?start={survey.code}" if bot_name else survey.code
+            dispatcher.utter_message(text=text("survey.use_link", link=link))
             return [ActiveLoop(None), SlotSet("survey_code", None)]
         run = SurveyRun(survey.moments, survey.product)
         dispatcher.utter_message(text=text("survey.thanks_intro", product=survey.product))
@@ -514,7 +523,8 @@ class ActionAskRespondentAnswer(Action):
         found = _survey_run(tracker)
         if found is None:
             dispatcher.utter_message(text=text("survey.closed"))
-            return [ActiveLoop(None)]
+            dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
+            return [ActiveLoop(None), SlotSet("respondent", None)]
         current = found[1].current()
         if current:
             key, question = current
@@ -546,10 +556,16 @@ class ValidateRespondentForm(FormValidationAction):
         state = {"code": code, "state": run.state}
         if run.current() is not None:
             return {"respondent": state, "respondent_answer": None}
+        respondent = pseudonym(current_app().settings.secret_key, "survey", tracker.sender_id)
         try:
-            services.record_survey_response(current_app().uow, code, run.response())
+            services.record_survey_response(current_app().uow, code, run.response(), respondent)
+        except SurveyNotFound:
+            dispatcher.utter_message(text=text("survey.closed"))
+            dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
+            return {"respondent": None, "respondent_answer": DONE}
         except (SQLAlchemyError, MotError):
             log.exception("could not store a survey response")
             dispatcher.utter_message(text=text("survey_not_saved"))
             return {"respondent": state, "respondent_answer": None}
+        dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
         return {"respondent": None, "respondent_answer": DONE}

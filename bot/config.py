@@ -6,7 +6,10 @@ masks them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,10 @@ DEFAULT_ACTION_PORT = 5055
 DEFAULT_UPLOADS_DIR = "var/uploads"
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0:8443"
 DEFAULT_MAX_UPLOAD_MB = 20  # the Bot API's own limit for bots downloading files
+DEFAULT_UPLOAD_QUOTA_MB = 200  # all raw uploads one chat may keep at a time
+DEFAULT_RETENTION_DAYS = 180  # raw uploads and idle conversations older than this are purged
+DEFAULT_ACTIONS_HOST = "127.0.0.1"
+SECRET_KEY_FILE = "var/secret.key"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -49,6 +56,12 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
     engine_retry_s: float = 60.0  # how long a chat message waits for a Rasa that is down
+    # Keys pseudonyms (survey takers) and derives the action server's token; never logged.
+    secret_key: bytes = field(default=b"", repr=False)
+    action_server_token: str = field(default="", repr=False)
+    actions_host: str = DEFAULT_ACTIONS_HOST
+    upload_quota_bytes: int = DEFAULT_UPLOAD_QUOTA_MB * 1024 * 1024
+    retention_days: float = DEFAULT_RETENTION_DAYS
 
     def __repr__(self) -> str:
         token = "***" if self.telegram_bot_token else None
@@ -83,10 +96,35 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}"
 
 
+def secret_key(env: Mapping[str, str], root: Path) -> bytes:
+    """`MOT_SECRET_KEY`, else a random key kept in `var/secret.key` (created 0600 once).
+
+    It stays outside the database, so the database alone links no pseudonym to a person.
+    """
+    if env.get("MOT_SECRET_KEY"):
+        return env["MOT_SECRET_KEY"].encode()
+    path = root / SECRET_KEY_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return path.read_bytes().strip()
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_hex(32).encode())
+    return path.read_bytes().strip()
+
+
+def action_token(key: bytes) -> str:
+    """The shared secret Rasa sends the action server: derived, so both sides agree."""
+    return hmac.new(key, b"action-server", hashlib.sha256).hexdigest()
+
+
 def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> Settings:
     """Settings from the environment, falling back to `.env` in the project root."""
     env = dict(read_dotenv(root / ".env"))
     env.update(os.environ if environ is None else environ)
+    key = secret_key(env, root)
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
@@ -99,6 +137,11 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
         max_upload_bytes=_megabytes(env.get("TELEGRAM_MAX_UPLOAD_MB"), DEFAULT_MAX_UPLOAD_MB),
         engine_retry_s=_number(env.get("ENGINE_RETRY_SECONDS"), 60.0),
+        secret_key=key,
+        action_server_token=env.get("ACTION_SERVER_TOKEN") or action_token(key),
+        actions_host=env.get("ACTIONS_HOST") or DEFAULT_ACTIONS_HOST,
+        upload_quota_bytes=_megabytes(env.get("UPLOAD_QUOTA_MB"), DEFAULT_UPLOAD_QUOTA_MB),
+        retention_days=_number(env.get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
     )
 
 

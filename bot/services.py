@@ -12,7 +12,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import ChosenSuggestion, choose, reason_for
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, parse_score, summarise
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage, parse_mot
-from bot.storage.models import EvidenceItem
+from bot.storage.models import EvidenceItem, SurveyAnswer
 from bot.storage.models import Survey as SurveyRow
 from bot.storage.uow import UnitOfWork
 from bot.tables import (
@@ -537,10 +537,15 @@ def create_survey(uow_factory: UowFactory, session_id: str, moments: list[Mot]) 
         return view
 
 
-def _survey_view(survey: SurveyRow, product: str) -> SurveyView:
+def _survey_view(survey: SurveyRow, product: str | None) -> SurveyView:
     moments = [Mot(m) for m in survey.moments]
     return SurveyView(
-        survey.code, survey.session_id, product, moments, survey.status, survey.responses
+        survey.code,
+        survey.session_id,
+        product or "our product",
+        moments,
+        survey.status,
+        survey.responses,
     )
 
 
@@ -554,18 +559,105 @@ def get_survey(uow_factory: UowFactory, code: str) -> SurveyView:
         return _survey_view(survey, product)
 
 
-def record_survey_response(uow_factory: UowFactory, code: str, response: SurveyResponse) -> None:
-    """A customer's answers, stored anonymously as survey evidence of the team's session."""
+def record_survey_response(
+    uow_factory: UowFactory, code: str, response: SurveyResponse, respondent: str
+) -> SurveyView:
+    """A customer's answers, stored under a pseudonym as survey evidence of the team's session.
+
+    One response per respondent and survey: answering again replaces the earlier
+    answers (their scores and the evidence they produced).
+    """
     survey = get_survey(uow_factory, code)
     summary = summarise([response])
     items = survey_evidence(summary)
+    source_key = f"survey:{survey.code}:{respondent}"
     if response.nps is not None or response.csat is not None:
         for item in items:
             item.details.update({"nps": response.nps, "csat_overall": response.csat})
     with uow_factory() as uow:
+        uow.repo.delete_evidence(survey.session_id, source_key, None)
         for item in items:
-            uow.repo.add_evidence(_to_row(survey.session_id, item, None))
-        row = uow.repo.survey(survey.code)
-        if row is not None:
-            row.responses += 1
+            row = _to_row(survey.session_id, item, None)
+            row.source_key = source_key
+            uow.repo.add_evidence(row)
+        answer = uow.repo.survey_answer(survey.code, respondent)
+        if answer is None:
+            answer = SurveyAnswer(survey_code=survey.code, respondent=respondent)
+            uow.repo.add_survey_answer(answer)
+        answer.nps, answer.csat = response.nps, response.csat
+        survey_row = uow.repo.survey(survey.code)
+        uow.session.flush()
+        responses = uow.repo.count_survey_answers(survey.code)
+        if survey_row is not None:
+            survey_row.responses = responses
+        uow.commit()
+        return replace(survey, responses=responses)
+
+
+def close_survey(uow_factory: UowFactory, session_id: str) -> SurveyView | None:
+    """Stop a session's survey taking answers (answers given so far stay); None without one."""
+    with uow_factory() as uow:
+        survey = uow.repo.survey_of(session_id)
+        if survey is None:
+            return None
+        interview = uow.repo.interview(session_id)
+        survey.status = "closed"
+        view = _survey_view(survey, interview.product_name if interview else None)
+        uow.commit()
+        return view
+
+
+def start_survey_taking(uow_factory: UowFactory, person: str, code: str) -> SurveyView:
+    """Note that a (pseudonymous) person is answering a survey; raises SurveyNotFound."""
+    survey = get_survey(uow_factory, code)
+    with uow_factory() as uow:
+        uow.repo.set_survey_taker(person, survey.code)
+        uow.commit()
+    return survey
+
+
+def survey_taking(uow_factory: UowFactory, person: str) -> str | None:
+    """The code of the survey a person is answering right now, if any."""
+    with uow_factory() as uow:
+        taker = uow.repo.survey_taker(person)
+        return taker.code if taker else None
+
+
+def stop_survey_taking(uow_factory: UowFactory, person: str) -> None:
+    with uow_factory() as uow:
+        uow.repo.delete_survey_taker(person)
+        uow.commit()
+
+
+# --- who may touch what -----------------------------------------------------
+
+
+def owned_session(uow_factory: UowFactory, sender_id: str, session_id: object) -> str | None:
+    """`session_id` when that session belongs to the sender's own chat, else None.
+
+    Slots arrive with every action call, so a session id in them proves
+    nothing: a forged or stale one must never reach another team's data.
+    """
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    workspace_key = parse_sender(sender_id).workspace_key
+    with uow_factory() as uow:
+        interview = uow.repo.interview(session_id)
+        if interview is None or interview.workspace.key != workspace_key:
+            return None
+        return interview.id
+
+
+# --- Telegram updates already handled ----------------------------------------
+
+
+def is_handled(uow_factory: UowFactory, bot_id: str, update_id: int) -> bool:
+    with uow_factory() as uow:
+        return uow.repo.is_handled(bot_id, update_id)
+
+
+def mark_handled(uow_factory: UowFactory, bot_id: str, update_id: int) -> None:
+    """Remember a handled update so a redelivery (restart, webhook retry) is skipped."""
+    with uow_factory() as uow:
+        uow.repo.mark_handled(bot_id, update_id)
         uow.commit()

@@ -7,7 +7,11 @@ to each member), or a plain id for a one-person conversation.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
+
+ANONYMOUS_PREFIX = "anon-"
 
 
 @dataclass(frozen=True)
@@ -50,3 +54,22 @@ def private_workspace_key(channel: str, user_id: int | str) -> str:
 def conversation_pattern(channel: str, user_id: int | str) -> str:
     """A SQL LIKE pattern matching every sender id of one person in one channel."""
     return f"{channel}:%:{user_id}"
+
+
+def pseudonym(key: bytes, channel: str, user_id: int | str) -> str:
+    """A stable stand-in for one person; without the key it cannot be turned back into an id."""
+    return hmac.new(key, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def anonymous_sender(person: str) -> str:
+    """The Rasa sender of a survey taker: no chat, no user id, only the pseudonym."""
+    return ANONYMOUS_PREFIX + person
+
+
+def may_answer_survey(sender_id: str) -> bool:
+    """Survey answers are anonymous: only a pseudonymous or a local one-person conversation.
+
+    A chat member's own sender (`tg:<chat>:<user>`) carries their user id and, in a
+    group, everyone sees the answers; they answer through the survey link instead.
+    """
+    return not from_chat_channel(sender_id)

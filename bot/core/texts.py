@@ -192,6 +192,15 @@ EN.update(
         ),
         "survey.unknown": "Sorry, I don't know that survey code, or the survey is closed.",
         "survey.closed": "This survey is closed. Thank you anyway!",
+        "survey.use_link": (
+            "Survey answers are anonymous, so I take them only in a private chat that "
+            "doesn't carry your name: please open {link}"
+        ),
+        "survey.closed_now": (
+            "The survey {code} is closed: customers can't answer any more. The {responses} "
+            "answers it got stay in your findings."
+        ),
+        "survey.none_to_close": "There is no survey to close in this session yet.",
         "prompt.lzmot": "the moment you first felt you needed something like this",
         "prompt.zmot": "when you looked us up online before buying",
         "prompt.fmot": "your first look at our offer",

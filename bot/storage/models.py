@@ -154,3 +154,23 @@ class SurveyTaker(Base):
     person: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SurveyAnswer(Base):
+    """One respondent's answer to a survey: their scores, under a keyed pseudonym.
+
+    A second answer by the same respondent replaces the first; the evidence it
+    produced carries `source_key` "survey:<code>:<respondent>".
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_code", "respondent"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_code: Mapped[str] = mapped_column(
+        ForeignKey("surveys.code", ondelete="CASCADE"), index=True
+    )
+    respondent: Mapped[str] = mapped_column(String(64))
+    nps: Mapped[int | None] = mapped_column(Integer)
+    csat: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import EvidenceItem, InterviewSession, Participant, Survey, Workspace
+from bot.storage.models import (
+    EvidenceItem,
+    HandledUpdate,
+    InterviewSession,
+    Participant,
+    Survey,
+    SurveyAnswer,
+    SurveyTaker,
+    Workspace,
+)
 
 
 class Repository:
@@ -159,6 +169,52 @@ class Repository:
             text("DELETE FROM events WHERE sender_id LIKE :pattern"), {"pattern": sender_pattern}
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def is_handled(self, bot_id: str, update_id: int) -> bool:
+        return self.session.get(HandledUpdate, (bot_id, update_id)) is not None
+
+    def mark_handled(self, bot_id: str, update_id: int) -> None:
+        if not self.is_handled(bot_id, update_id):
+            self.session.add(HandledUpdate(bot_id=bot_id, update_id=update_id))
+
+    def forget_handled_before(self, moment: datetime) -> int:
+        result = self.session.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_at < moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def survey_taker(self, person: str) -> SurveyTaker | None:
+        return self.session.get(SurveyTaker, person)
+
+    def set_survey_taker(self, person: str, code: str) -> None:
+        taker = self.survey_taker(person)
+        if taker is None:
+            self.session.add(SurveyTaker(person=person, code=code))
+        else:
+            taker.code = code
+            taker.started_at = datetime.now(UTC)
+
+    def delete_survey_taker(self, person: str) -> None:
+        self.session.execute(delete(SurveyTaker).where(SurveyTaker.person == person))
+
+    def survey_answer(self, code: str, respondent: str) -> SurveyAnswer | None:
+        return self.session.scalars(
+            select(SurveyAnswer).where(
+                SurveyAnswer.survey_code == code, SurveyAnswer.respondent == respondent
+            )
+        ).one_or_none()
+
+    def add_survey_answer(self, answer: SurveyAnswer) -> None:
+        self.session.add(answer)
+        self.session.flush()
+
+    def count_survey_answers(self, code: str) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_code == code)
+            )
+            or 0
+        )
 
 
 class UnitOfWork:

@@ -1,4 +1,4 @@
-"""handled Telegram updates (skip redeliveries) and pseudonymous survey takers
+"""handled Telegram updates, pseudonymous survey takers, one response per respondent
 
 Revision ID: 0003
 Revises: 0002
@@ -35,9 +35,28 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("person"),
     )
+    op.create_table(
+        "survey_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_code", sa.String(length=16), nullable=False),
+        sa.Column("respondent", sa.String(length=64), nullable=False),
+        sa.Column("nps", sa.Integer(), nullable=True),
+        sa.Column("csat", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["survey_code"], ["surveys.code"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("survey_code", "respondent"),
+    )
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_survey_responses_survey_code"), ["survey_code"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_responses_survey_code"))
+    op.drop_table("survey_responses")
     op.drop_table("survey_takers")
     with op.batch_alter_table("handled_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handled_updates_handled_at"))

@@ -126,7 +126,7 @@ async def test_an_unreadable_export_is_asked_for_again(
 async def test_the_survey_method_creates_a_shareable_code(app: App, domain: dict[str, Any]) -> None:
     slots = {**await session_slots(domain), "method": "survey"}
     dispatcher = CollectingDispatcher()
-    await ActionStartMethod().run(dispatcher, make_tracker(slots=slots), domain)
+    await ActionStartMethod().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
     with app.uow() as uow:
         code = uow.session.scalars(select(Survey.code)).one()
     assert f"survey {code}" in texts(dispatcher)
