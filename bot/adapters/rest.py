@@ -18,6 +18,9 @@ class Button:
 class BotMessage:
     text: str = ""
     buttons: list[Button] = field(default_factory=list)
+    # An action's instruction to the front-end itself, e.g. {"report": {...}} (send the
+    # report as a file) or {"survey_finished": true}; never shown as text.
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine(Protocol):
@@ -51,7 +54,14 @@ def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
             Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in item.get("buttons") or []
         ]
-        messages.append(BotMessage(text=str(item.get("text") or ""), buttons=buttons))
+        custom = item.get("custom")
+        messages.append(
+            BotMessage(
+                text=str(item.get("text") or ""),
+                buttons=buttons,
+                custom=custom if isinstance(custom, dict) else {},
+            )
+        )
     return messages
 
 
