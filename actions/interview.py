@@ -22,7 +22,7 @@ from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
-from bot.core.identity import from_chat_channel, may_answer_survey, parse_sender, pseudonym
+from bot.core.identity import may_answer_survey, parse_sender, pseudonym
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
@@ -123,18 +123,19 @@ def _unreadable(error: Exception, path: Path) -> str:
     return text("file_unreadable", error=str(error).replace(str(path), path.name))
 
 
-def _analyse_file(tracker: Tracker, interview: Interview, key: str, answer: str) -> Reply:
-    """Read an uploaded export (tickets or survey results) and hand the result back."""
+def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
+    """Read an uploaded export (tickets or survey results) and hand the result back.
+
+    Only files a front-end uploaded into the uploads folder are read. A typed
+    answer is never opened as a path here, whoever sends it: the terminal
+    front-end uploads a file whose path its local user types.
+    """
     upload = _upload_of(tracker)
-    if upload is not None:
-        path = _resolve_upload(upload)
-        if path is None:
-            return interview.file_result(key, False, text("upload_missing"), [])
-    elif from_chat_channel(tracker.sender_id):
-        # A typed path would read the server's disk: chat users upload instead.
+    if not upload:
         return interview.file_result(key, False, text("upload_as_document"), [])
-    else:
-        path = Path(answer.strip().strip("'\"")).expanduser()
+    path = _resolve_upload(upload)
+    if path is None:
+        return interview.file_result(key, False, text("upload_missing"), [])
     try:
         summary, evidence = _read_file(key, path)
     except (UnreadableTable, OSError) as error:
@@ -306,7 +307,7 @@ class ValidateInterviewForm(FormValidationAction):
         else:
             reply = interview.answer(said)
             if reply.analyse is not None:
-                reply = _analyse_file(tracker, interview, *reply.analyse)
+                reply = _analyse_file(tracker, interview, reply.analyse[0])
         try:
             _store(tracker, reply)
         except (SQLAlchemyError, MotError):

@@ -1,24 +1,99 @@
-"""Entry point of the action server (runs in .venv on Python 3.11 with the newest rasa-sdk)."""
+"""The action server (runs in .venv on Python 3.11 with the newest rasa-sdk).
+
+Three things differ from `python -m rasa_sdk`, on purpose:
+- it listens on loopback unless `ACTIONS_HOST` says otherwise (the SDK binds 0.0.0.0);
+- every call must carry the shared token Rasa's action endpoint sends (`?token=`),
+  because an action call names its own sender and slots: whoever can make one
+  could act as any team;
+- each action runs in a worker thread with its own event loop, so one team's
+  long file analysis or database wait never stalls another team's turn.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import hmac
+import logging
 import warnings
+from typing import Any
+
+from bot.config import DEFAULT_ACTION_PORT, Settings
+
+log = logging.getLogger(__name__)
+UNGUARDED_PATHS = frozenset({"/health"})  # liveness only: says nothing, runs nothing
 
 
-def main() -> None:
+def _quiet_sdk_version_warning() -> None:
     # rasa-sdk warns when its major.minor differs from the engine's (3.6). We
     # pair the newest SDK with the last open-source engine on purpose: the
     # action webhook protocol is the same, and tests/e2e prove the pairing.
     warnings.filterwarnings(
         "ignore", message=r"Your versions of rasa and rasa_sdk might not be compatible"
     )
-    import sys
 
-    from rasa_sdk.__main__ import main as sdk_main
 
-    if "--actions" not in sys.argv:
-        sys.argv += ["--actions", "actions"]
-    sdk_main()
+def token_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison that never raises, whatever bytes arrive."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+def build_server(settings: Settings) -> Any:
+    """The Sanic app: the SDK's routes behind the token check, actions in threads."""
+    from rasa_sdk.endpoint import create_app
+    from rasa_sdk.executor import ActionExecutor
+    from sanic import Request, response
+
+    class ThreadedActionExecutor(ActionExecutor):  # type: ignore[misc]
+        """Runs each action call on a worker thread (actions do blocking I/O)."""
+
+        async def run(self, action_call: dict[str, Any]) -> Any:
+            def in_thread() -> Any:
+                return asyncio.run(ActionExecutor.run(self, action_call))
+
+            return await asyncio.to_thread(in_thread)
+
+    executor = ThreadedActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=[])
+    token = settings.action_server_token
+
+    @app.on_request  # type: ignore[untyped-decorator]
+    async def require_token(request: Request) -> Any:
+        if request.path in UNGUARDED_PATHS:
+            return None
+        given = request.args.get("token") or request.headers.get("x-action-token")
+        if not token_matches(given, token):
+            log.warning("refused an action call without the right token from %s", request.ip)
+            return response.json({"error": "missing or wrong token"}, status=401)
+        return None
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    _quiet_sdk_version_warning()
+    parser = argparse.ArgumentParser(description="The moments-of-truth action server.")
+    parser.add_argument("--port", type=int, default=DEFAULT_ACTION_PORT)
+    parser.add_argument("--host", default=None, help="default: ACTIONS_HOST or 127.0.0.1")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from bot.app import current_app
+
+    settings = current_app().settings  # built once here, before threads share it
+    host = args.host or settings.actions_host
+    app = build_server(settings)
+    log.info("Action server on http://%s:%d (token required)", host, args.port)
+    app.run(
+        host=host,
+        port=args.port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
 
 
 if __name__ == "__main__":

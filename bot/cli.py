@@ -8,6 +8,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from bot.config import (
     mask_url,
 )
 from bot.core.errors import MotError
+
+if TYPE_CHECKING:
+    from bot.adapters.terminal import ReportWriter
 
 
 def _progress(message: str) -> None:
@@ -65,7 +69,10 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
             if settings.telegram_bot_token:
                 _serve_telegram(replace(settings, rasa_url=stack.rasa_url))
             else:
-                chat(RestClient(stack.rasa_url), sender=f"terminal-{user}", display_name=user)
+                sender = f"terminal-{user}"
+                chat(RestClient(stack.rasa_url), sender=sender, display_name=user,
+                     uploads=settings.uploads_dir,
+                     write_report=_report_writer(build_app(settings), sender))  # fmt: skip
     except KeyboardInterrupt:
         _progress("\nStopped.")
     _progress("Servers stopped. Your answers are saved; `make run` continues where you left.")
@@ -149,7 +156,35 @@ def chat(url: str | None, sender: str | None) -> None:
     from bot.adapters.terminal import chat as chat_loop
 
     user = getpass.getuser()
-    chat_loop(RestClient(url or load_settings().rasa_url), sender or f"terminal-{user}", user)
+    settings = load_settings()
+    sender = sender or f"terminal-{user}"
+    chat_loop(RestClient(url or settings.rasa_url), sender, user, uploads=settings.uploads_dir,
+              write_report=_report_writer(build_app(settings), sender))  # fmt: skip
+
+
+def _report_writer(app: App, sender: str) -> ReportWriter:
+    """Writes the terminal user's own report under var/reports/ when the chat hands it over."""
+
+    def write(request: dict[str, object]) -> str:
+        from bot.adapters.telegram_text import safe_file_name
+        from bot.core.identity import parse_sender
+        from bot.core.texts import text
+        from bot.report import RENDERERS, build_report
+
+        session_id = services.workspace_session(app.uow, parse_sender(sender).workspace_key)
+        if session_id is None:
+            return text("findings_none")
+        findings = services.findings(app.uow, session_id)
+        fmt = str(request.get("format") or "md")
+        fmt = fmt if fmt in RENDERERS else "md"
+        product = findings.session.context.product_name if findings.session.context else "product"
+        folder = app.settings.root / "var" / "reports"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = folder / f"moments-of-truth-{safe_file_name(product).lower()}.{fmt}"
+        target.write_text(RENDERERS[fmt](build_report(findings)), encoding="utf-8")
+        return text("terminal.report_written", path=target)
+
+    return write
 
 
 @main.group()

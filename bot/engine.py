@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,6 +34,11 @@ QUIET_ENGINE_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
 }
+
+
+# Files the servers create (the SQLite database and its WAL, logs, uploads) are the
+# owner's alone: they hold what teams and customers said.
+PRIVATE_UMASK = 0o077
 
 
 class EngineError(MotError):
@@ -179,6 +185,8 @@ class Stack:
     ports: Ports = field(default_factory=Ports)
     run_dir: Path | None = None
     env: dict[str, str] = field(default_factory=dict)  # extra environment for both servers
+    # The secret Rasa sends with every action call; random per stack unless given.
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -196,9 +204,14 @@ class Stack:
     def _write_endpoints(self) -> tuple[Path, dict[str, str]]:
         tracker_store, secret_env = tracker_store_config(self.database_url)
         endpoints = {
-            "action_endpoint": {"url": f"{self.actions_url}/webhook"},
+            # Rasa substitutes the token from its environment: it never lands in the file.
+            "action_endpoint": {
+                "url": f"{self.actions_url}/webhook",
+                "token": "${MOT_ACTION_TOKEN}",
+            },
             "tracker_store": tracker_store,
         }
+        secret_env = {**secret_env, "MOT_ACTION_TOKEN": self.action_token}
         path = (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(endpoints, indent=2))  # JSON is valid YAML
@@ -208,12 +221,26 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / "actions.log").open("ab") as log:  # the child keeps its own copy
             self.processes["actions"] = subprocess.Popen(
-                [sys.executable, "-m", "bot.action_server", "--port", str(self.ports.actions)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.action_server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.actions),
+                ],
                 cwd=self.root,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **self.env, "DATABASE_URL": self.database_url},
+                umask=PRIVATE_UMASK,
+                env={
+                    **os.environ,
+                    **self.env,
+                    "DATABASE_URL": self.database_url,
+                    "ACTION_SERVER_TOKEN": self.action_token,
+                },
             )
 
     def start_rasa(self) -> None:
@@ -239,6 +266,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                umask=PRIVATE_UMASK,
                 env={**os.environ, **self.env, **QUIET_ENGINE_ENV, **secret_env},
             )
 

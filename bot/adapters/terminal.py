@@ -1,12 +1,54 @@
-"""Chat with the bot in a terminal, or from a pipe (one message per line)."""
+"""Chat with the bot in a terminal, or from a pipe (one message per line).
+
+The terminal is the one front-end whose user sits at this machine, so it is
+the only one that reads a file by the path its user types: it copies the
+file into the uploads folder and announces it to Rasa like any chat upload.
+The servers never open a path that came in a message.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import shutil
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
+from bot.adapters.telegram_text import safe_file_name
 from bot.core.messages import MessageTooLong, check_message
+from bot.core.texts import text
+
+READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
+TERMINAL_UPLOADS = "terminal"
+
+# Writes the report a message asks for; returns where it went (or why it could not).
+ReportWriter = Callable[[dict[str, object]], str]
+
+
+def as_upload(line: str, uploads: Path) -> str | None:
+    """When the user typed the path of a readable export, copy it in; the upload message.
+
+    None when the line is not the path of an existing CSV/TSV/TXT/XLSX file.
+    """
+    candidate = line.strip().strip("'\"")
+    if not candidate or len(candidate) > 4096:
+        return None
+    path = Path(candidate).expanduser()
+    try:
+        if path.suffix.lower() not in READABLE_SUFFIXES or not path.is_file():
+            return None
+    except OSError:  # a name too long for the disk, a path through a file...
+        return None
+    relative = Path(TERMINAL_UPLOADS) / f"{secrets.token_hex(4)}-{safe_file_name(path.name)}"
+    target = uploads / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(path, target)
+    os.chmod(target, 0o600)
+    return "/upload_file" + json.dumps({"file_path": relative.as_posix()})
 
 
 def render(messages: list[BotMessage]) -> tuple[str, list[Button]]:
@@ -38,8 +80,14 @@ def chat(
     display_name: str | None = None,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    uploads: Path | None = None,
+    write_report: ReportWriter | None = None,
 ) -> int:
-    """Runs until end of input; returns the number of messages sent."""
+    """Runs until end of input; returns the number of messages sent.
+
+    With `uploads`, a typed file path is sent as an upload; with `write_report`,
+    a report the bot hands over is written to a file and its path shown.
+    """
     interactive = stdin.isatty()
     buttons: list[Button] = []
     sent = 0
@@ -58,10 +106,17 @@ def chat(
             continue
         if not message:
             continue
+        outgoing = resolve_choice(message, buttons)
+        if uploads is not None and not outgoing.startswith("/"):
+            try:
+                outgoing = as_upload(outgoing, uploads) or outgoing
+            except OSError as error:
+                print(f"bot> {text('terminal.copy_failed', error=error.strerror)}", file=stdout)
+                continue
         try:
             answers = client.send(
                 sender,
-                resolve_choice(message, buttons),
+                outgoing,
                 {"display_name": display_name} if display_name else None,
             )
         except EngineUnavailable as error:
@@ -75,3 +130,7 @@ def chat(
         sent += 1
         text, buttons = render(answers)
         print(text or "bot> (no answer)", file=stdout, flush=True)
+        for answer in answers:
+            report = answer.custom.get("report")
+            if isinstance(report, dict) and write_report is not None:
+                print(f"bot> {write_report(report)}", file=stdout, flush=True)

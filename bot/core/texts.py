@@ -201,6 +201,8 @@ EN.update(
             "answers it got stay in your findings."
         ),
         "survey.none_to_close": "There is no survey to close in this session yet.",
+        "terminal.report_written": "Your report is written to {path}",
+        "terminal.copy_failed": "I couldn't copy that file: {error}",
         "prompt.lzmot": "the moment you first felt you needed something like this",
         "prompt.zmot": "when you looked us up online before buying",
         "prompt.fmot": "your first look at our offer",
@@ -279,8 +281,9 @@ EN.update(
             "(CSV or XLSX) as a document with the 📎 button."
         ),
         "upload_as_document": (
-            "Please send the file itself as a document (📎), not its name: here I can only "
-            "read files you upload."
+            "Please send the file itself, not its name: in Telegram as a document (📎); in "
+            "the terminal, type the path of a file that exists on your computer. I only read "
+            "files that are sent to me."
         ),
         "upload_missing": "I couldn't find that upload any more. Please send the file again.",
         "upload_added": "I added this to your findings.",

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.adapters.terminal import as_upload
 from bot.storage.models import EvidenceItem, InterviewSession, Participant, Workspace
 from tests.e2e.conftest import Live
 
@@ -58,7 +59,9 @@ def test_one_complete_interview_with_all_four_methods(
     # 2. Hardest stages from a helpdesk export.
     assert "export of your helpdesk tickets" in choose(live, sender, "records")
     live.text(sender, "yes")
-    analysed = live.text(sender, str(project_root / "bot" / "demo" / "tickets.csv"))
+    # The terminal front-end uploads a file whose path its user types.
+    typed = str(project_root / "bot" / "demo" / "tickets.csv")
+    analysed = live.text(sender, as_upload(typed, live.uploads) or typed)
     assert "I read 36 tickets" in analysed and "1. AMOT" in analysed
     assert "That completes the service records" in live.text(sender, "yes")
 
@@ -96,7 +99,7 @@ def test_one_complete_interview_with_all_four_methods(
 
     results = tmp_path / "survey.csv"
     results.write_text("nps,csat,what went well,what went badly\n10,5,Great food,\n3,2,,Late box\n")
-    imported = live.text(sender, str(results))
+    imported = live.text(sender, as_upload(str(results), live.uploads) or str(results))
     assert "2 survey responses" in imported
     assert "All four methods are done" in imported
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,6 +18,7 @@ from actions.interview import (
     ValidateInterviewForm,
 )
 from bot import services
+from bot.adapters.terminal import as_upload
 from bot.app import App
 from bot.storage.models import EvidenceItem, Survey
 from tests.integration.conftest import make_tracker
@@ -116,11 +118,38 @@ async def test_an_unreadable_export_is_asked_for_again(
     slots, _ = await answer(slots, "yes", domain)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    slots, dispatcher = await answer(slots, str(empty), domain, sender="terminal-ana")
+    message = as_upload(str(empty), app.settings.uploads_dir)
+    assert message is not None
+    relative = json.loads(message.removeprefix("/upload_file"))["file_path"]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("terminal-ana", slots=slots, text=message, intent="upload_file",
+                           entities=[{"entity": "file_path", "value": relative}],
+                           active_loop="interview_form")  # fmt: skip
+    await ValidateInterviewForm().validate_interview_answer(message, dispatcher, tracker, domain)
     assert "couldn't read that file" in texts(dispatcher) and "the file is empty" in texts(
         dispatcher
     )
+    assert str(app.settings.uploads_dir) not in texts(dispatcher)  # no server folders shown
     assert slots["interview"]["answers"].get("records.export") is None
+
+
+async def test_a_typed_path_is_never_opened_by_the_server(
+    app: App, domain: dict[str, Any], tmp_path: Any
+) -> None:
+    """Whatever the sender id looks like, a path in a message is not read on the server."""
+    secret = tmp_path / "secrets.csv"
+    secret.write_text("id,description\n1,TOKEN=hunter2 my parcel is late\n")
+    for sender in ("terminal-ana", "tg:-5:7", "x"):
+        slots = {**await session_slots(domain, sender=sender), "method": "records"}
+        events = await ActionStartMethod().run(
+            CollectingDispatcher(), make_tracker(sender, slots=slots), domain
+        )
+        slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+        slots, _ = await answer(slots, "yes", domain, sender=sender)
+        slots, dispatcher = await answer(slots, str(secret), domain, sender=sender)
+        assert "hunter2" not in texts(dispatcher) and "I read" not in texts(dispatcher)
+        assert "send the file itself" in texts(dispatcher)
+        assert slots["interview"]["answers"].get("records.export") is None
 
 
 async def test_the_survey_method_creates_a_shareable_code(app: App, domain: dict[str, Any]) -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import io
+import json
+import stat
+from pathlib import Path
 from typing import Any
 
 from bot.adapters.rest import BotMessage, Button, EngineUnavailable, parse_messages
-from bot.adapters.terminal import chat, render, resolve_choice
+from bot.adapters.terminal import as_upload, chat, render, resolve_choice
 
 
 def test_rest_answers_become_messages_with_buttons() -> None:
@@ -60,3 +63,50 @@ def test_an_unreachable_engine_is_reported_not_fatal() -> None:
     sent = chat(RecordingEngine(fail=True), "t-1", stdin=io.StringIO("hi\n"), stdout=out)
     assert sent == 0
     assert "not answering" in out.getvalue()
+
+
+def test_a_typed_path_of_an_export_is_uploaded_privately(tmp_path: Path) -> None:
+    export = tmp_path / "my tickets.csv"
+    export.write_text("id,description\n1,late parcel\n")
+    uploads = tmp_path / "uploads"
+    engine = RecordingEngine()
+    out = io.StringIO()
+    chat(engine, "t-1", stdin=io.StringIO(f"'{export}'\nParcelPal\n"), stdout=out, uploads=uploads)
+
+    sent = [message for _, message, _ in engine.sent]
+    assert sent[0].startswith("/upload_file") and sent[1] == "ParcelPal"
+    relative = json.loads(sent[0].removeprefix("/upload_file"))["file_path"]
+    copy = uploads / relative
+    assert copy.read_text() == export.read_text()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
+
+
+def test_only_existing_exports_count_as_paths(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("x")
+    assert as_upload(str(tmp_path / "missing.csv"), tmp_path / "u") is None
+    assert as_upload(str(tmp_path / "notes.md"), tmp_path / "u") is None
+    assert as_upload(str(tmp_path), tmp_path / "u") is None
+    assert as_upload("ParcelPal", tmp_path / "u") is None
+    assert as_upload("x" * 5000 + ".csv", tmp_path / "u") is None
+
+
+def test_a_report_handed_over_is_written_and_its_path_shown() -> None:
+    class ReportingEngine(RecordingEngine):
+        def send(
+            self, sender: str, message: str, metadata: dict[str, Any] | None = None
+        ) -> list[BotMessage]:
+            return [BotMessage("Here it is."), BotMessage(custom={"report": {"format": "md"}})]
+
+    asked: list[dict[str, object]] = []
+
+    def write(request: dict[str, object]) -> str:
+        asked.append(request)
+        return "Your report is written to /tmp/r.md"
+
+    out = io.StringIO()
+    chat(ReportingEngine(), "t-1", stdin=io.StringIO("send me the report\n"), stdout=out,
+         write_report=write)  # fmt: skip
+    assert asked == [{"format": "md"}]
+    assert "Here it is." in out.getvalue() and "/tmp/r.md" in out.getvalue()
+    assert "format" not in out.getvalue()  # the payload itself is never shown
