@@ -128,8 +128,8 @@ def chat(
             )
             continue
         sent += 1
-        text, buttons = render(answers)
-        print(text or "bot> (no answer)", file=stdout, flush=True)
+        shown, buttons = render(answers)
+        print(shown or "bot> (no answer)", file=stdout, flush=True)
         for answer in answers:
             report = answer.custom.get("report")
             if isinstance(report, dict) and write_report is not None:
