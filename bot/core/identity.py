@@ -12,6 +12,7 @@ import hmac
 from dataclasses import dataclass
 
 ANONYMOUS_PREFIX = "anon-"
+UNSHAPED_PREFIX = "other:"  # chat workspace keys have one colon; these always have two or more
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ def parse_sender(sender_id: str) -> Speaker:
     if len(parts) == 3 and all(parts):
         channel, chat, user = parts
         return Speaker(workspace_key=f"{channel}:{chat}", participant_key=f"{channel}:{user}")
+    if ":" in sender_id:
+        # Not a chat sender, yet shaped like a chat's key ("tg:-77" is a group's
+        # workspace): a prefix keeps it from ever landing in that chat's workspace.
+        key = f"{UNSHAPED_PREFIX}{sender_id}"
+        return Speaker(workspace_key=key, participant_key=key)
     return Speaker(workspace_key=sender_id, participant_key=sender_id)
 
 

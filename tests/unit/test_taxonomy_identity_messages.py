@@ -48,3 +48,11 @@ def test_oversized_messages_are_refused_with_their_length() -> None:
 def test_only_chat_channel_senders_count_as_remote() -> None:
     assert from_chat_channel("tg:-5:7")
     assert not from_chat_channel("terminal-ana")
+
+
+def test_a_sender_shaped_like_a_chat_key_never_joins_that_chat() -> None:
+    group = parse_sender("tg:-77:1").workspace_key
+    for odd in ("tg:-77", "tg:-77:", ":tg:-77", "tg:-77:1:2"):
+        speaker = parse_sender(odd)
+        assert speaker.workspace_key != group and speaker.participant_key != "tg:1"
+        assert from_chat_channel(odd)  # and it may not name files or answer surveys
