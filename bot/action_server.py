@@ -15,10 +15,12 @@ import argparse
 import asyncio
 import hmac
 import logging
+import os
 import warnings
 from typing import Any
 
 from bot.config import DEFAULT_ACTION_PORT, Settings
+from bot.engine import PRIVATE_UMASK
 
 log = logging.getLogger(__name__)
 UNGUARDED_PATHS = frozenset({"/health"})  # liveness only: says nothing, runs nothing
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_ACTION_PORT)
     parser.add_argument("--host", default=None, help="default: ACTIONS_HOST or 127.0.0.1")
     args = parser.parse_args(argv)
+    os.umask(PRIVATE_UMASK)  # the database and its WAL hold what teams said: owner only
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from bot.app import current_app

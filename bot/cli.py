@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -22,6 +23,7 @@ from bot.config import (
     mask_url,
 )
 from bot.core.errors import MotError
+from bot.engine import PRIVATE_UMASK
 
 if TYPE_CHECKING:
     from bot.adapters.terminal import ReportWriter
@@ -43,6 +45,9 @@ def _migrated_app() -> App:
 @click.group()
 def main() -> None:
     """Find your product's moments of truth with a chatbot interview."""
+    # What mot creates (the database, uploads, reports, the secret key) holds what
+    # teams and customers said: readable by this user only.
+    os.umask(PRIVATE_UMASK)
 
 
 @main.command()

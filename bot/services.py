@@ -185,6 +185,7 @@ def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Remove
             uow.repo.delete_participant(membership)
         events = uow.repo.delete_conversations(conversation_pattern(channel, user_id))
         uow.commit()
+        uow.scrub()
         return Removed(answers, len(memberships), own_sessions, events)
 
 

@@ -35,6 +35,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows (a person who asked to be forgotten) are overwritten with
+            # zeros, not left readable in the file's free pages.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -44,7 +47,19 @@ def make_engine(url: str) -> Engine:
 def _ensure_sqlite_dir(url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def scrub(engine: Engine) -> None:
+    """Leave nothing deleted readable on disk: SQLite's WAL is checkpointed and truncated.
+
+    With secure_delete the database file's freed pages are zeroed; the WAL may
+    still hold recent copies of those pages until it is written back and cut.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def upgrade(url: str, root: Path) -> None:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy import delete, func, inspect, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.db import scrub
 from bot.storage.models import (
     EvidenceItem,
     HandledUpdate,
@@ -239,6 +241,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def scrub(self) -> None:
+        """After deleting personal data: make sure no copy of it lingers in the files."""
+        bind = self.session.get_bind()
+        if isinstance(bind, Engine):
+            scrub(bind)
 
 
 def unit_of_work_factory(session_factory: sessionmaker[Session]) -> Callable[[], UnitOfWork]:
