@@ -67,6 +67,7 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     model = ensure_model(settings.root, _progress)
     stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
     user = name or getpass.getuser()
+    _daily_retention(settings)
     # A plain `kill` must stop the servers too: turn SIGTERM into a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -117,7 +118,37 @@ def telegram(rasa_url: str | None) -> None:
     if not settings.telegram_bot_token:
         raise click.ClickException("Set TELEGRAM_BOT_TOKEN (environment or .env) first.")
     upgrade(settings.sqlalchemy_url, settings.root)
+    _daily_retention(settings)
     _serve_telegram(replace(settings, rasa_url=rasa_url or settings.rasa_url))
+
+
+def _daily_retention(settings: Settings) -> None:
+    """Purge old uploads and idle conversations now and every day while serving."""
+    from bot.retention import start_daily
+
+    start_daily(build_app(settings))
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Keep this many days (default: RETENTION_DAYS, 180).",
+)
+def purge(days: float | None) -> None:
+    """Delete raw uploads and idle conversations older than the retention period."""
+    from bot.retention import purge as run_purge
+
+    app = _migrated_app()
+    kept = app.settings.retention_days if days is None else days
+    done = run_purge(app, days)
+    click.echo(
+        f"Removed {done.uploads} uploaded files ({done.upload_bytes / 1024 / 1024:.1f} MB), "
+        f"{done.records.conversations} conversations idle for more than {kept:g} days "
+        f"({done.records.conversation_events} events), {done.records.survey_takers} "
+        "unfinished survey takers. Findings are kept."
+    )
 
 
 @main.command()

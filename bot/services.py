@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -647,6 +648,36 @@ def owned_session(uow_factory: UowFactory, sender_id: str, session_id: object) -
         if interview is None or interview.workspace.key != workspace_key:
             return None
         return interview.id
+
+
+# --- retention -------------------------------------------------------------------------
+
+HANDLED_UPDATES_KEPT = timedelta(days=7)  # Telegram redelivers for at most a day
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What a retention run removed from the database."""
+
+    conversations: int
+    conversation_events: int
+    survey_takers: int
+    handled_updates: int
+
+
+def purge_old_records(uow_factory: UowFactory, older_than: datetime, now: datetime) -> Purged:
+    """Remove conversations idle since before `older_than`, and stale bookkeeping.
+
+    The findings (sessions, evidence, survey answers) stay: they are what the
+    team came for; the raw chat transcripts and helper rows are not kept.
+    """
+    with uow_factory() as uow:
+        conversations, events = uow.repo.delete_idle_conversations(older_than)
+        takers = uow.repo.delete_survey_takers_before(older_than)
+        handled = uow.repo.forget_handled_before(now - HANDLED_UPDATES_KEPT)
+        uow.commit()
+        uow.scrub()
+        return Purged(conversations, events, takers, handled)
 
 
 # --- Telegram updates already handled ----------------------------------------

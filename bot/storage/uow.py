@@ -172,6 +172,22 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def delete_idle_conversations(self, idle_since: datetime) -> tuple[int, int]:
+        """Rasa's conversations whose last event is older than `idle_since`: (senders, events)."""
+        if not inspect(self.session.connection()).has_table("events"):
+            return 0, 0
+        idle = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+        cutoff = {"cutoff": idle_since.timestamp()}
+        senders = len(self.session.execute(text(idle), cutoff).all())
+        result = self.session.execute(
+            text(f"DELETE FROM events WHERE sender_id IN ({idle})"), cutoff
+        )
+        return senders, int(getattr(result, "rowcount", 0) or 0)
+
+    def delete_survey_takers_before(self, moment: datetime) -> int:
+        result = self.session.execute(delete(SurveyTaker).where(SurveyTaker.started_at < moment))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def is_handled(self, bot_id: str, update_id: int) -> bool:
         return self.session.get(HandledUpdate, (bot_id, update_id)) is not None
 
