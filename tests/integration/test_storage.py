@@ -29,7 +29,18 @@ def test_migrations_create_every_table_and_switch_to_wal(
 def test_upgrade_twice_is_harmless(tmp_path: Path, project_root: Path) -> None:
     url = f"sqlite:///{tmp_path / 'mot.db'}"
     upgrade(url, project_root)
-    upgrade(url, project_root)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspaces (key, created_at) VALUES ('t', '2026-01-01')")
+        )
+        head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    upgrade(url, project_root)  # a second `make run` on the same file
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM workspaces")).scalars().all() == ["t"]
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [v for (v,) in versions] == [head]
+    engine.dispose()
 
 
 def test_models_and_migrations_agree_and_rasa_events_are_left_alone(
