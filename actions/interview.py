@@ -22,7 +22,7 @@ from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
-from bot.core.identity import may_answer_survey, parse_sender, pseudonym
+from bot.core.identity import may_answer_survey, parse_sender, pseudonym, upload_folder
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
@@ -89,10 +89,10 @@ def _upload_of(tracker: Tracker) -> str | None:
     return ""
 
 
-def _resolve_upload(relative: str) -> Path | None:
-    """An uploaded file inside the uploads folder; nothing outside it is ever read."""
-    root = current_app().settings.uploads_dir.resolve()
-    path = (root / relative).resolve()
+def _resolve_upload(tracker: Tracker, relative: str) -> Path | None:
+    """An uploaded file in the sender's own chat's uploads folder; nothing else is ever read."""
+    root = (current_app().settings.uploads_dir / upload_folder(tracker.sender_id)).resolve()
+    path = (current_app().settings.uploads_dir / relative).resolve()
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
@@ -133,7 +133,7 @@ def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
     upload = _upload_of(tracker)
     if not upload:
         return interview.file_result(key, False, text("upload_as_document"), [])
-    path = _resolve_upload(upload)
+    path = _resolve_upload(tracker, upload)
     if path is None:
         return interview.file_result(key, False, text("upload_missing"), [])
     try:
@@ -146,7 +146,7 @@ def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
 def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """A file sent outside a file question: analyse it, and store it when a session is set up."""
     upload = _upload_of(tracker)
-    path = _resolve_upload(upload) if upload else None
+    path = _resolve_upload(tracker, upload) if upload else None
     if not upload:
         dispatcher.utter_message(text=text("upload_how"))
         return

@@ -19,11 +19,11 @@ from typing import TextIO
 
 from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
 from bot.adapters.telegram_text import safe_file_name
+from bot.core.identity import LOCAL_UPLOADS
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.texts import text
 
 READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
-TERMINAL_UPLOADS = "terminal"
 
 # Writes the report a message asks for; returns where it went (or why it could not).
 ReportWriter = Callable[[dict[str, object]], str]
@@ -43,7 +43,7 @@ def as_upload(line: str, uploads: Path) -> str | None:
             return None
     except OSError:  # a name too long for the disk, a path through a file...
         return None
-    relative = Path(TERMINAL_UPLOADS) / f"{secrets.token_hex(4)}-{safe_file_name(path.name)}"
+    relative = Path(LOCAL_UPLOADS) / f"{secrets.token_hex(4)}-{safe_file_name(path.name)}"
     target = uploads / relative
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     shutil.copyfile(path, target)

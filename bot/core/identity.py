@@ -79,3 +79,17 @@ def may_answer_survey(sender_id: str) -> bool:
     group, everyone sees the answers; they answer through the survey link instead.
     """
     return not from_chat_channel(sender_id)
+
+
+LOCAL_UPLOADS = "terminal"  # the local terminal's uploads folder
+
+
+def upload_folder(sender_id: str) -> str:
+    """The folder under UPLOADS_DIR whose files a sender may have analysed: their own chat's.
+
+    Chat adapters save a chat's files under its id; the local terminal under "terminal".
+    """
+    parts = sender_id.split(":")
+    if len(parts) == 3 and all(parts):
+        return parts[1]
+    return LOCAL_UPLOADS

@@ -22,12 +22,12 @@ from tests.integration.test_interview_actions import answer, session_slots, text
 GROUP_SENDER = "tg:-5:7"
 
 
-def upload(app: App, project_root: Path, name: str) -> str:
-    """Put a demo file where the Telegram adapter saves uploads; its relative path."""
-    target = app.settings.uploads_dir / "-5" / name
+def upload(app: App, project_root: Path, name: str, chat: str = "-5") -> str:
+    """Put a demo file where the Telegram adapter saves a chat's uploads; its relative path."""
+    target = app.settings.uploads_dir / chat / name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(project_root / "bot" / "demo" / name, target)
-    return f"-5/{name}"
+    return f"{chat}/{name}"
 
 
 def upload_message(path: str) -> dict[str, Any]:
@@ -88,6 +88,23 @@ async def test_nothing_outside_the_uploads_folder_is_read(app: App, domain: dict
     assert "send the file itself" in texts(dispatcher)
 
 
+async def test_another_chats_upload_is_never_read(
+    app: App, domain: dict[str, Any], project_root: Path
+) -> None:
+    other = app.settings.uploads_dir / "-6" / "theirs.csv"
+    other.parent.mkdir(parents=True)
+    shutil.copy(project_root / "bot" / "demo" / "tickets.csv", other)
+    slots = await at_records_export(domain)  # chat -5 at the export question
+    for forged in ("-6/theirs.csv", "-5/../-6/theirs.csv", "terminal/../-6/theirs.csv"):
+        slots, dispatcher = await validate_upload(slots, forged, domain)
+        assert "couldn't find that upload" in texts(dispatcher) and "I read" not in texts(
+            dispatcher
+        )
+    slots, dispatcher = await validate_upload(slots, upload(app, project_root, "tickets.csv"),
+                                              domain)  # fmt: skip
+    assert "I read 36 tickets" in texts(dispatcher)
+
+
 async def test_a_survey_file_sent_between_questions_is_added_to_the_findings(
     app: App, domain: dict[str, Any], project_root: Path
 ) -> None:
@@ -103,6 +120,7 @@ async def test_a_survey_file_sent_between_questions_is_added_to_the_findings(
     assert Method.TEAM in status.open_methods
 
     # Before any set-up the file is still summarised, with what to do next.
+    message = upload_message(upload(app, project_root, "survey.csv", chat="9"))
     dispatcher = CollectingDispatcher()
     await ActionReceiveFile().run(
         dispatcher, make_tracker("tg:9:9", text=message["text"], intent="upload_file",
