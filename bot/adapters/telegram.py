@@ -6,9 +6,9 @@ split under Telegram's limit, with buttons as inline keyboards. Commands that
 need no dialogue (/report, /status, /delete_me) go straight to `bot.services`.
 
 Updates are acknowledged to Telegram only after they were handled: the adapter
-runs its own long-polling loop (or webhook server) around
+runs its own long-polling loop (or webhook server, `telegram_transport`) around
 `Application.process_update` instead of PTB's Updater, which confirms updates
-as soon as it has fetched them.
+as soon as it has fetched them; repeats of handled updates are skipped.
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
 import warnings
-from collections import defaultdict
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from telegram import (
     BotCommand,
@@ -75,9 +77,11 @@ from bot.adapters.telegram_text import (
     safe_file_name,
     split_escaped,
 )
+from bot.adapters.telegram_transport import once_only, poll, serve_webhook
 from bot.app import App
 from bot.config import Settings
-from bot.core.identity import sender_for
+from bot.core.errors import SurveyNotFound
+from bot.core.identity import anonymous_sender, pseudonym, sender_for
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.texts import text
 from bot.report import METHOD_NAMES, RENDERERS, build_report
@@ -91,12 +95,14 @@ COMMANDS = [
     ("status", "Where the session stands"),
     ("report", "The findings as a document"),
     ("cancel", "Stop the current question"),
+    ("close_survey", "Close this chat's customer survey"),
     ("delete_me", "Remove your personal data and answers"),
 ]
 SURVEY_CODE = re.compile(r"[0-9a-f]{8}")
 READABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
 FORGET, KEEP = "adapter:forget", "adapter:keep"
 KEYBOARDS_REMEMBERED = 10_000
+IN_FLIGHT_WAIT_S = 300.0  # a deletion waits at most as long as a turn waits for Rasa
 TYPING_EVERY_S = 4.0  # Telegram shows "typing" for 5 s
 
 
@@ -192,6 +198,66 @@ def protect_logs(token: str) -> None:
 # --- The front-end's state and its conversation with Rasa ------------------------------
 
 
+_turn_of: ContextVar[frozenset[int]] = ContextVar("turn_of", default=frozenset())
+
+
+class Turns:
+    """Turns in flight per Telegram user, across chats, so deleting a person can wait for them.
+
+    A turn (a message on its way through Rasa and the actions) writes the person's
+    tracker events and answers; deleting meanwhile would see them written back.
+    """
+
+    def __init__(self) -> None:
+        self.busy: Counter[int] = Counter()
+        self.held: dict[int, asyncio.Event] = {}
+        self.changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        """One turn of `user_id`; waits while their data is being deleted. Re-entrant."""
+        if user_id in _turn_of.get():
+            yield
+            return
+        while (held := self.held.get(user_id)) is not None:
+            await held.wait()
+        self.busy[user_id] += 1
+        token = _turn_of.set(_turn_of.get() | {user_id})
+        try:
+            yield
+        finally:
+            _turn_of.reset(token)
+            async with self.changed:
+                self.busy[user_id] -= 1
+                if self.busy[user_id] <= 0:
+                    del self.busy[user_id]
+                self.changed.notify_all()
+
+    @asynccontextmanager
+    async def alone(self, user_id: int, timeout: float) -> AsyncIterator[bool]:
+        """Hold `user_id`'s new turns and wait (at most `timeout`) for those in flight.
+
+        Yields whether they all ended in time.
+        """
+        while (other := self.held.get(user_id)) is not None:
+            await other.wait()
+        released = asyncio.Event()
+        self.held[user_id] = released
+        try:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(
+                        self.changed.wait_for(lambda: not self.busy.get(user_id)), timeout
+                    )
+                    idle = True
+                except TimeoutError:
+                    idle = False
+            yield idle
+        finally:
+            del self.held[user_id]
+            released.set()
+
+
 @dataclass
 class FrontEnd:
     """Everything the handlers share, kept in `application.bot_data`."""
@@ -201,6 +267,7 @@ class FrontEnd:
     settings: Settings
     engine_retry_s: float = 60.0
     bot_username: str = ""
+    turns: Turns = field(default_factory=Turns)
     long_payloads: dict[str, str] = field(default_factory=dict)
     # (chat, message) of a keyboard in a group -> (user id, first name) it was meant for
     keyboard_owner: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
@@ -319,28 +386,68 @@ async def converse(
     said: str,
     *,
     reply_to: int | None = None,
-    anonymous: bool = False,
+    person: str | None = None,
     shown: str | None = None,
 ) -> None:
-    """One turn with Rasa: send what the person said, show what Rasa answers."""
+    """One turn with Rasa: send what the person said, show what Rasa answers.
+
+    `person` is a survey taker's pseudonym: the turn then goes to their anonymous
+    sender, with neither their user id nor their name.
+    """
     fe = front_end(context)
     metadata: dict[str, Any] = {"bot_username": fe.bot_username}
-    if not anonymous:
+    if person is None:
         metadata["display_name"] = user.full_name
-    sender = sender_for(CHANNEL, chat.id, user.id)
-    async with typing(context, chat.id):
-        answers = await ask_engine(context, chat, sender, said, metadata, reply_to)
-    if answers is None:
-        quoted = shown if shown is not None else said
-        quoted = quoted if len(quoted) <= 60 else quoted[:57] + "..."
-        await reply(context, chat.id, text("tg.engine_failed", said=quoted), reply_to)
-        return
-    answers = [a for a in answers if a.text or a.buttons]
-    if not answers:
-        await reply(context, chat.id, text("tg.engine_silent"), reply_to)
-        return
-    for answer in answers:
-        await send_bot_message(context, chat, user, answer, reply_to)
+        sender = sender_for(CHANNEL, chat.id, user.id)
+    else:
+        sender = anonymous_sender(person)
+    async with fe.turns.turn(user.id):
+        async with typing(context, chat.id):
+            answers = await ask_engine(context, chat, sender, said, metadata, reply_to)
+        if answers is None:
+            quoted = shown if shown is not None else said
+            quoted = quoted if len(quoted) <= 60 else quoted[:57] + "..."
+            await reply(context, chat.id, text("tg.engine_failed", said=quoted), reply_to)
+            return
+        answered = False
+        for answer in answers:
+            if answer.custom:
+                answered |= await follow_instruction(context, chat, answer.custom, reply_to, person)
+            if answer.text or answer.buttons:  # a custom payload is never shown as text
+                await send_bot_message(context, chat, user, answer, reply_to)
+                answered = True
+        if not answered:
+            await reply(context, chat.id, text("tg.engine_silent"), reply_to)
+
+
+async def follow_instruction(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    custom: dict[str, Any],
+    reply_to: int | None,
+    person: str | None,
+) -> bool:
+    """Do what an action asked of the front-end; True when the user got something to see.
+
+    Unknown instructions are ignored (an action may address another front-end).
+    """
+    fe = front_end(context)
+    if custom.get("survey_finished") and person is not None:
+        await asyncio.to_thread(services.stop_survey_taking, fe.app.uow, person)
+    if custom.get("report") and person is None:
+        await send_report(context, chat, reply_to)
+        return True
+    return False
+
+
+async def survey_taker(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User) -> str | None:
+    """The pseudonym of a private chat's user while they answer a survey, else None."""
+    if chat.type != ChatType.PRIVATE:
+        return None
+    fe = front_end(context)
+    person = pseudonym(fe.settings.secret_key, CHANNEL, user.id)
+    code = await asyncio.to_thread(services.survey_taking, fe.app.uow, person)
+    return person if code else None
 
 
 def _where(update: Update) -> tuple[Chat, User, Message]:
@@ -392,7 +499,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not said:
         said = "/help"
-    await converse(context, chat, user, said, reply_to=reply_to)
+    person = await survey_taker(context, chat, user)
+    await converse(context, chat, user, said, reply_to=reply_to, person=person)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -408,33 +516,77 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not SURVEY_CODE.fullmatch(code):
             await reply(context, chat.id, text("tg.bad_start_code"), reply_to)
             return
+        # From here on this person talks to Rasa only under a keyed pseudonym.
+        fe = front_end(context)
+        person = pseudonym(fe.settings.secret_key, CHANNEL, user.id)
+        try:
+            await asyncio.to_thread(services.start_survey_taking, fe.app.uow, person, code)
+        except SurveyNotFound:
+            await reply(context, chat.id, text("survey.unknown"), reply_to)
+            return
         payload = "/answer_survey" + json.dumps({"survey_code": code})
-        await converse(context, chat, user, payload, reply_to=reply_to, anonymous=True,
+        await converse(context, chat, user, payload, reply_to=reply_to, person=person,
                        shown=f"/start {code}")  # fmt: skip
         return
+    taker = await survey_taker(context, chat, user)
+    if taker is not None:  # a plain /start leaves the survey for the bot's own dialogue
+        await asyncio.to_thread(services.stop_survey_taking, front_end(context).app.uow, taker)
     await converse(context, chat, user, "/greet", reply_to=reply_to, shown="/start")
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user, message = _where(update)
     reply_to = _group_reply_to(chat, message)
-    help_text = text("tg.help")
+    help_text = help_for_commands()
     if chat.type != ChatType.PRIVATE:
         help_text += "\n\n" + text("tg.help_group", bot=front_end(context).bot_username)
     await reply(context, chat.id, help_text, reply_to)
     await converse(context, chat, user, "/help", reply_to=reply_to, shown="/help")
 
 
+def help_for_commands() -> str:
+    """The help text; its command list is the menu's (`COMMANDS`), so the two never differ."""
+    lines = [text("tg.help_intro"), "", text("tg.help_commands")]
+    lines += [f"/{name}: {about[:1].lower()}{about[1:]}" for name, about in COMMANDS]
+    return "\n".join([*lines, "", text("tg.help_files")])
+
+
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop the current question; a survey taker's goes to their anonymous conversation."""
     chat, user, message = _where(update)
-    await converse(context, chat, user, "/cancel", reply_to=_group_reply_to(chat, message))
+    person = await survey_taker(context, chat, user)
+    await converse(
+        context, chat, user, "/cancel", reply_to=_group_reply_to(chat, message), person=person
+    )
 
 
 async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The chat's findings as a Markdown document (this chat's session only)."""
     chat, _user, message = _where(update)
+    await send_report(context, chat, _group_reply_to(chat, message))
+
+
+async def on_close_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close this chat's survey: the link stops taking answers; those given stay."""
+    chat, _user, message = _where(update)
     fe = front_end(context)
-    reply_to = _group_reply_to(chat, message)
+    said = await asyncio.to_thread(_close_survey, fe.app, f"{CHANNEL}:{chat.id}")
+    await reply(context, chat.id, said, _group_reply_to(chat, message))
+
+
+def _close_survey(app: App, workspace_key: str) -> str:
+    session_id = services.workspace_session(app.uow, workspace_key)
+    if session_id is None:
+        return text("tg.report_none")
+    survey = services.close_survey(app.uow, session_id)
+    if survey is None:
+        return text("survey.none_to_close")
+    return text("survey.closed_now", code=survey.code, responses=survey.responses)
+
+
+async def send_report(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply_to: int | None) -> None:
+    """The chat's report document (for /report and for an action asking for it)."""
+    fe = front_end(context)
     async with typing(context, chat.id):
         document = await asyncio.to_thread(_report_document, fe.app, f"{CHANNEL}:{chat.id}")
     if isinstance(document, str):
@@ -520,11 +672,23 @@ async def on_delete_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def _forget(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User) -> None:
+    """Delete once the person's turns in flight (in any chat) have ended, holding new ones.
+
+    Otherwise a turn still in Rasa (a long file analysis in a group) would write their
+    events and answers back after the deletion, and the counts reported would be wrong.
+    """
     fe = front_end(context)
     try:
-        removed = await asyncio.to_thread(services.forget_person, fe.app.uow, CHANNEL, str(user.id))
-        # Files sent in the private chat are the person's; a group's belong to the group.
-        files = await asyncio.to_thread(_remove_uploads, fe.settings.uploads_dir / str(user.id))
+        async with fe.turns.alone(user.id, IN_FLIGHT_WAIT_S) as idle:
+            if not idle:
+                log.warning("deleting a person's data while a turn of theirs is still running")
+            removed = await asyncio.to_thread(
+                services.forget_person, fe.app.uow, CHANNEL, str(user.id)
+            )
+            # Files sent in the private chat are the person's; a group's belong to the group.
+            files = await asyncio.to_thread(_remove_uploads, fe.settings.uploads_dir / str(user.id))
+            person = pseudonym(fe.settings.secret_key, CHANNEL, user.id)
+            await asyncio.to_thread(services.stop_survey_taking, fe.app.uow, person)
     except Exception:
         log.exception("could not delete a person's data")
         await reply(context, chat.id, text("tg.delete_failed"))
@@ -581,7 +745,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(context, chat.id, text("tg.delete_kept"))
         return
     reply_to = None if chat.type == ChatType.PRIVATE else message.message_id
-    await converse(context, chat, user, payload, reply_to=reply_to, shown=_title_of(message, data))
+    person = await survey_taker(context, chat, user)
+    await converse(
+        context, chat, user, payload, reply_to=reply_to, person=person,
+        shown=_title_of(message, data),
+    )  # fmt: skip
 
 
 def _has_button(message: Message, data: str) -> bool:
@@ -635,22 +803,57 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if Path(name).suffix.lower() not in READABLE_SUFFIXES:
         await reply(context, chat.id, text("tg.file_type", name=name), reply_to)
         return
+    # Every chat's raw uploads share a quota, so one chat cannot fill the server's disk.
+    folder = fe.settings.uploads_dir / str(chat.id)
+    quota = fe.settings.upload_quota_bytes
+    used = await asyncio.to_thread(_folder_bytes, folder)
+    over_quota = text("tg.upload_quota", limit=_mb(quota), used=_mb(used))
+    if used + (document.file_size or 0) > quota:
+        await reply(context, chat.id, over_quota, reply_to)
+        return
     await reply(context, chat.id, text("tg.file_received", name=name), reply_to)
     relative = Path(str(chat.id)) / f"{secrets.token_hex(4)}-{safe_file_name(name)}"
     target = fe.settings.uploads_dir / relative
-    try:
-        async with typing(context, chat.id):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            telegram_file = await context.bot.get_file(document.file_id)
-            await telegram_file.download_to_drive(target)
-    except (TelegramError, OSError) as error:
-        log.warning("download of an upload failed: %s", error)
-        await reply(
-            context, chat.id, text("tg.file_download_failed", name=name, error=error), reply_to
-        )
-        return
-    payload = "/upload_file" + json.dumps({"file_path": relative.as_posix()})
-    await converse(context, chat, user, payload, reply_to=reply_to, shown=name)
+    async with fe.turns.turn(user.id):  # from the download on, this is the person's turn
+        try:
+            async with typing(context, chat.id):
+                await asyncio.to_thread(_private_folders, fe.settings.uploads_dir, folder)
+                telegram_file = await context.bot.get_file(document.file_id)
+                with _private_file(target) as handle:
+                    await telegram_file.download_to_memory(handle)
+        except (TelegramError, OSError) as error:
+            log.warning("download of an upload failed: %s", error)
+            target.unlink(missing_ok=True)
+            await reply(
+                context, chat.id, text("tg.file_download_failed", name=name, error=error), reply_to
+            )
+            return
+        if used + target.stat().st_size > quota:  # Telegram may not announce the size
+            target.unlink()
+            await reply(context, chat.id, over_quota, reply_to)
+            return
+        payload = "/upload_file" + json.dumps({"file_path": relative.as_posix()})
+        await converse(context, chat, user, payload, reply_to=reply_to, shown=name)
+
+
+def _folder_bytes(folder: Path) -> int:
+    """What a chat's raw uploads take on disk now."""
+    if not folder.is_dir():
+        return 0
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def _private_folders(*folders: Path) -> None:
+    """Upload folders only this OS user can enter (0700), whatever the umask."""
+    for folder in folders:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only this OS user can read (0600); never follows a planted link."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(descriptor, "wb")
 
 
 def _mb(size: int) -> str:
@@ -670,7 +873,9 @@ async def on_added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     chat, _user, message = _where(update)
     if not any(member.id == context.bot.id for member in message.new_chat_members):
         return
-    intro = text("tg.help") + "\n\n" + text("tg.help_group", bot=front_end(context).bot_username)
+    intro = (
+        help_for_commands() + "\n\n" + text("tg.help_group", bot=front_end(context).bot_username)
+    )
     await reply(context, chat.id, intro)
 
 
@@ -721,6 +926,7 @@ def build_application(
     application.add_handler(CommandHandler("cancel", on_cancel))
     application.add_handler(CommandHandler("report", on_report))
     application.add_handler(CommandHandler("status", on_status))
+    application.add_handler(CommandHandler("close_survey", on_close_survey))
     application.add_handler(CommandHandler("delete_me", on_delete_me))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(
@@ -751,136 +957,10 @@ async def prepare(application: Application) -> None:  # type: ignore[type-arg]
     await application.initialize()
     fe: FrontEnd = application.bot_data["front_end"]
     fe.bot_username = application.bot.username or ""
-    await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
-
-
-async def handle_batch(application: Application, updates: list[Update]) -> None:  # type: ignore[type-arg]
-    """Handle a batch: each chat's updates in order, different chats side by side."""
-    by_chat: dict[int, list[Update]] = defaultdict(list)
-    for update in updates:
-        chat = update.effective_chat
-        by_chat[chat.id if chat else 0].append(update)
-
-    async def one_chat(chat_updates: list[Update]) -> None:
-        for update in chat_updates:
-            await application.process_update(update)  # errors go to on_error
-
-    await asyncio.gather(*(one_chat(u) for u in by_chat.values()))
-
-
-async def poll(
-    application: Application,  # type: ignore[type-arg]
-    stop: asyncio.Event,
-    timeout: int = 25,
-) -> None:
-    """Long polling that confirms updates to Telegram only once they were handled.
-
-    Telegram forgets an update when `getUpdates` is called with a higher offset,
-    so the offset moves past a batch only after the whole batch was processed:
-    an adapter stopped halfway gets the same updates again when it restarts.
-    """
-    offset: int | None = None
-    await application.bot.delete_webhook()
-    stopping = asyncio.create_task(stop.wait())
-    while not stop.is_set():
-        fetch = asyncio.create_task(
-            application.bot.get_updates(
-                offset=offset, timeout=timeout, allowed_updates=["message", "callback_query"]
-            )
-        )
-        await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
-        if not fetch.done():  # stopped while waiting for updates: nothing is half-handled
-            fetch.cancel()
-            with suppress(asyncio.CancelledError, TelegramError):
-                await fetch
-            break
-        try:
-            updates = fetch.result()
-        except TelegramError as error:
-            log.warning("getUpdates failed: %s", error)
-            await _sleep_or_stop(stop, 2)
-            continue
-        if updates:
-            await handle_batch(application, list(updates))
-            offset = updates[-1].update_id + 1
-    stopping.cancel()
-    if offset is not None:
-        # Confirm the last batch so a restart does not handle it twice.
-        with suppress(TelegramError):
-            await application.bot.get_updates(offset=offset, timeout=0, limit=1)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-
-
-async def serve_webhook(
-    application: Application,  # type: ignore[type-arg]
-    settings: Settings,
-    stop: asyncio.Event,
-) -> None:
-    """Webhook mode for servers: Telegram POSTs updates; we answer 200 after handling them.
-
-    A deliberately small HTTP/1.1 server (asyncio streams): one JSON POST per
-    request, checked against the secret token Telegram echoes in a header.
-    """
-    assert settings.telegram_webhook_url
-    secret = settings.telegram_webhook_secret or secrets.token_urlsafe(24)
-    path = "/" + settings.telegram_webhook_url.split("://", 1)[-1].partition("/")[2]
-    host, _, port = settings.telegram_webhook_listen.rpartition(":")
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        status = await _webhook_request(application, reader, path, secret)
-        writer.write(
-            f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-        )
-        with suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(handle, host or "0.0.0.0", int(port))
-    await application.bot.set_webhook(
-        settings.telegram_webhook_url,
-        secret_token=secret,
-        allowed_updates=["message", "callback_query"],
-    )
-    log.info("Webhook listening on %s", settings.telegram_webhook_listen)
-    async with server:
-        await stop.wait()
-
-
-async def _webhook_request(
-    application: Application,  # type: ignore[type-arg]
-    reader: asyncio.StreamReader,
-    path: str,
-    secret: str,
-) -> str:
     try:
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = request_line.split(" ", 2)
-        headers = {
-            k.strip().lower(): v.strip()
-            for k, _, v in (line.partition(":") for line in header_lines if line)
-        }
-        length = int(headers.get("content-length", "0"))
-        if length > 10_000_000:
-            return "413 Payload Too Large"
-        body = await asyncio.wait_for(reader.readexactly(length), 10)
-    except (TimeoutError, asyncio.IncompleteReadError, ValueError, asyncio.LimitOverrunError):
-        return "400 Bad Request"
-    if method != "POST" or target.split("?")[0] != path:
-        return "404 Not Found"
-    if not secrets.compare_digest(headers.get("x-telegram-bot-api-secret-token", ""), secret):
-        return "403 Forbidden"
-    try:
-        update = Update.de_json(json.loads(body), application.bot)
-    except (ValueError, TypeError, KeyError):
-        return "400 Bad Request"
-    if update is not None:
-        await application.process_update(update)
-    return "200 OK"
+        await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+    except TelegramError as error:  # only the menu is missing: getMe answered, so serve
+        log.warning("setMyCommands failed, the command menu may be stale: %s", error)
 
 
 async def run_telegram(
@@ -911,10 +991,12 @@ async def run_telegram(
         fe: FrontEnd = application.bot_data["front_end"]
         mode = "webhook" if settings.telegram_webhook_url else "long polling"
         progress(f"Telegram: serving @{fe.bot_username} ({mode}). Ctrl-C stops.")
+        # The application's own handler errors go to on_error; repeats are skipped.
+        process = once_only(application.process_update, app.uow, str(application.bot.id))
         if settings.telegram_webhook_url:
-            await serve_webhook(application, settings, stop)
+            await serve_webhook(application.bot, process, settings, stop)
         else:
-            await poll(application, stop)
+            await poll(application.bot, process, stop)
     finally:
         with suppress(Exception):
             await application.shutdown()

@@ -393,5 +393,22 @@ EN.update(
 )
 
 
+# Telegram trust texts
+EN.update(
+    {
+        "tg.help_intro": (
+            "I interview your team about its product and find your moments of truth: the "
+            "points where customers decide to trust, buy, stay or leave."
+        ),
+        "tg.help_commands": "Commands:",
+        "tg.help_files": "Send helpdesk exports or survey results (CSV or XLSX) as a document.",
+        "tg.upload_quota": (
+            "This chat's files already take {used} MB of the {limit} MB I keep per chat, so "
+            "I can't take this one. A smaller export (for example a shorter period) may fit."
+        ),
+    }
+)
+
+
 def text(key: str, **values: object) -> str:
     return EN[key].format(**values)

@@ -37,9 +37,13 @@ JSON_FIELDS = {
 class TgUser:
     id: int
     first_name: str
+    username: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
+        return user
 
 
 @dataclass
@@ -75,6 +79,9 @@ class BotApiEmulator:
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
+    # every update ever posted, by id, and those to deliver once more despite a confirmation
+    history: dict[int, dict[str, Any]] = field(default_factory=dict)
+    redelivering: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -174,10 +181,15 @@ class BotApiEmulator:
             if offset:
                 # Telegram forgets every update below the offset: this confirms them.
                 self.confirmed_offset = max(self.confirmed_offset, offset)
-                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                self.updates = [
+                    u for u in self.updates
+                    if u["update_id"] >= offset or u["update_id"] in self.redelivering
+                ]  # fmt: skip
             while not self.updates and time.monotonic() < deadline:
                 self.lock.wait(deadline - time.monotonic())
-            return list(self.updates[:limit])
+            batch = list(self.updates[:limit])
+            self.redelivering -= {u["update_id"] for u in batch}
+            return batch
 
     def api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
@@ -252,9 +264,23 @@ class BotApiEmulator:
     def _push(self, kind: str, payload: dict[str, Any]) -> int:
         with self.lock:
             update_id = next(self.update_ids)
-            self.updates.append({"update_id": update_id, kind: payload})
+            update = {"update_id": update_id, kind: payload}
+            self.history[update_id] = update
+            self.updates.append(update)
             self.lock.notify_all()
             return update_id
+
+    def last_update_id(self) -> int:
+        with self.lock:
+            return max(self.history, default=0)
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when its confirmation was lost
+        (the adapter killed between handling a batch and fetching the next)."""
+        with self.lock:
+            self.redelivering.add(update_id)
+            self.updates.insert(0, self.history[update_id])
+            self.lock.notify_all()
 
     def send_text(
         self, user: TgUser, said: str, chat_id: int | None = None, reply_to: int | None = None
@@ -264,9 +290,10 @@ class BotApiEmulator:
         self._push("message", message)
         return int(message["message_id"])
 
-    def webhook_update(self, user: TgUser, said: str) -> dict[str, Any]:
-        """The update Telegram would POST to a webhook for a private message."""
-        return {"update_id": next(self.update_ids), "message": self.text_message(user, said)}
+    def webhook_update(self, user: TgUser, said: str, chat_id: int | None = None) -> dict[str, Any]:
+        """The update Telegram would POST to a webhook for a message."""
+        return {"update_id": next(self.update_ids),
+                "message": self.text_message(user, said, chat_id)}  # fmt: skip
 
     def text_message(
         self, user: TgUser, said: str, chat_id: int | None = None, reply_to: int | None = None
@@ -301,7 +328,7 @@ class BotApiEmulator:
 
     def send_document(
         self, user: TgUser, name: str, content: bytes, chat_id: int | None = None,
-        reply_to: int | None = None, size: int | None = None,
+        reply_to: int | None = None, size: int | None = None, caption: str | None = None,
     ) -> None:  # fmt: skip
         chat_id = user.id if chat_id is None else chat_id
         file_id = f"doc{len(self.files) + 1}"
@@ -312,6 +339,8 @@ class BotApiEmulator:
             "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": name,
                          "file_size": len(content) if size is None else size},
         }  # fmt: skip
+        if caption is not None:
+            message["caption"] = caption
         if reply_to is not None:
             message["reply_to_message"] = self.messages[(chat_id, reply_to)]
         self._push("message", message)

@@ -1,4 +1,5 @@
-"""The adapter's pure parts: retrying Bot API calls, keeping the token out of logs."""
+"""The adapter's pure parts: retrying Bot API calls, keeping the token out of logs, the
+webhook's checks, and deletions waiting for turns in flight."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from bot.adapters.rest import (
     EngineUnavailable,
     EngineUnreachable,
 )
-from bot.adapters.telegram import RetryingLimiter, TokenFilter, _file_base
+from bot.adapters.telegram import (
+    COMMANDS,
+    RetryingLimiter,
+    TokenFilter,
+    Turns,
+    _file_base,
+    help_for_commands,
+)
+from bot.adapters.telegram_transport import WEBHOOK_MAX_BODY, WEBHOOK_MAX_HEAD, _read_request
 
 TOKEN = "123:secret-token"
 
@@ -104,3 +113,102 @@ def test_only_a_rasa_that_was_never_reached_is_worth_retrying() -> None:
         send(rasa_answering(broken))
     assert not isinstance(failed.value, EngineUnreachable)  # may have been handled: no resend
     assert send(rasa_answering(answers)) == [BotMessage("Hi", [Button("Start", "/start")])]
+
+
+# --- The webhook's checks, made before a body is read ---------------------------------
+
+SECRET = "s3cret"
+
+
+def read_request(raw: bytes) -> bytes | str:
+    async def go() -> bytes | str:
+        reader = asyncio.StreamReader(limit=WEBHOOK_MAX_HEAD)
+        reader.feed_data(raw)  # no EOF: reading a body that never comes would hang the test
+        return await asyncio.wait_for(_read_request(reader, "/hook", SECRET), 1)
+
+    return asyncio.run(go())
+
+
+def head(target: str = "/hook", method: str = "POST", token: bytes = SECRET.encode(),
+         length: str = "2") -> bytes:  # fmt: skip
+    return (f"{method} {target} HTTP/1.1\r\nContent-Length: {length}\r\n".encode()
+            + b"X-Telegram-Bot-Api-Secret-Token: " + token + b"\r\n\r\n")  # fmt: skip
+
+
+def test_a_genuine_update_is_read_and_strangers_are_refused_before_their_body() -> None:
+    assert read_request(head() + b"{}") == b"{}"
+    big = str(10 * WEBHOOK_MAX_BODY)
+    assert read_request(head(target="/other", length=big)) == "404 Not Found"
+    assert read_request(head(method="GET", length=big)) == "405 Method Not Allowed"
+    assert read_request(head(token=b"guess", length=big)) == "403 Forbidden"
+    assert read_request(head(token="gé€ss".encode(), length=big)) == "403 Forbidden"
+    assert read_request(head(length=big)) == "413 Payload Too Large"
+    assert read_request(head(length="-1")) == "411 Length Required"
+    assert read_request(head(length="²")) == "411 Length Required"
+
+
+# --- Turns in flight and deleting a person ---------------------------------------------
+
+
+def test_a_deletion_waits_for_turns_in_flight_and_holds_new_ones() -> None:
+    events: list[str] = []
+
+    async def go() -> None:
+        turns = Turns()
+
+        async def long_turn() -> None:
+            # Re-entrant: a handler's turn around its own converse.
+            async with turns.turn(7), turns.turn(7):
+                events.append("turn starts")
+                await asyncio.sleep(0.05)
+                events.append("turn ends")
+
+        async def delete() -> None:
+            await asyncio.sleep(0.01)
+            async with turns.alone(7, timeout=5) as idle:
+                events.append(f"delete (idle={idle})")
+                await asyncio.sleep(0.02)
+            events.append("deleted")
+
+        async def new_turn() -> None:
+            await asyncio.sleep(0.02)
+            async with turns.turn(7):
+                events.append("new turn")
+
+        async def someone_else() -> None:
+            await asyncio.sleep(0.02)
+            async with turns.turn(8):
+                events.append("other person")
+
+        await asyncio.gather(long_turn(), delete(), new_turn(), someone_else())
+
+    asyncio.run(go())
+    assert events == [
+        "turn starts", "other person", "turn ends", "delete (idle=True)", "deleted", "new turn",
+    ]  # fmt: skip
+
+
+def test_a_deletion_waits_only_so_long() -> None:
+    async def go() -> bool:
+        turns = Turns()
+        stuck = asyncio.Event()
+
+        async def hanging_turn() -> None:
+            async with turns.turn(7):
+                await stuck.wait()
+
+        task = asyncio.create_task(hanging_turn())
+        await asyncio.sleep(0)
+        async with turns.alone(7, timeout=0.05) as idle:
+            pass
+        stuck.set()
+        await task
+        return idle
+
+    assert asyncio.run(go()) is False
+
+
+def test_help_lists_every_command_of_the_menu() -> None:
+    helped = help_for_commands()
+    assert all(f"/{name}: " in helped for name, _ in COMMANDS)
+    assert "/close_survey" in helped
