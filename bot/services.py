@@ -220,14 +220,28 @@ def analyse_ticket_file(
     table = Table(path)
     columns = ticket_columns(table, text_column)
     analysis = RecordsAnalysis()
+    # Progress waits for the first readable ticket: an unreadable file shows only its error.
+    held: list[tuple[int, int]] = []
+    readable = False
+
+    def report(done: int, total: int) -> None:
+        if readable and progress:
+            progress(done, total)
+        else:
+            held[:] = [(done, total)]
 
     def batches() -> Iterator[list[tuple[str, str]]]:
+        nonlocal readable
         batch: list[tuple[str, str]] = []
-        for row in table.rows(progress):
+        for row in table.rows(report if progress else None):
             text, reason = ticket_text(row, columns)
             if text is None:
                 analysis.skipped.append(Skipped(row.number, reason))
                 continue
+            if not readable:
+                readable = True
+                if held and progress:
+                    progress(*held[0])
             ticket_id = (row.values.get(columns.id) or "").strip() if columns.id else ""
             batch.append((ticket_id or str(row.number), text))
             if len(batch) == BATCH_SIZE:
@@ -304,7 +318,7 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
         (cell(columns.went_badly), Polarity.PAIN),
         (cell(columns.comment), None),
     ):
-        if not text or text.startswith(("=", "+", "@")):
+        if not text:
             continue
         result = classify("", text)
         if polarity is None:

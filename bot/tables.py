@@ -1,10 +1,13 @@
 """Reading the tables teams export: helpdesk tickets and survey results, CSV or XLSX.
 
 Streams rows so a 200 MB export does not need 200 MB of memory, detects the
-encoding (UTF-8 with or without BOM, cp1252, latin-1) and the delimiter, and
-maps the column names of Zendesk, Freshdesk, Intercom and generic exports.
-Problems with the whole file raise `UnreadableTable` (one clear line); a bad
-row is reported and skipped, never silently dropped.
+encoding (UTF-8 with or without BOM, UTF-16 as Excel's "Unicode text" writes it,
+cp1252, latin-1) and the delimiter, and maps the column names of Zendesk,
+Freshdesk, Intercom and generic exports. Every step is bounded (see bot.xlsx for
+the XLSX limits; CSV lines and the delimiter sample are capped), so a hostile
+file ends quickly. Problems with the whole file raise `UnreadableTable` (one
+clear line); a bad row is reported and skipped, never silently dropped. Cells
+are read as they are: neutralising formulas is the job of what we write.
 """
 
 from __future__ import annotations
@@ -13,17 +16,26 @@ import codecs
 import csv
 import io
 import re
+import time
+import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.errors import MotError
+from bot.xlsx import MAX_CELL, MAX_COLUMNS, Workbook, XlsxError
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = ",;\t|"
-MAX_CELL = 100_000
+SNIFF_LINES = 50  # lines of the sample the delimiter is chosen from
+SNIFF_LINE_CHARS = 4096  # characters of each of those lines
+SNIFF_SECONDS = 0.5
+MAX_FIELD = MAX_CELL * 10  # csv's field size limit: a longer field is a bad row
+MAX_LINE = MAX_FIELD * 2  # a longer physical line is skipped unread
 MAX_BAD_ROWS_IN_A_ROW = 100
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, password-protected .xlsx
 ROW_ERROR = "\x00row-error"  # marks a row the CSV parser could not read
 # Control characters no text export contains (Excel's \x0b line breaks are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
@@ -75,6 +87,10 @@ Progress = Callable[[int, int], None]
 class UnreadableTable(MotError):
     """The file as a whole cannot be read; the message says why in one line."""
 
+    def __init__(self, message: str) -> None:
+        # Paths and column names come from outside: no line breaks or controls in the message.
+        super().__init__("".join(c if c.isprintable() else "?" for c in message))
+
 
 @dataclass(frozen=True)
 class Row:
@@ -97,6 +113,11 @@ def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
 def detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text"; the codec reads the byte order from the BOM
+    without_bom = _utf16_without_bom(sample)
+    if without_bom:
+        return without_bom
     try:
         # A multi-byte character may be cut at the end of the sample.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
@@ -110,28 +131,110 @@ def detect_encoding(sample: bytes) -> str:
         return "latin-1"
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: Latin text then has a NUL in every other byte."""
+    pairs = min(len(sample), 4096) // 2
+    if pairs < 4:
+        return None
+    even = sample[0 : pairs * 2 : 2].count(0)
+    odd = sample[1 : pairs * 2 : 2].count(0)
+    if odd >= pairs * 0.6 and even <= pairs * 0.05:
+        return "utf-16-le"
+    if even >= pairs * 0.6 and odd <= pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _decode_sample(head: bytes, encoding: str) -> str:
+    """The sample as text, without a replacement character for a sequence cut at its end."""
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+
+
 def detect_delimiter(text_sample: str) -> str:
-    lines = [line for line in text_sample.splitlines() if line.strip()][:50]
+    """The delimiter that splits the first lines into the same number of fields as the header.
+
+    Looks at SNIFF_LINES lines of at most SNIFF_LINE_CHARS characters and stops
+    after SNIFF_SECONDS (csv.Sniffer's regular expressions take minutes on a
+    line of `,"` repeated); falls back to the delimiter the header holds most.
+    """
+    lines: list[str] = []
+    for line in io.StringIO(text_sample, newline=""):
+        if line.strip():
+            lines.append(line[:SNIFF_LINE_CHARS])
+            if len(lines) == SNIFF_LINES:
+                break
     if not lines:
         return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        header = lines[0]
-        counts = {d: header.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+    deadline = time.monotonic() + SNIFF_SECONDS
+    best: tuple[bool, float, int] | None = None
+    chosen = ""
+    for delimiter in DELIMITERS:
+        if time.monotonic() > deadline:
+            break
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        usual, times = Counter(widths).most_common(1)[0] if widths else (0, 0)
+        if usual < 2:
+            continue
+        score = (widths[0] == usual, times / len(widths), usual)
+        if best is None or score > best:
+            best, chosen = score, delimiter
+    if chosen:
+        return chosen
+    counts = {d: lines[0].count(d) for d in DELIMITERS}
+    most = max(counts, key=lambda d: counts[d])
+    return most if counts[most] else ","
 
 
-def _looks_binary(head: bytes) -> bool:
-    """NUL bytes at the start, or more control characters than any text export has."""
-    start = head[:4096]
-    controls = sum(1 for byte in start if byte < 32 and byte not in (9, 10, 11, 12, 13))
-    return b"\0" in start or controls > len(start) / 100
+def _looks_binary(text: str) -> bool:
+    """NUL at the start, or more control, private or unassigned characters than text has."""
+    start = text[:4096]
+    if "\0" in start:
+        return True
+    odd = sum(
+        1
+        for c in start
+        if (c < " " and c not in "\t\n\x0b\x0c\r")
+        or (c >= "\x7f" and unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs"))
+        or c == "\ufffd"
+    )
+    return odd > len(start) / 100
 
 
 def _is_xlsx(path: Path, head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path)
+
+
+class _LineTooLong(Exception):
+    def __init__(self) -> None:
+        super().__init__(f"line longer than {MAX_LINE:,} characters")
+
+
+class _Lines:
+    """The text's lines for csv.reader, none longer than MAX_LINE characters.
+
+    A longer line (a file without line breaks, say) is skipped in pieces and
+    raised as `_LineTooLong`, so it never has to fit in memory; csv.reader starts
+    afresh at its next call, and this iterator stays usable, unlike a generator.
+    """
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_LINE)
+        if not line:
+            raise StopIteration
+        if len(line) == MAX_LINE and line[-1] not in "\r\n":
+            while (rest := self.text.readline(MAX_LINE)) and rest[-1] not in "\r\n":
+                pass
+            raise _LineTooLong
+        return line
 
 
 class Table:
@@ -143,25 +246,47 @@ class Table:
             raise UnreadableTable(f"{path}: no such file")
         if path.is_dir():
             raise UnreadableTable(f"{path}: is a folder, not a CSV or XLSX file")
-        self.size = path.stat().st_size
+        try:
+            self.size = path.stat().st_size
+            with path.open("rb") as handle:
+                head = handle.read(SAMPLE_BYTES)
+        except OSError as error:
+            raise UnreadableTable(f"{path}: cannot be read ({error.strerror or error})") from None
         if self.size == 0:
             raise UnreadableTable(f"{path}: the file is empty")
-        with path.open("rb") as handle:
-            head = handle.read(SAMPLE_BYTES)
+        if head.startswith(OLE_MAGIC):
+            raise UnreadableTable(
+                f"{path}: an old Excel .xls file or a password-protected workbook; "
+                "save it as XLSX (without a password) or CSV"
+            )
         self.kind = "xlsx" if _is_xlsx(path, head) else "csv"
-        if self.kind == "csv":
-            if _looks_binary(head):
+        self._book: Workbook | None = None
+        if self.kind == "xlsx":
+            try:
+                self._book = Workbook(path)
+            except XlsxError as error:
+                raise UnreadableTable(f"{path}: {error}") from None
+        else:
+            self.encoding = detect_encoding(head)
+            sample = _decode_sample(head, self.encoding)
+            if _looks_binary(sample):
                 raise UnreadableTable(
                     f"{path}: this looks like a binary file, not a CSV or XLSX export"
                 )
-            self.encoding = detect_encoding(head)
-            self.delimiter = detect_delimiter(head.decode(self.encoding, errors="replace"))
+            self.delimiter = detect_delimiter(sample)
         self.columns = self._read_header()
         if not any(c.strip() for c in self.columns):
             raise UnreadableTable(f"{path}: the first row has no column names")
 
     def _read_header(self) -> list[str]:
         for header in self._raw_rows():
+            if header and header[0] == ROW_ERROR:
+                raise UnreadableTable(f"{self.path}: the first row is unreadable ({header[1]})")
+            if len(header) > MAX_COLUMNS:
+                raise UnreadableTable(
+                    f"{self.path}: {len(header):,} columns in the first row; "
+                    f"the limit is {MAX_COLUMNS:,} columns"
+                )
             return [h.strip() for h in header]
         raise UnreadableTable(f"{self.path}: the file has no rows")
 
@@ -169,17 +294,17 @@ class Table:
         if self.kind == "xlsx":
             yield from self._xlsx_rows(progress)
             return
-        csv.field_size_limit(MAX_CELL * 10)
+        csv.field_size_limit(MAX_FIELD)
         with self.path.open("rb") as binary:
             text = io.TextIOWrapper(binary, encoding=self.encoding, errors="replace", newline="")
-            reader = csv.reader(text, delimiter=self.delimiter)
+            reader = csv.reader(_Lines(text), delimiter=self.delimiter)
             index = failures = 0
             while True:
                 try:
                     row = next(reader)
                 except StopIteration:
                     break
-                except csv.Error as error:
+                except (csv.Error, _LineTooLong) as error:
                     failures += 1
                     if failures > MAX_BAD_ROWS_IN_A_ROW:
                         raise UnreadableTable(
@@ -196,25 +321,19 @@ class Table:
             progress(self.size, self.size)
 
     def _xlsx_rows(self, progress: Progress | None) -> Iterator[list[str]]:
-        from openpyxl import load_workbook
-
+        assert self._book is not None
         try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise UnreadableTable(f"{self.path}: not a readable XLSX file ({error})") from None
-        try:
-            sheet = workbook.worksheets[0]
-            total = sheet.max_row or 0
-            for index, row in enumerate(sheet.iter_rows(values_only=True)):
-                if progress and index % 5000 == 0:
-                    progress(index, total)
-                yield ["" if v is None else str(v) for v in row]
-        finally:
-            workbook.close()
+            yield from self._book.rows(progress)
+        except XlsxError as error:
+            raise UnreadableTable(f"{self.path}: {error}") from None
 
     def rows(self, progress: Progress | None = None) -> Iterator[Row]:
-        """Data rows as dicts; a row with the wrong number of fields keeps its extra cells out."""
-        width = len(self.columns)
+        """Data rows as dicts; a row with the wrong number of fields keeps its extra cells out.
+
+        In XLSX a row simply ends at its last value, and a value without a column
+        name is a note beside the table, so only CSV rows have a wrong width.
+        """
+        width = len(self.columns) if self.kind == "csv" else 0
         raw = self._raw_rows(progress)
         next(raw, None)
         for number, cells in enumerate(raw, start=1):
@@ -224,7 +343,7 @@ class Table:
                 yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
                 continue
             values = dict(zip(self.columns, cells, strict=False))
-            if len(cells) != width:
+            if width and len(cells) != width:
                 values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
             yield Row(number, values)
 
@@ -267,8 +386,6 @@ def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
         ) else f"wrong number of fields ({problem})"
     body = (row.values.get(columns.text) or "").strip()
     subject = (row.values.get(columns.subject) or "").strip() if columns.subject else ""
-    if body.startswith(("=", "+", "@")) or subject.startswith(("=", "+", "@")):
-        return None, "cell starts with a spreadsheet formula character; not read as ticket text"
     text = f"{subject}. {body}" if subject and body else (body or subject)
     if not text:
         return None, "empty text"
