@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import (
+    ActiveLoop,
+    EventType,
+    FollowupAction,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +32,9 @@ from actions.common import (
     own_session_id,
 )
 from actions.interview import SURVEY_FINISHED
+from actions.interview import _method_buttons as method_buttons
+from actions.interview import _question_buttons as question_buttons
+from actions.interview import _survey_run as survey_run
 from bot import services
 from bot.app import current_app
 from bot.core.context import (
@@ -34,7 +45,7 @@ from bot.core.context import (
 )
 from bot.core.errors import SessionNotFound, UnclearAnswer
 from bot.core.taxonomy import Business
-from bot.core.texts import QUESTIONS, text
+from bot.core.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -210,27 +221,129 @@ class ActionResetField(Action):
         return [SlotSet(field, None), SlotSet("context_field", None)]
 
 
-def _current_question(tracker: Tracker) -> str | None:
-    requested = tracker.get_slot("requested_slot")
-    if tracker.active_loop_name and requested in QUESTIONS:
-        return QUESTIONS[requested]
+# Bot actions that answer a side question: the question asked before them is still open.
+SIDE_ACTIONS = frozenset(
+    {
+        "action_listen",
+        "action_extract_slots",
+        "action_session_start",
+        "action_help",
+        "action_rephrase",
+        "action_report",
+        "action_close_survey",
+        "action_findings",
+        "action_where_are_we",
+        "action_explain",
+        "action_receive_file",
+        "utter_you_are_welcome",
+    }
+)
+# Bot actions after which the team picks a method from buttons.
+MENU_ACTIONS = frozenset({"action_offer_methods", "action_interview_next", "action_start_method"})
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The question the conversation waits for an answer to, with its options."""
+
+    kind: str  # greeting, confirm, which_field, menu, form
+    question: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+def _last_question_action(tracker: Tracker) -> str | None:
+    """The last bot action that asked something, skipping side answers and reverted turns."""
+    for event in reversed(tracker.applied_events()):
+        if event.get("event") != "action":
+            continue
+        name = event.get("name")
+        if name and name not in SIDE_ACTIONS:
+            return str(name)
     return None
 
 
-def _awaiting_confirmation(tracker: Tracker) -> bool:
-    for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") not in (
-            "action_listen",
-            "action_help",
-            "action_rephrase",
-            None,
-        ):
-            return bool(event.get("name") == "action_save_context")
-    return False
+def _response(domain: DomainDict, name: str) -> Pending | None:
+    variants = (domain.get("responses") or {}).get(name) or []
+    if not variants:
+        return None
+    first = variants[0]
+    buttons = [{"title": b["title"], "payload": b["payload"]} for b in first.get("buttons") or []]
+    return Pending("form", str(first.get("text") or "").strip(), buttons)
+
+
+def _form_question(tracker: Tracker, domain: DomainDict) -> Pending | None:
+    """The question the active form waits for, as the form itself asks it."""
+    loop = tracker.active_loop_name
+    if loop == "context_form":
+        requested = tracker.get_slot("requested_slot")
+        if requested in CONTEXT_SLOTS:
+            return _response(domain, f"utter_ask_{requested}")
+        return None
+    if loop == "interview_form":
+        interview = interview_of(tracker)
+        if interview is None:
+            return None
+        question = interview.current_question()
+        if question is None:
+            return Pending("menu", text("which_method_next"), method_buttons(interview))
+        return Pending("form", question.text, question_buttons(question))
+    if loop == "respondent_form":
+        found = survey_run(tracker)
+        current = found[1].current() if found else None
+        if current is None:
+            return None
+        key, asked = current
+        rating = [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+        return Pending("form", asked, rating if key == "csat" else [])
+    return None
+
+
+def pending_question(tracker: Tracker, domain: DomainDict) -> Pending | None:
+    """What the bot asked last and still waits for; None when nothing is open."""
+    if tracker.active_loop_name:
+        return _form_question(tracker, domain)
+    asked = _last_question_action(tracker)
+    if asked == "utter_greet":
+        return Pending("greeting", text("rephrase.greeting"), _greeting_buttons())
+    if asked == "action_save_context":
+        buttons = [
+            {"title": text("button_yes"), "payload": "/affirm"},
+            {"title": text("button_change"), "payload": "/deny"},
+        ]
+        return Pending("confirm", text("rephrase_confirm"), buttons)
+    if asked == "utter_ask_which_field":
+        which = _response(domain, "utter_ask_which_field")
+        return Pending("which_field", which.question, which.buttons) if which else None
+    if asked in MENU_ACTIONS:
+        interview = interview_of(tracker)
+        if interview is not None and interview.open_methods():
+            return Pending("menu", text("rephrase.menu"), method_buttons(interview))
+    return None
+
+
+def _greeting_buttons() -> list[dict[str, str]]:
+    return [
+        {"title": text("rephrase.button_start"), "payload": "/start_session"},
+        {"title": text("rephrase.button_help"), "payload": "/help"},
+    ]
+
+
+def keep_place(tracker: Tracker) -> list[EventType]:
+    """Events that leave the conversation where it was before this message.
+
+    A side answer (help, the report, not understood) outside a form must not
+    become the state the rules see next: reverting the user's message keeps the
+    pending question's rules applicable (Rasa's own fallback does the same), and
+    listening ends the turn, so nothing can be predicted again and again.
+    Inside a form the rules hand back to the form, which asks on.
+    """
+    if tracker.active_loop_name:
+        return []
+    return [UserUtteranceReverted(), FollowupAction("action_listen")]
 
 
 class ActionHelp(Action):
-    """Explain what the bot does and where the user stands; the form then re-asks."""
+    """Explain what the bot does and where the user stands; the pending question stays open."""
 
     def name(self) -> str:
         return "action_help"
@@ -239,17 +352,24 @@ class ActionHelp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = text("help")
+        buttons: list[dict[str, str]] = []
         interview = interview_of(tracker) if tracker.active_loop_name == "interview_form" else None
         question = interview.current_question() if interview else None
         if question is not None:
             message = question.hint or text("help")
             message += "\n" + text("help_commands") + "\n" + text("help_in_form")
-        elif _current_question(tracker):
-            message += "\n" + text("help_in_form")
-        elif _awaiting_confirmation(tracker):
-            message += "\n" + text("help_in_confirm")
-        dispatcher.utter_message(text=message)
-        return []
+        elif tracker.active_loop_name:
+            message += "\n" + text("help_in_form")  # the form asks its question next
+        else:
+            pending = pending_question(tracker, domain)
+            if pending is not None and pending.kind == "confirm":
+                message += "\n" + text("help_in_confirm")
+                buttons = pending.buttons
+            elif pending is not None:
+                message += "\n" + text("help_in_form") + "\n" + pending.question
+                buttons = pending.buttons
+        dispatcher.utter_message(text=message, buttons=buttons)
+        return keep_place(tracker)
 
 
 class ActionCancel(Action):
@@ -269,7 +389,11 @@ class ActionCancel(Action):
 
 
 class ActionRephrase(Action):
-    """Not understood: say so, and ask the pending question again in other words."""
+    """Not an answer: say so, ask the pending question again with its options, keep the place.
+
+    This is the core fallback too (config.yml), so it must end the turn: it
+    never leaves a state in which the policies would predict it once more.
+    """
 
     def name(self) -> str:
         return "action_rephrase"
@@ -277,15 +401,34 @@ class ActionRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        said = str(tracker.latest_message.get("text") or "")
+        said = " ".join(str(tracker.latest_message.get("text") or "").split())
         shown = said if len(said) <= 60 else said[:57] + "..."
-        parts = [text("not_understood", text=shown)]
-        question = _current_question(tracker)
-        if question:
-            parts.append(question)
-        elif _awaiting_confirmation(tracker):
-            parts.append(text("rephrase_confirm"))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = pending_question(tracker, domain)
+        if pending is not None and intent in ("affirm", "deny") and pending.buttons:
+            lead = text("rephrase.not_a_choice", text=shown)
         else:
-            parts.append(text("rephrase_default"))
-        dispatcher.utter_message(text="\n".join(parts))
-        return []
+            lead = text("not_understood", text=shown)
+        if pending is not None:
+            dispatcher.utter_message(text=lead + "\n" + pending.question, buttons=pending.buttons)
+        elif interview_of(tracker) is not None:
+            dispatcher.utter_message(text=lead + "\n" + text("rephrase.interview"))
+        else:
+            dispatcher.utter_message(text=lead + "\n" + text("rephrase_default"))
+        if tracker.active_loop_name:
+            # A form's unhappy path: the question is asked above, so only end the turn.
+            return [FollowupAction("action_listen")]
+        return keep_place(tracker)
+
+
+class ActionRestart(Action):
+    """Rasa's `/restart`, overridden to say what happened; the default one is silent."""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=text("restarted"), buttons=_greeting_buttons())
+        return [Restarted()]

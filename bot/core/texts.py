@@ -410,5 +410,28 @@ EN.update(
 )
 
 
+# Conversation robustness texts
+EN.update(
+    {
+        "rephrase.not_a_choice": "“{text}” isn't one of the answers I can take here.",
+        "rephrase.greeting": "Shall we start? Say 'start', or 'help' to hear how it works.",
+        "rephrase.button_start": "Start",
+        "rephrase.button_help": "How does it work?",
+        "rephrase.menu": "Please pick one of the methods:",
+        "rephrase.interview": (
+            "Say 'resume' to go on with your interview, 'where are we' for your progress, "
+            "'what have we found' for the top moments, or 'send me the report'."
+        ),
+        "restarted": (
+            "I've started our conversation afresh. Your interviews and answers stay saved: "
+            "say 'start' to go on, or 'help' to hear what I do."
+        ),
+        "report.ready": (
+            "Here is your report: {count} moments of truth, ranked, with ideas to improve each."
+        ),
+    }
+)
+
+
 def text(key: str, **values: object) -> str:
     return EN[key].format(**values)
