@@ -296,6 +296,8 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     try:
         analysis = services.analyse_ticket_file(path, text_column, progress)
     except UnreadableTable as error:
+        if progress is not None and progress.live and 0 <= progress.shown < 100:
+            click.echo(err=True)  # end the live bar's line: the error gets a line of its own
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     if fmt == "json":

@@ -120,6 +120,7 @@ def xlsx(
     shared: Member | None = None,
     declared: dict[str, int] | None = None,
     sheet_name: str = "worksheets/sheet1.xml",
+    extra: dict[str, Member] | None = None,
 ) -> Path:
     """A minimal workbook: package parts, one worksheet and maybe a shared-strings table."""
     office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -160,7 +161,7 @@ def xlsx(
     }
     if shared is not None:
         members["xl/sharedStrings.xml"] = shared
-    return write_zip(path, members, declared)
+    return write_zip(path, members | (extra or {}), declared)
 
 
 def sheet_xml(rows: str, dimension: str = "A1:B3") -> bytes:
@@ -420,3 +421,30 @@ def test_an_overlong_xlsx_cell_skips_its_row_only(tmp_path: Path) -> None:
     result = analyze(xlsx(tmp_path / "t.xlsx", deflated(sheet_xml(rows))))
     assert [t["id"] for t in result["tickets"]] == ["2"]  # type: ignore[attr-defined]
     assert result["skipped"] == [{"row": 1, "reason": "text longer than 100000 characters"}]
+
+
+def test_an_error_after_the_live_progress_bar_starts_gets_its_own_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the bar ends with `\\r`; an error found later must not be glued to it."""
+    from bot import cli
+
+    shown = cli._ProgressBar.__init__
+
+    def on_a_terminal(self: cli._ProgressBar, label: str) -> None:
+        shown(self, label)
+        self.live = True
+
+    monkeypatch.setattr(cli._ProgressBar, "__init__", on_a_terminal)
+    rows = HEADER + "".join(
+        f"<row>{inline('', str(n))}{inline('', f'Parcel {n} late')}</row>" for n in range(3000)
+    )
+    rows += f"<row>{inline('A9000', '1')}{inline('XFD9000', 'note')}</row>"
+    picture = deflated(random.Random(3).randbytes(1_100_000))  # over 1 MB, so a progress bar
+    path = xlsx(tmp_path / "t.xlsx", deflated(sheet_xml(rows)), extra={"xl/media/1.png": picture})
+    result = CliRunner().invoke(main, ["tickets", "analyze", str(path), "--format", "json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    bar, error = result.stderr.split("\n")[-3:-1]
+    assert bar.startswith("\rAnalysing tickets [")
+    assert error.startswith("error: ") and "1,000 columns" in error
