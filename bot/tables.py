@@ -19,7 +19,6 @@ import re
 import time
 import unicodedata
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +150,7 @@ def _decode_sample(head: bytes, encoding: str) -> str:
 
 
 def detect_delimiter(text_sample: str) -> str:
-    """The delimiter that splits the first lines into the same number of fields as the header.
+    """The delimiter that splits most of the first lines into as many fields as the header.
 
     Looks at SNIFF_LINES lines of at most SNIFF_LINE_CHARS characters and stops
     after SNIFF_SECONDS (csv.Sniffer's regular expressions take minutes on a
@@ -166,7 +165,7 @@ def detect_delimiter(text_sample: str) -> str:
     if not lines:
         return ","
     deadline = time.monotonic() + SNIFF_SECONDS
-    best: tuple[bool, float, int] | None = None
+    best = (0.0, 0)
     chosen = ""
     for delimiter in DELIMITERS:
         if time.monotonic() > deadline:
@@ -175,17 +174,19 @@ def detect_delimiter(text_sample: str) -> str:
             widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
         except csv.Error:
             continue
-        usual, times = Counter(widths).most_common(1)[0] if widths else (0, 0)
-        if usual < 2:
-            continue
-        score = (widths[0] == usual, times / len(widths), usual)
-        if best is None or score > best:
+        if not widths or widths[0] < 2:
+            continue  # it does not split the header
+        score = (widths.count(widths[0]) / len(widths), widths[0])
+        if score > best:
             best, chosen = score, delimiter
     if chosen:
         return chosen
     counts = {d: lines[0].count(d) for d in DELIMITERS}
     most = max(counts, key=lambda d: counts[d])
-    return most if counts[most] else ","
+    if counts[most]:
+        return most
+    # One column: a delimiter no line contains, so no ticket text is split.
+    return min(DELIMITERS, key="".join(lines).count)
 
 
 def _looks_binary(text: str) -> bool:

@@ -448,3 +448,16 @@ def test_an_error_after_the_live_progress_bar_starts_gets_its_own_line(
     bar, error = result.stderr.split("\n")[-3:-1]
     assert bar.startswith("\rAnalysing tickets [")
     assert error.startswith("error: ") and "1,000 columns" in error
+
+
+def test_a_one_column_export_keeps_the_commas_in_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "texts.csv"
+    path.write_text(
+        "Description\n"
+        "Hello, my parcel never arrived, where is it?\n"
+        "The courier was rude, and the box was wet\n"
+        "Thanks, great support!\n"
+    )
+    result = analyze(path)
+    assert result["skipped"] == []
+    assert len(result["tickets"]) == 3  # type: ignore[arg-type]
