@@ -73,7 +73,8 @@ class BotApiEmulator:
     sent: list[Sent] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
-    failures: list[tuple[str, int]] = field(default_factory=list)
+    # (method, status, chat or None for any chat) of calls to fail once
+    failures: list[tuple[str, int, int | None]] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)
     confirmed_offset: int = 0
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
@@ -148,8 +149,8 @@ class BotApiEmulator:
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self.calls.append(method)
-            for index, (failing, status) in enumerate(self.failures):
-                if failing == method:
+            for index, (failing, status, chat_id) in enumerate(self.failures):
+                if failing == method and chat_id in (None, _chat_of(params)):
                     del self.failures[index]
                     return status, _error(status)
         handler = getattr(self, "api_" + method, None)
@@ -359,9 +360,10 @@ class BotApiEmulator:
              "message": self.messages[(sent.chat_id, sent.message_id)]},
         )  # fmt: skip
 
-    def fail_next(self, method: str, status: int) -> None:
+    def fail_next(self, method: str, status: int, chat_id: int | None = None) -> None:
+        """Fail the next call of `method` (to `chat_id` only, when given) with `status`."""
         with self.lock:
-            self.failures.append((method, status))
+            self.failures.append((method, status, chat_id))
 
     # --- what tests look at -----------------------------------------------------------------
 
@@ -392,6 +394,12 @@ class BotApiEmulator:
 
     def texts_after(self, mark: int, chat_id: int) -> str:
         return "\n".join(s.text for s in self.sent[mark:] if s.chat_id == chat_id)
+
+
+def _chat_of(params: dict[str, Any]) -> int | None:
+    with suppress(KeyError, TypeError, ValueError):
+        return int(params["chat_id"])
+    return None
 
 
 def _error(status: int) -> dict[str, Any]:

@@ -744,8 +744,8 @@ def test_telegram_errors_are_retried_and_nothing_is_sent_twice(
     adapter: Adapter, emulator: BotApiEmulator
 ) -> None:
     lea = new_user("Lea")
-    emulator.fail_next("sendMessage", 429)
-    emulator.fail_next("sendMessage", 500)
+    emulator.fail_next("sendMessage", 429, lea.id)
+    emulator.fail_next("sendMessage", 500, lea.id)
     before = emulator.calls.count("sendMessage")
     mark = len(emulator.sent)
     emulator.send_text(lea, "/help")
@@ -759,7 +759,7 @@ def test_one_failing_update_does_not_stop_the_next(
     adapter: Adapter, emulator: BotApiEmulator
 ) -> None:
     max_ = new_user("Max")
-    emulator.fail_next("sendMessage", 400)  # Telegram refuses the first answer outright
+    emulator.fail_next("sendMessage", 400, max_.id)  # Telegram refuses the first answer outright
     mark = len(emulator.sent)
     emulator.send_text(max_, "/help")
     emulator.send_text(max_, "/status")
