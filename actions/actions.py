@@ -432,3 +432,13 @@ class ActionRestart(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(text=text("restarted"), buttons=_greeting_buttons())
         return [Restarted()]
+
+
+class ActionBack(ActionRephrase):
+    """Rasa's `/back` (undo the last turn), overridden: no command of ours, so not understood.
+
+    Rasa's own one is silent and rewinds two turns; this one re-asks and keeps the place.
+    """
+
+    def name(self) -> str:
+        return "action_back"
