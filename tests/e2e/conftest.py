@@ -16,6 +16,15 @@ from bot.adapters.rest import BotMessage, RestClient
 from bot.engine import Ports, Stack, ensure_model, free_port
 from bot.storage.db import make_engine, upgrade
 
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an e2e test (`-m "not e2e"` leaves them all out)."""
+    for item in items:
+        if E2E_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
