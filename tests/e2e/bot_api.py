@@ -83,6 +83,8 @@ class BotApiEmulator:
     # every update ever posted, by id, and those to deliver once more despite a confirmation
     history: dict[int, dict[str, Any]] = field(default_factory=dict)
     redelivering: set[int] = field(default_factory=set)
+    # When set, users' updates go to it (e.g. POSTed to a webhook) instead of getUpdates.
+    deliver: Callable[[dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -267,9 +269,12 @@ class BotApiEmulator:
             update_id = next(self.update_ids)
             update = {"update_id": update_id, kind: payload}
             self.history[update_id] = update
-            self.updates.append(update)
-            self.lock.notify_all()
-            return update_id
+            if self.deliver is None:
+                self.updates.append(update)
+                self.lock.notify_all()
+        if self.deliver is not None:
+            self.deliver(update)
+        return update_id
 
     def last_update_id(self) -> int:
         with self.lock:
