@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -26,6 +27,7 @@ from sqlalchemy.engine import make_url
 from bot.core.errors import MotError
 
 Progress = Callable[[str], None]
+ENV_REFERENCE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 
 TRAINING_INPUTS = ("domain.yml", "config.yml", "data")
 QUIET_ENGINE_ENV = {
@@ -145,6 +147,21 @@ def tracker_store_config(database_url: str) -> tuple[dict[str, object], dict[str
     return config, env
 
 
+def endpoints_yaml(endpoints: dict[str, dict[str, object]]) -> str:
+    """Rasa's endpoints file: JSON-quoted values, except `${VAR}` references left bare.
+
+    Rasa fills in `${VAR}` from its environment only in plain (unquoted) YAML
+    scalars, so secrets stay in the environment and never in the file.
+    """
+    lines = []
+    for section, values in endpoints.items():
+        lines.append(f"{section}:")
+        for key, value in values.items():
+            bare = isinstance(value, str) and ENV_REFERENCE.fullmatch(value)
+            lines.append(f"  {key}: {value if bare else json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
@@ -203,7 +220,7 @@ class Stack:
 
     def _write_endpoints(self) -> tuple[Path, dict[str, str]]:
         tracker_store, secret_env = tracker_store_config(self.database_url)
-        endpoints = {
+        endpoints: dict[str, dict[str, object]] = {
             # Rasa substitutes the token from its environment: it never lands in the file.
             "action_endpoint": {
                 "url": f"{self.actions_url}/webhook",
@@ -214,7 +231,7 @@ class Stack:
         secret_env = {**secret_env, "MOT_ACTION_TOKEN": self.action_token}
         path = (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(endpoints, indent=2))  # JSON is valid YAML
+        path.write_text(endpoints_yaml(endpoints))
         return path, secret_env
 
     def start_actions(self) -> None:

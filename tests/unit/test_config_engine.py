@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import load_settings, mask_url
-from bot.engine import fingerprint, model_path, tracker_store_config
+from bot.engine import Ports, Stack, fingerprint, model_path, tracker_store_config
 
 
 def test_defaults_are_the_embedded_sqlite_set_up(tmp_path: Path) -> None:
@@ -69,3 +69,16 @@ def test_tracker_store_password_goes_through_the_environment() -> None:
     assert config["port"] == 5433
     assert "s3cret" not in str(config)
     assert env == {"MOT_TRACKER_DB_PASSWORD": "s3cret"}
+
+
+def test_endpoints_file_leaves_secrets_to_the_environment(tmp_path: Path) -> None:
+    """Rasa substitutes ${VAR} only in bare YAML scalars: secrets must stay unquoted refs."""
+    stack = Stack(tmp_path, tmp_path / "m.tar.gz", "postgresql://bot:s3cret@db/mot",
+                  Ports(5999, 5998), run_dir=tmp_path)  # fmt: skip
+    path, env = stack._write_endpoints()
+    written = path.read_text()
+    assert "  token: ${MOT_ACTION_TOKEN}\n" in written
+    assert "  password: ${MOT_TRACKER_DB_PASSWORD}\n" in written
+    assert stack.action_token not in written and "s3cret" not in written
+    assert env == {"MOT_ACTION_TOKEN": stack.action_token, "MOT_TRACKER_DB_PASSWORD": "s3cret"}
+    assert '  url: "http://127.0.0.1:5998/webhook"\n' in written
