@@ -292,22 +292,10 @@ EN.update(
         ),
         "survey.link": (
             "Share this link with your customers: {link}\nThey answer in a private chat with "
-            "me, anonymously, and see nothing of your team's data. (Without the link they "
-            "can send me “survey {code}”.)"
+            "me, anonymously, and see nothing of your team's data. Say “close the survey” "
+            "when you have enough answers (survey {code})."
         ),
         # Telegram front-end.
-        "tg.help": (
-            "I interview your team about its product and find your moments of truth: the "
-            "points where customers decide to trust, buy, stay or leave.\n\n"
-            "Commands:\n"
-            "/start: start or continue the interview\n"
-            "/status: where your session stands\n"
-            "/report: your findings as a document\n"
-            "/cancel: stop the current question (answers stay saved)\n"
-            "/delete_me: remove your personal data and answers\n"
-            "/help: this text\n\n"
-            "Send helpdesk exports or survey results (CSV or XLSX) as a document."
-        ),
         "tg.help_group": (
             "In this group: Telegram's privacy mode lets me see only commands, messages that "
             "mention me (@{bot}) and replies to my messages; I never read your other "
