@@ -18,7 +18,6 @@ from rasa_sdk.events import (
     FollowupAction,
     Restarted,
     SlotSet,
-    UserUtteranceReverted,
 )
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -29,12 +28,10 @@ from actions.common import (
     context_from_slots,
     display_name,
     interview_of,
+    keep_place,
     own_session_id,
 )
-from actions.interview import SURVEY_FINISHED
-from actions.interview import _method_buttons as method_buttons
-from actions.interview import _question_buttons as question_buttons
-from actions.interview import _survey_run as survey_run
+from actions.interview import SURVEY_FINISHED, method_buttons, question_buttons, survey_run
 from bot import services
 from bot.app import current_app
 from bot.core.context import (
@@ -326,20 +323,6 @@ def _greeting_buttons() -> list[dict[str, str]]:
         {"title": text("rephrase.button_start"), "payload": "/start_session"},
         {"title": text("rephrase.button_help"), "payload": "/help"},
     ]
-
-
-def keep_place(tracker: Tracker) -> list[EventType]:
-    """Events that leave the conversation where it was before this message.
-
-    A side answer (help, the report, not understood) outside a form must not
-    become the state the rules see next: reverting the user's message keeps the
-    pending question's rules applicable (Rasa's own fallback does the same), and
-    listening ends the turn, so nothing can be predicted again and again.
-    Inside a form the rules hand back to the form, which asks on.
-    """
-    if tracker.active_loop_name:
-        return []
-    return [UserUtteranceReverted(), FollowupAction("action_listen")]
 
 
 class ActionHelp(Action):

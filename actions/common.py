@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
 from bot import services
 from bot.app import current_app
@@ -57,3 +58,17 @@ def interview_of(tracker: Tracker) -> Interview | None:
         return None
     state = tracker.get_slot("interview")
     return Interview(context, state if isinstance(state, dict) else None)
+
+
+def keep_place(tracker: Tracker) -> list[EventType]:
+    """Events that leave the conversation where it was before this message.
+
+    A side answer (help, the report, not understood) outside a form must not
+    become the state the rules see next: reverting the user's message keeps the
+    pending question's rules applicable (Rasa's own fallback does the same), and
+    listening ends the turn, so nothing can be predicted again and again.
+    Inside a form the rules hand back to the form, which asks on.
+    """
+    if tracker.active_loop_name:
+        return []
+    return [UserUtteranceReverted(), FollowupAction("action_listen")]

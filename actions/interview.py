@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import display_name, interview_of, own_session_id
+from actions.common import display_name, interview_of, keep_place, own_session_id
 from bot import services
 from bot.app import current_app
 from bot.core.answers import parse_method_choice
@@ -35,6 +35,8 @@ DONE = "__done__"
 # A custom message telling the chat adapter that a survey taker is done (finished,
 # stopped, or the survey closed), so it stops routing them to their pseudonym.
 SURVEY_FINISHED = "survey_finished"
+# Ends the turn where a rule would go on (e.g. into the survey's questions after a refusal).
+LISTEN: list[EventType] = [FollowupAction("action_listen")]
 
 
 def _method_from(tracker: Tracker, text: str = "") -> Method | None:
@@ -44,7 +46,7 @@ def _method_from(tracker: Tracker, text: str = "") -> Method | None:
     return parse_method_choice(text)
 
 
-def _method_buttons(interview: Interview) -> list[dict[str, str]]:
+def method_buttons(interview: Interview) -> list[dict[str, str]]:
     return [
         {
             "title": METHOD_TITLES[m].capitalize(),
@@ -54,7 +56,7 @@ def _method_buttons(interview: Interview) -> list[dict[str, str]]:
     ]
 
 
-def _question_buttons(question: Question) -> list[dict[str, str]]:
+def question_buttons(question: Question) -> list[dict[str, str]]:
     if question.kind == "rating":
         return [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
     if question.kind == "yesno":
@@ -205,7 +207,7 @@ class ActionOfferMethods(Action):
             return []
         dispatcher.utter_message(
             text=text("offer_methods"),
-            buttons=_method_buttons(interview),
+            buttons=method_buttons(interview),
         )
         return []
 
@@ -225,7 +227,7 @@ class ActionStartMethod(Action):
             return [ActiveLoop(None)]
         method = _method_from(tracker, str(tracker.latest_message.get("text") or ""))
         if method is None:
-            dispatcher.utter_message(text=text("which_method"), buttons=_method_buttons(interview))
+            dispatcher.utter_message(text=text("which_method"), buttons=method_buttons(interview))
             return [SlotSet("interview", interview.state)]
         top: list[Mot] = []
         session_id = own_session_id(tracker)
@@ -265,10 +267,10 @@ class ActionAskInterviewAnswer(Action):
         question = interview.current_question()
         if question is None:
             dispatcher.utter_message(
-                text=text("which_method_next"), buttons=_method_buttons(interview)
+                text=text("which_method_next"), buttons=method_buttons(interview)
             )
             return []
-        dispatcher.utter_message(text=question.text, buttons=_question_buttons(question))
+        dispatcher.utter_message(text=question.text, buttons=question_buttons(question))
         return []
 
 
@@ -333,7 +335,7 @@ class ActionInterviewNext(Action):
         interview = interview_of(tracker)
         events: list[EventType] = [SlotSet("interview_answer", None)]
         if interview is not None and interview.open_methods():
-            dispatcher.utter_message(text=text("pick_next"), buttons=_method_buttons(interview))
+            dispatcher.utter_message(text=text("pick_next"), buttons=method_buttons(interview))
         return events
 
 
@@ -417,12 +419,12 @@ class ActionWhereAreWe(Action):
         interview = interview_of(tracker)
         if interview is None:
             dispatcher.utter_message(text=text("where_at_start"))
-            return []
+            return keep_place(tracker)
         status = interview.status()
         if tracker.active_loop_name == "interview_form":
             status = status.split("\nCurrent question:")[0]
         dispatcher.utter_message(text=status)
-        return []
+        return keep_place(tracker)
 
 
 class ActionExplain(Action):
@@ -442,7 +444,7 @@ class ActionExplain(Action):
         interview = interview_of(tracker)
         business = interview.context.business if interview else None
         dispatcher.utter_message(text=explain(mot, business))
-        return [SlotSet("mot", None)]
+        return [*keep_place(tracker), SlotSet("mot", None)]
 
 
 class ActionFindings(Action):
@@ -457,11 +459,11 @@ class ActionFindings(Action):
         session_id = own_session_id(tracker)
         if not session_id:
             dispatcher.utter_message(text=text("findings_none"))
-            return []
+            return keep_place(tracker)
         found = services.findings(current_app().uow, session_id)
         if not found.moments:
             dispatcher.utter_message(text=text("findings_empty"))
-            return []
+            return keep_place(tracker)
         lines = [text("findings_head")]
         for moment in found.moments[:3]:
             methods = ", ".join(m.value for m in moment.methods)
@@ -470,7 +472,7 @@ class ActionFindings(Action):
                      polarity=moment.polarity, score=moment.score, methods=methods)
             )  # fmt: skip
         dispatcher.utter_message(text="\n".join(lines))
-        return []
+        return keep_place(tracker)
 
 
 class ActionStartSurveyAnswering(Action):
@@ -488,13 +490,13 @@ class ActionStartSurveyAnswering(Action):
         except SurveyNotFound:
             dispatcher.utter_message(text=text("survey.unknown"))
             dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
-            return [ActiveLoop(None), SlotSet("survey_code", None)]
+            return [ActiveLoop(None), SlotSet("survey_code", None), *LISTEN]
         if not may_answer_survey(tracker.sender_id):
             # A chat member's own conversation carries their id (and a group sees it all).
             bot_name = (tracker.latest_message.get("metadata") or {}).get("bot_username")
             link = f"https://t.me/{bot_name}?start={survey.code}" if bot_name else survey.code
             dispatcher.utter_message(text=text("survey.use_link", link=link))
-            return [ActiveLoop(None), SlotSet("survey_code", None)]
+            return [ActiveLoop(None), SlotSet("survey_code", None), *LISTEN]
         run = SurveyRun(survey.moments, survey.product)
         dispatcher.utter_message(text=text("survey.thanks_intro", product=survey.product))
         return [
@@ -503,7 +505,7 @@ class ActionStartSurveyAnswering(Action):
         ]
 
 
-def _survey_run(tracker: Tracker) -> tuple[str, SurveyRun] | None:
+def survey_run(tracker: Tracker) -> tuple[str, SurveyRun] | None:
     data = tracker.get_slot("respondent")
     if not isinstance(data, dict) or "code" not in data:
         return None
@@ -521,7 +523,7 @@ class ActionAskRespondentAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        found = _survey_run(tracker)
+        found = survey_run(tracker)
         if found is None:
             dispatcher.utter_message(text=text("survey.closed"))
             dispatcher.utter_message(json_message={SURVEY_FINISHED: True})
@@ -543,7 +545,7 @@ class ValidateRespondentForm(FormValidationAction):
     async def validate_respondent_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        found = _survey_run(tracker)
+        found = survey_run(tracker)
         if found is None:
             return {"respondent_answer": DONE}
         code, run = found

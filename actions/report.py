@@ -15,8 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.actions import keep_place
-from actions.common import own_session_id
+from actions.common import keep_place, own_session_id
 from bot import services
 from bot.app import current_app
 from bot.core.errors import MotError

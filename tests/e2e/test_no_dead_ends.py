@@ -292,3 +292,25 @@ def test_the_report_asked_for_mid_interview_keeps_the_place(live: Live) -> None:
     assert any(m.custom.get("report") == {"format": "md"} for m in reply)
     assert texts(reply)[-1] == texts(live.say(at.sender, "download the results"))[-1]
     no_circuit_breaker(live)
+
+
+@pytest.mark.parametrize(
+    "side_question", ["what have we found so far", "where are we", "what is a ZMOT"]
+)
+def test_a_side_question_at_the_read_back_keeps_the_confirmation_open(
+    live: Live, side_question: str
+) -> None:
+    at = at_confirmation(live)
+    assert texts(live.say(at.sender, side_question))
+    offer = live.say(at.sender, "yes")
+    assert [b.title for b in offer[-1].buttons][:2] == ["Team knowledge", "Service records"]
+    no_circuit_breaker(live)
+
+
+def test_an_unknown_survey_code_gets_one_answer_and_no_questions(live: Live) -> None:
+    sender = new_sender("survey")
+    reply = "\n".join(texts(live.say(sender, "survey deadbeef")))
+    assert "don't know that survey code" in reply
+    assert "Thank you" not in reply and "recommend" not in reply
+    assert "Hi!" in "\n".join(texts(live.say(sender, "hi")))
+    no_circuit_breaker(live)
