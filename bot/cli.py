@@ -202,22 +202,20 @@ def _report_writer(app: App, sender: str) -> ReportWriter:
     """Writes the terminal user's own report under var/reports/ when the chat hands it over."""
 
     def write(request: dict[str, object]) -> str:
-        from bot.adapters.telegram_text import safe_file_name
         from bot.core.identity import parse_sender
         from bot.core.texts import text
-        from bot.report import RENDERERS, build_report
+        from bot.report import workspace_report
 
-        session_id = services.workspace_session(app.uow, parse_sender(sender).workspace_key)
-        if session_id is None:
+        workspace_key = parse_sender(sender).workspace_key
+        report = workspace_report(app.uow, workspace_key, str(request.get("format") or "md"))
+        if report is None:
             return text("findings_none")
-        findings = services.findings(app.uow, session_id)
-        fmt = str(request.get("format") or "md")
-        fmt = fmt if fmt in RENDERERS else "md"
-        product = findings.session.context.product_name if findings.session.context else "product"
+        if not report.moments:
+            return text("findings_empty")
         folder = app.settings.root / "var" / "reports"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = folder / f"moments-of-truth-{safe_file_name(product).lower()}.{fmt}"
-        target.write_text(RENDERERS[fmt](build_report(findings)), encoding="utf-8")
+        target = folder / report.name
+        target.write_text(report.content, encoding="utf-8")
         return text("terminal.report_written", path=target)
 
     return write

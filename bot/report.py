@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from bot import services
+from bot.core.names import safe_file_name
 from bot.core.taxonomy import MOMENTS, Method
-from bot.services import Findings
+from bot.services import Findings, UowFactory
 
 Report = dict[str, Any]
 
@@ -137,3 +140,30 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
     "md": render_markdown,
 }
 PLANNED_FORMATS = ("html", "pdf", "csv")
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A chat's report, ready to hand over: what it is called and what it says."""
+
+    name: str
+    content: str
+    product: str
+    moments: int
+
+
+def workspace_report(uow: UowFactory, workspace_key: str, fmt: str = "md") -> ReportFile | None:
+    """The report of a chat's current session; None when the chat has no session.
+
+    `moments == 0` means the session has no findings yet (the edges say so).
+    """
+    session_id = services.workspace_session(uow, workspace_key)
+    if session_id is None:
+        return None
+    findings = services.findings(uow, session_id)
+    context = findings.session.context
+    product = context.product_name if context else "your product"
+    fmt = fmt if fmt in RENDERERS else "md"
+    content = RENDERERS[fmt](build_report(findings)) if findings.moments else ""
+    name = f"moments-of-truth-{safe_file_name(product).lower()}.{fmt}"
+    return ReportFile(name, content, product, len(findings.moments))

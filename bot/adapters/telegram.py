@@ -84,7 +84,7 @@ from bot.core.errors import SurveyNotFound
 from bot.core.identity import anonymous_sender, pseudonym, sender_for
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.texts import text
-from bot.report import METHOD_NAMES, RENDERERS, build_report
+from bot.report import METHOD_NAMES, workspace_report
 
 log = logging.getLogger(__name__)
 
@@ -605,18 +605,13 @@ async def send_report(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply_to: 
 
 def _report_document(app: App, workspace_key: str) -> tuple[str, bytes, str] | str:
     """(file name, bytes, caption) of the workspace's report, or why there is none."""
-    session_id = services.workspace_session(app.uow, workspace_key)
-    if session_id is None:
+    report = workspace_report(app.uow, workspace_key)
+    if report is None:
         return text("tg.report_none")
-    findings = services.findings(app.uow, session_id)
-    context = findings.session.context
-    product = context.product_name if context else "your product"
-    if not findings.moments:
-        return text("tg.report_empty", product=product)
-    content = RENDERERS["md"](build_report(findings)).encode()
-    slug = safe_file_name(product).lower()
-    caption = text("tg.report_caption", product=product, count=len(findings.moments))
-    return f"moments-of-truth-{slug}.md", content, caption
+    if not report.moments:
+        return text("tg.report_empty", product=report.product)
+    caption = text("tg.report_caption", product=report.product, count=report.moments)
+    return report.name, report.content.encode(), caption
 
 
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,9 +10,11 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from bot.adapters.rest import Button
+from bot.core.names import safe_file_name
+
+__all__ = ["safe_file_name"]  # kept importable here for the adapters
 
 TELEGRAM_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes Telegram keeps of an inline button's callback data
@@ -85,17 +87,6 @@ def addressed_text(
     if replied_to_bot:
         return text.strip()
     return None
-
-
-def safe_file_name(name: str, limit: int = 80) -> str:
-    """A file name that is safe on any disk and inside a Rasa message."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[: limit - 8] or "upload"
-    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)[:6].lower()
-    return f"{clean}.{suffix}" if suffix else clean
 
 
 @dataclass(frozen=True)

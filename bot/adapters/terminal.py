@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
-from bot.adapters.telegram_text import safe_file_name
 from bot.core.identity import LOCAL_UPLOADS
 from bot.core.messages import MessageTooLong, check_message
+from bot.core.names import safe_file_name
 from bot.core.texts import text
 
 READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
