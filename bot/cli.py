@@ -373,23 +373,47 @@ def survey() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True
 )
-def survey_analyze(path: Path, fmt: str) -> None:
-    """NPS, CSAT and mentions per moment from a survey export (CSV or XLSX)."""
+@click.option("--nps-column", default=None, help="The column with the 0-10 recommendation score.")
+@click.option("--csat-column", default=None, help="The column with the 1-5 overall satisfaction.")
+@click.option(
+    "--text-column",
+    "text_columns",
+    multiple=True,
+    help="A column with open answers (repeat for several).",
+)
+def survey_analyze(
+    path: Path,
+    fmt: str,
+    nps_column: str | None,
+    csat_column: str | None,
+    text_columns: tuple[str, ...],
+) -> None:
+    """NPS, CSAT and mentions per moment from a survey export (CSV or XLSX).
+
+    Reads exports of Google Forms, Typeform, SurveyMonkey, QuestionPro, Microsoft
+    Forms and German tools as they are: the columns are recognised by their
+    question texts and values; name them with the options when they are not.
+    """
+    from bot.core.survey_columns import Overrides, describe
     from bot.core.surveys import summarise
     from bot.tables import UnreadableTable
 
+    overrides = Overrides(nps=nps_column, csat=csat_column, text=text_columns)
     try:
-        responses, skipped = services.read_survey_file(path)
+        read = services.read_survey_export(path, overrides)
     except UnreadableTable as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    summary = summarise(responses)
+    summary = summarise(read.responses)
+    skipped = read.skipped
     result = summary.to_dict()
+    result["columns"] = read.columns.to_dict()
     result["skipped"] = [{"row": s.row, "reason": s.reason} for s in skipped]
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"{summary.responses} responses, {len(skipped)} skipped")
+    click.echo(f"Columns used: {describe(read.columns)}")
     click.echo(
         f"NPS: {summary.nps}  (promoters {summary.promoters}, passives {summary.passives}, "
         f"detractors {summary.detractors})"

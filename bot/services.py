@@ -35,14 +35,15 @@ from bot.core.records import (
 )
 from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import ChosenSuggestion, choose, reason_for
-from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, parse_score, summarise
+from bot.core.survey_columns import Overrides, SurveyColumns, read_score, redact
+from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, summarise
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage, parse_mot
 from bot.storage.models import EvidenceItem, SurveyAnswer
 from bot.storage.models import Survey as SurveyRow
 from bot.storage.uow import UnitOfWork
 from bot.tables import (
     Progress,
-    SurveyColumns,
+    SurveySheet,
     Table,
     UnreadableTable,
     survey_columns,
@@ -282,17 +283,36 @@ def _classified(
             yield done_batch, future.result()
 
 
-def read_survey_file(path: Path) -> tuple[list[SurveyResponse], list[Skipped]]:
-    """Survey responses from a CSV/XLSX export; rows with out-of-range scores are skipped."""
-    table = Table(path)
-    columns = survey_columns(table)
+@dataclass(frozen=True)
+class SurveyFile:
+    """A survey export read: its responses, the rows skipped, and the columns used."""
+
+    responses: list[SurveyResponse]
+    skipped: list[Skipped]
+    columns: SurveyColumns
+
+
+def read_survey_export(path: Path, overrides: Overrides | None = None) -> SurveyFile:
+    """Survey responses from a CSV/XLSX export as the usual tools write it.
+
+    Columns are recognised by header meaning and content (see
+    bot.core.survey_columns), or named by `overrides`. Metadata columns
+    (timestamps, ids, emails, names) are never read into a response. A row with
+    an out-of-range score is skipped; a respondent who left the open questions
+    (or the scores) blank still counts.
+    """
+    sheet = SurveySheet(Table(path))
+    columns = survey_columns(sheet, overrides)
     responses: list[SurveyResponse] = []
     skipped: list[Skipped] = []
-    for row in table.rows():
+    for row in sheet.rows():
         if "__width_error__" in row.values:
             skipped.append(
                 Skipped(row.number, f"wrong number of fields ({row.values['__width_error__']})")
             )
+            continue
+        if not any((row.values.get(c) or "").strip() for c in columns.used):
+            skipped.append(Skipped(row.number, "no answer in the survey columns"))
             continue
         try:
             responses.append(_survey_response(row.values, columns))
@@ -301,24 +321,35 @@ def read_survey_file(path: Path) -> tuple[list[SurveyResponse], list[Skipped]]:
     if not responses:
         reasons = sorted({s.reason for s in skipped}) or ["no data rows"]
         raise UnreadableTable(f"{path}: no readable survey response ({'; '.join(reasons)})")
-    return responses, skipped
+    return SurveyFile(responses, skipped, columns)
+
+
+def read_survey_file(
+    path: Path, overrides: Overrides | None = None
+) -> tuple[list[SurveyResponse], list[Skipped]]:
+    """Survey responses and skipped rows of an export (see read_survey_export)."""
+    read = read_survey_export(path, overrides)
+    return read.responses, read.skipped
 
 
 def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyResponse:
     def cell(name: str | None) -> str:
         return (values.get(name) or "").strip() if name else ""
 
-    nps = parse_score(cell(columns.nps), 0, 10, "NPS")
-    csat = parse_score(cell(columns.csat), 1, 5, "CSAT")
-    moment_csat = parse_score(cell(columns.moment_csat), 1, 5, "moment CSAT")
+    nps = read_score(cell(columns.nps), 0, 10, "NPS")
+    csat = read_score(cell(columns.csat), 1, 5, "CSAT")
+    moment_csat = read_score(cell(columns.moment_csat), 1, 5, "moment CSAT")
     stated = parse_mot(cell(columns.moment)) if cell(columns.moment) else None
     answers: list[MomentAnswer] = []
-    for text, polarity in (
-        (cell(columns.went_well), Polarity.GLORY),
-        (cell(columns.went_badly), Polarity.PAIN),
-        (cell(columns.comment), None),
-    ):
-        if not text:
+    polarities: dict[str, Polarity | None] = {
+        **{c: Polarity.GLORY for c in columns.went_well},
+        **{c: Polarity.PAIN for c in columns.went_badly},
+        **{c: None for c in columns.comments},
+    }
+    for column in columns.open:
+        text = redact(cell(column))
+        polarity = polarities[column]
+        if not text or text.lower() in _NO_ANSWER:
             continue
         result = classify("", text)
         if polarity is None:
@@ -333,6 +364,10 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
             )
         )
     return SurveyResponse(nps=nps, csat=csat, answers=tuple(answers))
+
+
+# What respondents type when they have nothing to say: not an answer to classify.
+_NO_ANSWER = {"-", "--", "n/a", "na", "none", "nothing", "no", "nein", "nichts", "keine", "k.a."}
 
 
 # --- evidence ---------------------------------------------------------------
@@ -485,9 +520,9 @@ def import_ticket_file(
 
 
 def import_survey_file(
-    uow_factory: UowFactory, session_id: str, path: Path
+    uow_factory: UowFactory, session_id: str, path: Path, overrides: Overrides | None = None
 ) -> tuple[SurveySummary, list[Skipped]]:
-    responses, skipped = read_survey_file(path)
+    responses, skipped = read_survey_file(path, overrides)
     summary = summarise(responses)
     add_evidence(uow_factory, session_id, survey_evidence(summary))
     return summary, skipped

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.errors import MotError
+from bot.core.survey_columns import Overrides, SurveyColumns, SurveyColumnsError, recognise
 from bot.xlsx import MAX_CELL, MAX_COLUMNS, Workbook, XlsxError
 
 SAMPLE_BYTES = 256 * 1024
@@ -399,6 +400,11 @@ def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
     return text, ""
 
 
+# --- survey exports ----------------------------------------------------------
+# Which column is which is decided by bot.core.survey_columns from the headers
+# and a sample of the values; here the file is read into headers and rows.
+
+# Headers that name a survey column outright (kept for callers that match by name).
 NPS_COLUMNS = (
     "nps",
     "nps score",
@@ -412,57 +418,100 @@ NPS_COLUMNS = (
 CSAT_COLUMNS = ("csat", "csat score", "satisfaction", "overall satisfaction", "zufriedenheit")
 MOMENT_COLUMNS = ("moment", "mot", "moment of truth", "moment code")
 MOMENT_CSAT_COLUMNS = ("moment csat", "moment satisfaction", "moment rating")
-WENT_WELL_COLUMNS = (
-    "went well",
-    "what went well",
-    "positive",
-    "liked",
-    "what did you like",
-    "good",
-    "gut",
-    "was lief gut",
-)
-WENT_BADLY_COLUMNS = (
-    "went badly",
-    "what went badly",
-    "negative",
-    "disliked",
-    "improve",
-    "what could we improve",
-    "to improve",
-    "bad",
-    "schlecht",
-    "was lief schlecht",
-    "verbesserung",
-)
-COMMENT_COLUMNS = ("comment", "comments", "feedback", "text", "answer", "remarks", "kommentar")
+SURVEY_SAMPLE_ROWS = 1000  # rows the columns are recognised from
+# SurveyMonkey's second header row: what each column holds under the question.
+_SUBHEADER_CELLS = {"response", "open-ended response", "antwort", "offene antwort"}
 
 
-@dataclass(frozen=True)
-class SurveyColumns:
-    nps: str | None
-    csat: str | None
-    moment: str | None
-    moment_csat: str | None
-    went_well: str | None
-    went_badly: str | None
-    comment: str | None
+class SurveySheet:
+    """A survey export's headers (SurveyMonkey's two header rows merged) and its rows.
+
+    Headers are made unique ("Q", "Q (2)"), so no answer is lost under a repeated
+    or empty header; the rows are keyed by these headers.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.path = table.path
+        raw = table._raw_rows()
+        header = next(raw, [])
+        second = next(raw, None)
+        self.subheader = second is not None and _is_subheader(second)
+        merged = _merge_headers(header, second if self.subheader and second else [])
+        self.columns = _unique([h.strip() for h in merged])
+
+    def rows(self) -> Iterator[Row]:
+        width = len(self.table.columns) if self.table.kind == "csv" else 0
+        raw = self.table._raw_rows()
+        next(raw, None)
+        if self.subheader:
+            next(raw, None)
+        start = 2 if self.subheader else 1
+        for number, cells in enumerate(raw, start=start):
+            if not any(c.strip() for c in cells):
+                continue
+            if cells and cells[0] == ROW_ERROR:
+                yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
+                continue
+            values = dict(zip(self.columns, cells, strict=False))
+            if width and len(cells) != width:
+                values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
+            yield Row(number, values)
+
+    def samples(self) -> dict[str, list[str]]:
+        """Up to SURVEY_SAMPLE_ROWS values of each column, for recognising the columns."""
+        found: dict[str, list[str]] = {c: [] for c in self.columns}
+        for count, row in enumerate(self.rows()):
+            if count >= SURVEY_SAMPLE_ROWS:
+                break
+            if "__width_error__" in row.values:
+                continue
+            for column, value in row.values.items():
+                found[column].append(value)
+        return found
 
 
-def survey_columns(table: Table) -> SurveyColumns:
-    columns = SurveyColumns(
-        nps=_find(table.columns, NPS_COLUMNS),
-        csat=_find(table.columns, CSAT_COLUMNS),
-        moment=_find(table.columns, MOMENT_COLUMNS),
-        moment_csat=_find(table.columns, MOMENT_CSAT_COLUMNS),
-        went_well=_find(table.columns, WENT_WELL_COLUMNS),
-        went_badly=_find(table.columns, WENT_BADLY_COLUMNS),
-        comment=_find(table.columns, COMMENT_COLUMNS),
+def _is_subheader(cells: list[str]) -> bool:
+    """SurveyMonkey's second row: "Response", "Open-Ended Response" or option labels."""
+    filled = [c.strip().lower() for c in cells if c.strip()]
+    return any(c in _SUBHEADER_CELLS for c in filled) and not any(
+        c.replace(".", "").isdigit() for c in filled
     )
-    if not any((columns.nps, columns.csat, columns.went_well, columns.went_badly, columns.comment)):
-        shown = ", ".join(c[:40] for c in table.columns[:20])
-        raise UnreadableTable(
-            f"{table.path}: no survey columns recognised (nps, csat, went well, went badly, "
-            f"comment); columns found: {shown}"
-        )
-    return columns
+
+
+def _merge_headers(header: list[str], second: list[str]) -> list[str]:
+    """One header per column: a question over several options becomes "question - option"."""
+    merged: list[str] = []
+    question = ""
+    for index in range(max(len(header), len(second))):
+        top = header[index].strip() if index < len(header) else ""
+        below = second[index].strip() if index < len(second) else ""
+        if top:
+            question = top
+        if below and below.lower() not in _SUBHEADER_CELLS:
+            merged.append(f"{question} - {below}" if question else below)
+        else:
+            merged.append(top)
+    return merged
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return unique
+
+
+def survey_columns(table: Table | SurveySheet, overrides: Overrides | None = None) -> SurveyColumns:
+    """The survey columns of an export, recognised by header meaning and by content.
+
+    Raises UnreadableTable (one line: the columns found, and how to name them)
+    when none is recognised or two fit equally well.
+    """
+    sheet = table if isinstance(table, SurveySheet) else SurveySheet(table)
+    try:
+        return recognise(sheet.columns, sheet.samples(), overrides)
+    except SurveyColumnsError as error:
+        raise UnreadableTable(f"{sheet.path}: {error}") from None

@@ -1,0 +1,179 @@
+"""Survey exports as six tools write them, read by the real `mot survey analyze`.
+
+The fixtures are one survey (40 responses, NPS -30, CSAT 2.83) exported from
+Google Forms, Typeform, SurveyMonkey (two header rows), QuestionPro, Microsoft
+Forms (XLSX) and a German tool (semicolons, cp1252); see
+tests/fixtures/surveys/make_exports.py, which wrote them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"
+MOT = Path(sys.executable).with_name("mot")
+
+
+def _exports() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_exports", FIXTURES / "make_exports.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_exports"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+EXPORTS = _exports()
+PEOPLE = EXPORTS.respondents()
+
+
+def mot(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(MOT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def analyse(path: Path, *options: str, cwd: Path) -> dict[str, Any]:
+    done = mot("survey", "analyze", path, "--format", "json", *options, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS.EXPORTS))
+def test_each_tools_export_gives_the_same_numbers_and_names_its_columns(
+    name: str, tmp_path: Path
+) -> None:
+    result = analyse(FIXTURES / name, cwd=tmp_path)
+    assert result["responses"] == 40
+    assert result["nps"] == -30.0
+    assert result["csat"] == 2.83
+    assert (result["promoters"], result["passives"], result["detractors"]) == (6, 9, 15)
+    assert result["skipped"] == []
+    headers = EXPORTS.EXPORTS[name]
+    assert result["columns"] == {
+        "nps": headers["nps"],
+        "csat": headers["csat"],
+        "open": headers["open"],
+    }
+    # Customers' words are there; what the tool added about them is not.
+    assert sum(m["positive"] + m["negative"] for m in result["moments"]) > 20
+    out = json.dumps(result, ensure_ascii=False)
+    for person in PEOPLE:
+        assert person.email not in out
+        assert person.last not in out
+        assert person.ip not in out
+        assert person.token not in out
+    assert "@example.com" not in out  # not even one typed into an open answer
+
+
+def test_respondents_who_skip_the_open_questions_still_count(tmp_path: Path) -> None:
+    silent = [p for p in PEOPLE if p.liked is None and p.better is None]
+    assert len(silent) >= 10
+    path = tmp_path / "scores_only.csv"
+    rows = ["NPS,CSAT,What did you like most?,What could we do better?"]
+    rows += [f"{p.nps if p.nps is not None else ''},{p.csat or ''},," for p in silent]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = analyse(path, cwd=tmp_path)
+    assert result["responses"] == len(silent)
+    assert result["moments"] == []
+
+
+def test_the_table_format_shows_the_mapping(tmp_path: Path) -> None:
+    done = mot("survey", "analyze", FIXTURES / "german.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "40 responses, 0 skipped" in done.stdout
+    assert "NPS ← 'Wie wahrscheinlich ist es, dass Sie Crate einem Freund" in done.stdout
+    assert "CSAT ← 'Wie zufrieden sind Sie insgesamt mit Crate?'" in done.stdout
+    assert "open answers ← 'Was hat Ihnen gefallen?', 'Was können wir besser machen?'" in (
+        done.stdout
+    )
+    assert "NPS: -30.0" in done.stdout
+
+
+def _plain_questions(tmp_path: Path) -> Path:
+    """Questions a recogniser cannot know: "Q1".."Q4", two of them 0-10 scores."""
+    path = tmp_path / "plain.csv"
+    lines = ["Q1,Q2,Q3,Q4"]
+    for p in PEOPLE:
+        score = "" if p.nps is None else str(p.nps)
+        other = str((p.number * 7) % 11)
+        lines.append(f'{score},{other},{p.csat or ""},"{EXPORTS._better(p)}"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_ambiguous_file_says_what_it_found_and_how_to_name_it(tmp_path: Path) -> None:
+    done = mot("survey", "analyze", _plain_questions(tmp_path), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "2 columns could be the NPS: 'Q1', 'Q2'" in lines[0]
+    assert "--nps-column" in lines[0]
+
+
+def test_overrides_name_the_columns(tmp_path: Path) -> None:
+    path = _plain_questions(tmp_path)
+    result = analyse(
+        path, "--nps-column", "q1", "--csat-column", "Q3", "--text-column", "Q4", cwd=tmp_path
+    )
+    assert result["columns"] == {"nps": "Q1", "csat": "Q3", "open": ["Q4"]}
+    assert (result["responses"], result["nps"], result["csat"]) == (40, -30.0, 2.83)
+
+
+def test_an_override_can_give_part_of_a_long_question(tmp_path: Path) -> None:
+    result = analyse(
+        FIXTURES / "typeform.csv",
+        "--nps-column", "recommend Crate",
+        "--text-column", "what could we do better",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result["columns"]["nps"] == EXPORTS.TYPEFORM["nps"]
+    assert result["columns"]["open"] == [EXPORTS.TYPEFORM["open"][1]]
+    assert result["nps"] == -30.0
+
+
+def test_an_override_naming_no_column_lists_the_columns(tmp_path: Path) -> None:
+    done = mot(
+        "survey", "analyze", FIXTURES / "google_forms.csv", "--nps-column", "Score", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "--nps-column: no column 'Score'" in lines[0]
+    assert "'What did you like most?'" in lines[0]
+
+
+def test_a_file_without_survey_columns_says_what_it_found(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "Respondent ID,Email,Name,Plan\n"
+        + "".join(f"{p.number},{p.email},{p.first} {p.last},Basic\n" for p in PEOPLE),
+        encoding="utf-8",
+    )
+    done = mot("survey", "analyze", path, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "no survey columns recognised" in lines[0]
+    assert (
+        "'Plan'" in lines[0]
+        and "ignored as metadata: 'Respondent ID', 'Email', 'Name'" in (lines[0])
+    )
+    assert "--nps-column, --csat-column and --text-column" in lines[0]
+    assert "@example.com" not in done.stderr
