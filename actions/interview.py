@@ -7,6 +7,7 @@ survives restarts; its evidence goes to the database through the services.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
 from bot.core.identity import may_answer_survey, parse_sender, pseudonym, upload_folder
 from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
+from bot.core.survey_columns import HOW_TO_NAME, describe
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import text
@@ -113,16 +115,26 @@ def _read_file(key: str, path: Path) -> tuple[str, list[Evidence]]:
         summary = text("file_tickets", count=len(analysis.tickets),
                        skipped=len(analysis.skipped), top="\n".join(top))  # fmt: skip
         return summary, services.records_evidence(analysis)
-    responses, skipped = services.read_survey_file(path)
-    result = summarise(responses)
-    summary = text("file_survey", count=result.responses, skipped=len(skipped),
-                   nps=result.nps, csat=result.csat)  # fmt: skip
+    read = services.read_survey_export(path)
+    result = summarise(read.responses)
+    summary = "\n".join((
+        text("file_survey", count=result.responses, skipped=len(read.skipped),
+             nps=result.nps, csat=result.csat),
+        text("file_survey_columns", mapping=describe(read.columns)),
+        text("file_survey_correct"),
+    ))  # fmt: skip
     return summary, services.survey_evidence(result)
 
 
 def _unreadable(error: Exception, path: Path) -> str:
     """The reason a file could not be read, naming the file but not the server's folders."""
-    return text("file_unreadable", error=str(error).replace(str(path), path.name))
+    # The command line's options to name survey columns mean nothing in a chat.
+    reason = str(error).replace(str(path), path.name).replace(HOW_TO_NAME, text("file_survey_name"))
+    reason = _NAME_ONE.sub(lambda m: text("file_survey_name_one", what=m[1].upper()), reason)
+    return text("file_unreadable", error=reason)
+
+
+_NAME_ONE = re.compile(r"name the one to use with --(nps|csat)-column")
 
 
 def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:

@@ -303,7 +303,7 @@ class Overrides:
     text: tuple[str, ...] = ()
 
 
-def shorten(header: str, width: int = 60) -> str:
+def shorten(header: str, width: int = 80) -> str:
     header = " ".join(header.split())
     return header if len(header) <= width else header[: width - 1].rstrip() + "…"
 

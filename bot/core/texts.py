@@ -421,5 +421,19 @@ EN.update(
 )
 
 
+# Survey export texts
+EN.update(
+    {
+        "file_survey_columns": "I used: {mapping}.",
+        "file_survey_correct": (
+            "If I took a wrong column, rename its header to NPS, CSAT or Comment and send "
+            "the file again; timestamps, ids, emails and names are never read."
+        ),
+        "file_survey_name": "rename those headers to NPS, CSAT and Comment and send it again",
+        "file_survey_name_one": "rename the one to use to {what} and send the file again",
+    }
+)
+
+
 def text(key: str, **values: object) -> str:
     return EN[key].format(**values)

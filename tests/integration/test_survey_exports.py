@@ -177,3 +177,63 @@ def test_a_file_without_survey_columns_says_what_it_found(tmp_path: Path) -> Non
     )
     assert "--nps-column, --csat-column and --text-column" in lines[0]
     assert "@example.com" not in done.stderr
+
+
+# --- in the chat -------------------------------------------------------------
+
+
+async def _send(app: Any, name: str, slots: dict[str, Any], domain: dict[str, Any]) -> str:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.interview import ActionReceiveFile
+    from tests.integration.conftest import make_tracker
+    from tests.integration.test_interview_actions import texts
+    from tests.integration.test_uploads_and_people import GROUP_SENDER, upload_message
+
+    target = app.settings.uploads_dir / "-5" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((FIXTURES / name).read_bytes() if (FIXTURES / name).exists() else b"")
+    message = upload_message(f"-5/{name}")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(GROUP_SENDER, slots=slots, text=message["text"],
+                           intent="upload_file", entities=message["entities"])  # fmt: skip
+    await ActionReceiveFile().run(dispatcher, tracker, domain)
+    said: str = texts(dispatcher)
+    return said
+
+
+async def test_an_export_sent_in_the_chat_shows_the_columns_used(
+    app: Any, domain: dict[str, Any]
+) -> None:
+    from bot import services
+    from tests.integration.test_interview_actions import session_slots
+
+    slots = await session_slots(domain)
+    said = await _send(app, "microsoft_forms.xlsx", slots, domain)
+    assert "I read 40 survey responses (0 skipped): NPS -30.0, CSAT 2.83." in said
+    assert (
+        "I used: NPS ← 'How likely are you to recommend Crate to a friend or colleague?', "
+        "CSAT ← 'Overall, how satisfied are you with Crate?', "
+        "open answers ← 'What did you like most?', 'What could we do better?'."
+    ) in said
+    assert "rename its header to NPS, CSAT or Comment" in said
+    assert "added this" in said
+    stored = " ".join(e.text for e in services.evidence_of(app.uow, slots["session_id"]))
+    assert stored.strip()
+    for person in PEOPLE:
+        assert person.email not in stored and person.last not in stored
+
+
+def test_an_unclear_export_in_the_chat_says_how_to_fix_it_without_cli_options(
+    tmp_path: Path,
+) -> None:
+    from actions.interview import _read_file, _unreadable
+    from bot.tables import UnreadableTable
+
+    path = _plain_questions(tmp_path)
+    with pytest.raises(UnreadableTable) as raised:
+        _read_file("survey.results", path)
+    said = _unreadable(raised.value, path)
+    assert "2 columns could be the NPS: 'Q1', 'Q2'" in said
+    assert "rename the one to use to NPS and send the file again" in said
+    assert "--" not in said and str(tmp_path) not in said
