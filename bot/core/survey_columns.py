@@ -397,6 +397,15 @@ def recognise(
         ),
         None,
     )
+    if moment is None:  # by content: a column of moment codes, whatever its header
+        moment = next(
+            (
+                h
+                for h in free
+                if profiles[h].filled >= 2 and profiles[h].share(profiles[h].moments) >= SCORE_SHARE
+            ),
+            None,
+        )
     moment_csat = next(
         (
             h

@@ -95,3 +95,19 @@ def test_out_of_range_scores_are_refused(value: str) -> None:
 def test_scores_accept_blank_and_decimal_comma() -> None:
     assert parse_score("", 0, 10, "NPS") is None
     assert parse_score("9,0", 0, 10, "NPS") == 9
+
+
+def test_a_respondent_who_skips_the_open_questions_still_counts() -> None:
+    from bot.core.survey_columns import SurveyColumns
+    from bot.services import _survey_response
+
+    columns = SurveyColumns(nps="NPS", csat="CSAT", went_well=("Liked",), went_badly=("Better",))
+    rows = [
+        {"NPS": "10", "CSAT": "5", "Liked": "Tasty recipes every week", "Better": ""},
+        {"NPS": "2", "CSAT": "sehr unzufrieden", "Liked": "", "Better": "-"},
+        {"NPS": "", "CSAT": "Very satisfied", "Liked": "", "Better": ""},
+    ]
+    summary = summarise([_survey_response(row, columns) for row in rows])
+    assert (summary.responses, summary.nps_answers, summary.nps) == (3, 2, 0.0)
+    assert summary.csats == [5, 1, 5]
+    assert sum(f.positive + f.negative for f in summary.moments.values()) == 1

@@ -236,3 +236,11 @@ def test_unrecognised_columns_raise_one_line_naming_them(tmp_path: Path) -> None
         survey_columns(Table(path))
     message = str(raised.value)
     assert "\n" not in message and "'Plan'" in message and "--nps-column" in message
+
+
+def test_a_column_of_moment_codes_is_the_stated_moment() -> None:
+    headers, samples = columns(
+        Step=["amot", "smot", "AMOT", "", "zmot"], NPS=SCORES, Why=BETTER
+    )  # fmt: skip
+    found = recognise(headers, samples)
+    assert (found.moment, found.nps, found.comments) == ("Step", "NPS", ("Why",))
