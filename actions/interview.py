@@ -245,7 +245,7 @@ class ActionStartMethod(Action):
         session_id = own_session_id(tracker)
         if method is Method.SURVEY and session_id:
             found = services.findings(current_app().uow, session_id)
-            top = [m.mot for m in found.moments if m.polarity != "glory"]
+            top = list(dict.fromkeys(m.mot for m in found.moments))  # one item per code
         reply = interview.start(method, top)
         _say(dispatcher, reply)
         if reply.survey and session_id:
@@ -473,11 +473,12 @@ class ActionFindings(Action):
             dispatcher.utter_message(text=text("findings_none"))
             return keep_place(tracker)
         found = services.findings(current_app().uow, session_id)
-        if not found.moments:
+        shown = found.moments[:3] or found.strengths[:3]  # pains first; else strengths
+        if not shown:
             dispatcher.utter_message(text=text("findings_empty"))
             return keep_place(tracker)
         lines = [text("findings_head")]
-        for moment in found.moments[:3]:
+        for moment in shown:
             methods = ", ".join(m.value for m in moment.methods)
             lines.append(
                 text("findings_line", rank=moment.rank, title=moment.title,

@@ -47,10 +47,11 @@ class ActionReport(Action):
             log.exception("could not read the findings for a report")
             dispatcher.utter_message(text=text("storage_error"))
             return keep_place(tracker)
-        if not found.moments:
+        count = len(found.moments) + len(found.strengths)
+        if not count:
             dispatcher.utter_message(text=text("findings_empty"))
             return keep_place(tracker)
-        dispatcher.utter_message(text=text("report.ready", count=len(found.moments)))
+        dispatcher.utter_message(text=text("report.ready", count=count))
         dispatcher.utter_message(json_message=REPORT_MESSAGE)
         return keep_place(tracker)
 

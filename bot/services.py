@@ -12,7 +12,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from bot.core.identity import (
     participant_key,
     private_workspace_key,
 )
+from bot.core.metrics import Metrics, customer_metrics, totals_details
 from bot.core.records import (
     RecordsAnalysis,
     Skipped,
@@ -33,11 +34,12 @@ from bot.core.records import (
     classify,
     classify_batch,
 )
-from bot.core.scoring import RankedMoment, rank
-from bot.core.suggestions import ChosenSuggestion, choose, reason_for
+from bot.core.scoring import MOT_ORDER, RankedMoment, rank
+from bot.core.suggestions import GroundedSuggestion, suggest
 from bot.core.survey_columns import Overrides, SurveyColumns, read_score, redact
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary, summarise
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage, parse_mot
+from bot.core.themes import primary
 from bot.storage.models import EvidenceItem, SurveyAnswer
 from bot.storage.models import Survey as SurveyRow
 from bot.storage.uow import UnitOfWork
@@ -384,6 +386,7 @@ def _to_row(session_id: str, item: Evidence, participant_id: int | None) -> Evid
             "own_rating": item.own_rating,
             "csat": item.csat,
             "themes": list(item.themes),
+            "theme": item.theme,
             **item.details,
         }.items()
         if value not in (None, [], 0) or key == "count"
@@ -405,7 +408,16 @@ def _to_row(session_id: str, item: Evidence, participant_id: int | None) -> Evid
 
 def _from_row(row: EvidenceItem, participant: str | None) -> Evidence:
     details = dict(row.details or {})
-    known = {"count", "negative", "positive", "competitor_rating", "own_rating", "csat", "themes"}
+    known = {
+        "count",
+        "negative",
+        "positive",
+        "competitor_rating",
+        "own_rating",
+        "csat",
+        "themes",
+        "theme",
+    }
     return Evidence(
         method=Method(row.method),
         mot=Mot(row.mot or "smot"),
@@ -422,6 +434,7 @@ def _from_row(row: EvidenceItem, participant: str | None) -> Evidence:
         positive=int(details.get("positive", 0)),
         csat=details.get("csat"),
         themes=tuple(details.get("themes", ())),
+        theme=details.get("theme"),
         participant=participant,
         details={k: v for k, v in details.items() if k not in known},
     )
@@ -470,38 +483,90 @@ def evidence_of(uow_factory: UowFactory, session_id: str) -> list[Evidence]:
 
 
 def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
-    """One evidence item per moment found in a helpdesk export."""
+    """Evidence per moment and theme of a helpdesk export (unclassified tickets left out).
+
+    Tickets are grouped by moment and main theme (`bot.core.themes.primary` of
+    the ticket's themes), so "rude support" and "the app crashes" stay two
+    items; each item counts its negative and positive tickets, and carries the
+    moment's example ticket when that ticket is of the item's theme.
+    """
+    groups: dict[tuple[Mot, str | None], list[int]] = {}
+    for ticket in analysis.tickets:
+        if not getattr(ticket, "classified", True):
+            continue
+        tally = groups.setdefault((ticket.mot, primary(ticket.themes, ticket.mot)), [0, 0, 0])
+        tally[0] += 1
+        tally[1] += ticket.sentiment == "negative"
+        tally[2] += ticket.sentiment == "positive"
+    examples: dict[tuple[Mot, str | None], str] = {}
+    for mot, moment in analysis.moments.items():
+        if moment.example:
+            found = classify("", moment.example)
+            examples[(mot, primary(found.themes, mot))] = moment.example
     items = []
-    for mot in analysis.hardest():
-        tally = analysis.moments[mot]
+    for (mot, theme), (count, negative, positive) in sorted(
+        groups.items(), key=lambda kv: (MOT_ORDER[kv[0][0]], -kv[1][1], -kv[1][0], kv[0][1] or "")
+    ):
         items.append(
             Evidence(
                 method=Method.RECORDS,
                 mot=mot,
-                count=tally.count,
-                negative=tally.negative,
-                positive=tally.positive,
-                themes=tuple(analysis.top_themes(mot)),
-                text=tally.example,
+                count=count,
+                negative=negative,
+                positive=positive,
+                themes=(theme,) if theme else (),
+                theme=theme,
+                text=examples.get((mot, theme), ""),
             )
         )
     return items
 
 
-def survey_evidence(summary: SurveySummary) -> list[Evidence]:
-    """One evidence item per moment customers mentioned in a survey."""
+def survey_evidence(summary: SurveySummary, totals: bool = True) -> list[Evidence]:
+    """Evidence per moment customers mentioned in a survey, its pain and its praise apart.
+
+    With `totals` (a survey file) one more item keeps the file's NPS and CSAT
+    answers for the report's metrics (`bot.core.metrics`), counting every
+    respondent; the chat survey keeps its scores in `survey_responses` instead.
+    """
     items = []
     for mot, feedback in summary.moments.items():
-        quote = (feedback.quotes_negative or feedback.quotes_positive or [""])[0]
+        for polarity, mentions, quotes in (
+            (Polarity.PAIN, feedback.negative, feedback.quotes_negative),
+            (Polarity.GLORY, feedback.positive, feedback.quotes_positive),
+        ):
+            if not mentions:
+                continue
+            items.append(
+                Evidence(
+                    method=Method.SURVEY,
+                    mot=mot,
+                    polarity=polarity,
+                    count=mentions,
+                    negative=mentions if polarity is Polarity.PAIN else 0,
+                    positive=mentions if polarity is Polarity.GLORY else 0,
+                    csat=feedback.csat,
+                    text=quotes[0] if quotes else "",
+                    details={"quotes": list(quotes)} if len(quotes) > 1 else {},
+                )
+            )
+        if not feedback.negative and not feedback.positive and feedback.csat is not None:
+            items.append(
+                Evidence(Method.SURVEY, mot, count=len(feedback.csats), csat=feedback.csat)
+            )
+    if totals and summary.responses:
         items.append(
             Evidence(
-                method=Method.SURVEY,
-                mot=mot,
-                count=feedback.positive + feedback.negative,
-                negative=feedback.negative,
-                positive=feedback.positive,
-                csat=feedback.csat,
-                text=quote,
+                Method.SURVEY,
+                Mot.UMOT,
+                count=0,
+                details=totals_details(
+                    summary.responses,
+                    summary.promoters,
+                    summary.passives,
+                    summary.detractors,
+                    summary.csats,
+                ),
             )
         )
     return items
@@ -532,33 +597,47 @@ def import_survey_file(
 class Findings:
     session: SessionView
     created_at: str
-    moments: list[RankedMoment]
-    suggestions: dict[Mot, list[ChosenSuggestion]]
+    moments: list[RankedMoment]  # pains to fix, most urgent first
+    suggestions: dict[str, list[GroundedSuggestion]]  # by RankedMoment.key
+    strengths: list[RankedMoment] = field(default_factory=list)  # glory to keep
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def suggestions_for(self, moment: RankedMoment) -> list[GroundedSuggestion]:
+        return self.suggestions.get(moment.key, [])
 
 
 def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings:
-    """The session's ranked moments with suggestions: what the report shows."""
+    """The session's ranked items, strengths, customer metrics and suggestions."""
+    from sqlalchemy import select
+
     view = get_session(uow_factory, session_id)
     with uow_factory() as uow:
         interview = uow.repo.interview(view.id)
         created = interview.created_at.isoformat() if interview else ""
-    ranked = rank(evidence_of(uow_factory, view.id))
-    business = view.context.business if view.context else None
-    product = view.context.product_name if view.context else ""
-    used: set[str] = set()
-    chosen = {
-        m.mot: choose(
-            m.mot,
-            m.polarity,
-            m.themes,
-            business,
-            product,
-            reason_for(m.mot, m.polarity, [e.summary for e in m.evidence]),
-            exclude=used,
+        survey = uow.repo.survey_of(view.id)
+        chat_scores = (
+            [
+                (answer.nps, answer.csat)
+                for answer in uow.session.scalars(
+                    select(SurveyAnswer)
+                    .where(SurveyAnswer.survey_code == survey.code)
+                    .order_by(SurveyAnswer.id)
+                )
+            ]
+            if survey is not None
+            else []
         )
-        for m in ranked
-    }
-    return Findings(view, created, ranked, chosen)
+    evidence = evidence_of(uow_factory, view.id)
+    metrics = customer_metrics(evidence, chat_scores)
+    ranking = rank(evidence, metrics=metrics)
+    context = view.context
+    business = context.business if context else None
+    product = context.product_name if context else ""
+    channels = context.channels if context else []
+    used: set[str] = set()
+    related = ranking.all()
+    chosen = {m.key: suggest(m, related, business, product, channels, used) for m in ranking.all()}
+    return Findings(view, created, ranking.moments, chosen, ranking.strengths, metrics)
 
 
 @dataclass(frozen=True)
@@ -620,7 +699,7 @@ def record_survey_response(
     """
     survey = get_survey(uow_factory, code)
     summary = summarise([response])
-    items = survey_evidence(summary)
+    items = survey_evidence(summary, totals=False)
     source_key = f"survey:{survey.code}:{respondent}"
     if response.nps is not None or response.csat is not None:
         for item in items:

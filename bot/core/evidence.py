@@ -34,5 +34,8 @@ class Evidence:
     # Surveys: mean satisfaction at this moment (CSAT 1-5) when the survey asked it.
     csat: float | None = None
     themes: tuple[str, ...] = ()
+    # What the item is about, when its producer knows (e.g. a ticket cluster's theme);
+    # otherwise the ranking reads it from the text (bot.core.themes).
+    theme: str | None = None
     participant: str | None = None
     details: dict[str, object] = field(default_factory=dict)

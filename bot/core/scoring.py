@@ -1,41 +1,51 @@
-"""From evidence to one ranked list of moments of truth.
+"""From evidence to ranked, concrete moments of truth (docs/scoring.md explains it for readers).
 
-The formula (docs/scoring.md explains it for readers of a report):
-
-1. Each method that produced evidence for a moment gives a *pain signal*
-   between 0 and 1:
-   - team: Ulwick's opportunity score on the 1-5 scale,
-     `(I + max(I - P, 0) - 1) / 8` with I = mean importance, P = mean
-     performance (importance-performance analysis: high I, low P is
-     "concentrate here"); a story without ratings counts half;
-   - records: frequency x impact, `count / largest count x negative share`;
-   - competitor: the gap when the competitor does better, `max(C - O, 0) / 4`;
-   - survey: the mean of the negative share of mentions and `(5 - CSAT) / 4`.
-2. `base` is the weighted mean of the signals present (team 0.35, records
-   0.30, survey 0.20, competitor 0.15), renormalised over the methods that
-   exist, so the list works from team knowledge alone.
-3. Triangulation: every further method whose signal is at least 0.4 adds
-   15 % (a moment several independent methods confirm deserves more trust).
-4. Peak-end: +5 % for a peak (a rating of 5 for importance with 2 or less
-   for performance, >= 80 % negative records, CSAT <= 2) and +5 % for the end
-   of the journey (smot, umot). Team votes add up to 20 % by vote share.
-5. `score = min(100, 100 x base x factors)`.
-
-Glory moments (mostly positive evidence) are strengths to protect and
-amplify, not pains to fix: they get `polarity = "glory"`, 0.4 of the weight,
-and come after every pain and mixed moment.
+1. Items. Evidence is clustered by moment code, side (pain or glory) and
+   theme (`bot.core.themes`: what it is about, e.g. "tracking"), so one code
+   can yield several items ("SMOT · rude support", "SMOT · the app crashes")
+   and glory and pain never share an item. A team's 1-5 ratings of a moment
+   go to the team's stories at the same moment and touchpoint; records and
+   survey counts are split into their negative (pain) and positive (glory)
+   part; a competitor observation is a pain where the competitor does better,
+   a strength where we do.
+2. Signals. Each method with evidence for an item gives a signal between 0 and
+   1 (for pains: how bad; for strengths: how strong):
+   - team: the opportunity score `(I + max(I - P, 0) - 1) / 8` for pains,
+     `(I + P - 2) / 8` for strengths (I, P = mean importance, performance);
+     stories without ratings: 0.5;
+   - records: frequency x share, `n / largest n x n / tickets of the theme`;
+   - competitor: the gap on the 1-5 scale, `max(C - O, 0) / 4` (strengths: O - C);
+   - survey: the mean of the item's share of the moment's mentions, the CSAT
+     at the moment (`(5 - CSAT) / 4`, strengths `(CSAT - 1) / 4`) and, for the
+     recommendation item (UMOT · referral), the detractor (promoter) share of NPS.
+3. `base` = weighted mean of the signals present (team 0.35, records 0.30,
+   survey 0.20, competitor 0.15), renormalised over the methods present.
+4. `raw = base x triangulation x (1 + peak + end + umot_link + breadth) x (1 + 0.2 x vote share)`:
+   triangulation +0.15 per further method whose signal is >= 0.4; peak and
+   end of the journey (Kahneman) 0.05 each; a ZMOT item about reviews gets
+   up to 0.10 from the same side's UMOT review evidence (one customer's UMOT
+   is the next one's ZMOT); breadth 0.02 per doubling of observations, at
+   most 0.10.
+5. `score = 100 x raw / RAW_MAX`, RAW_MAX being the largest raw possible, so
+   scores never clip at 100 and rank order is score order. Ties are broken
+   by the unrounded score, observations, methods, journey order and title,
+   and the tie-break is written into `score_inputs`.
+Pains go to `moments`, strengths to `strengths`, each sorted by score.
 Everything is deterministic: same evidence, same ranking.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import mean
 
 from bot.core.evidence import Evidence
+from bot.core.metrics import Metrics, customer_metrics, is_totals
 from bot.core.taxonomy import MOMENTS, Method, Mot, Polarity, Stage
+from bot.core.themes import label, phrase, primary, themes_in
 
 WEIGHTS: dict[Method, float] = {
     Method.TEAM: 0.35,
@@ -47,12 +57,21 @@ CONFIRMING_SIGNAL = 0.4
 TRIANGULATION_STEP = 0.15
 PEAK_BONUS = 0.05
 END_BONUS = 0.05
+LINK_BONUS = 0.10
+BREADTH_STEP = 0.02
+BREADTH_MAX = 0.10
 VOTE_WEIGHT = 0.20
-GLORY_WEIGHT = 0.4
-GLORY_SHARE = 0.65
-PAIN_SHARE = 0.35
+STORY_SIGNAL = 0.5
+MAX_TRIANGULATION = 1 + TRIANGULATION_STEP * (len(WEIGHTS) - 1)
+RAW_MAX = round(
+    MAX_TRIANGULATION * (1 + PEAK_BONUS + END_BONUS + LINK_BONUS + BREADTH_MAX) * (1 + VOTE_WEIGHT),
+    4,
+)
+REVIEW_THEMES = ("reviews", "social")
+RECOMMENDATION_THEME = "referral"
 MOT_ORDER = {mot: index for index, mot in enumerate(Mot)}
 METHOD_ORDER = {method: index for index, method in enumerate(Method)}
+QUOTE_LIMIT = 140
 
 InputValue = float | int | str | None
 
@@ -62,6 +81,14 @@ class EvidenceSummary:
     method: Method
     summary: str
     count: int
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    method: Method
+    text: str
+    source: str = ""  # who said it: "team", a competitor's name, "customer"
 
 
 @dataclass(frozen=True)
@@ -78,133 +105,442 @@ class RankedMoment:
     evidence: list[EvidenceSummary]
     themes: list[str] = field(default_factory=list)
     items: list[Evidence] = field(default_factory=list, repr=False)
+    theme: str | None = None
+    quotes: list[Quote] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.mot.value}/{self.polarity}/{self.theme or '-'}"
+
+    @property
+    def code(self) -> str:
+        return self.mot.value.upper()
 
 
-def _team_signal(items: list[Evidence]) -> tuple[float | None, dict[str, InputValue]]:
-    rated = [e for e in items if e.importance is not None and e.performance is not None]
+@dataclass(frozen=True)
+class Ranking:
+    moments: list[RankedMoment]  # pains, most urgent first
+    strengths: list[RankedMoment]  # glory, strongest first
+    metrics: Metrics
+
+    def all(self) -> list[RankedMoment]:
+        return [*self.moments, *self.strengths]
+
+
+# --- items --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One piece of evidence as it speaks for one side of one item."""
+
+    evidence: Evidence
+    side: Polarity | None  # None: a competitor on par with us, attached where it fits
+    n: int  # tickets or mentions on this side (1 for a story or an observation)
+    of: int  # records: the tickets of the theme; otherwise n
+    quote: str
+    theme: str | None
+
+
+@dataclass
+class _Cluster:
+    mot: Mot
+    side: Polarity
+    theme: str | None
+    parts: list[_Part] = field(default_factory=list)
+    ratings: list[Evidence] = field(default_factory=list)
+
+    def has(self, method: Method) -> bool:
+        return any(p.evidence.method is method for p in self.parts) or (
+            method is Method.TEAM and bool(self.ratings)
+        )
+
+
+def _sort_key(e: Evidence) -> str:
+    return repr(
+        (
+            METHOD_ORDER[e.method],
+            MOT_ORDER[e.mot],
+            e.polarity.value if e.polarity else "",
+            e.theme or "",
+            e.touchpoint or "",
+            e.text,
+            e.count,
+            e.negative,
+            e.positive,
+            e.importance,
+            e.performance,
+            e.competitor_rating,
+            e.own_rating,
+            e.participant or "",
+            sorted((k, repr(v)) for k, v in e.details.items()),
+        )
+    )
+
+
+def _texts(e: Evidence) -> list[str]:
+    quotes = e.details.get("quotes")
+    texts = [str(q) for q in quotes] if isinstance(quotes, list) and quotes else [e.text]
+    if e.method is Method.COMPETITOR and isinstance(e.details.get("ideas"), str):
+        texts.append(str(e.details["ideas"]))
+    return [t for t in texts if t]
+
+
+def _theme(e: Evidence) -> str | None:
+    if e.theme:
+        return e.theme
+    if e.method is Method.RECORDS and e.themes:
+        return primary(e.themes, e.mot)
+    found = themes_in(_texts(e), e.mot)
+    if not found and e.touchpoint:
+        found = themes_in([e.touchpoint], e.mot)
+    return found[0] if found else None
+
+
+def _is_summary(e: Evidence) -> bool:
+    return "summary" in str(e.details.get("source", ""))
+
+
+def _parts(e: Evidence) -> list[_Part]:
+    theme = _theme(e)
+    if e.method is Method.TEAM:
+        if e.polarity is None and not e.text:
+            return []  # a rating: attached to the team's stories later
+        return [_Part(e, e.polarity, 1, 1, e.text, theme)]
+    if e.method is Method.COMPETITOR:
+        side: Polarity | None = None
+        if e.competitor_rating is not None and e.own_rating is not None:
+            if e.competitor_rating > e.own_rating:
+                side = Polarity.PAIN
+            elif e.own_rating > e.competitor_rating:
+                side = Polarity.GLORY
+        return [_Part(e, side, 1, 1, e.text, theme)]
+    parts: list[_Part] = []
+    of = e.details.get("tickets_in_group")
+    group = int(of) if isinstance(of, int) and of > 0 else max(e.count, 1)
+    sides: list[tuple[Polarity, int]] = []
+    if e.polarity is Polarity.PAIN:
+        sides.append((Polarity.PAIN, e.negative or e.count))
+    elif e.polarity is Polarity.GLORY:
+        sides.append((Polarity.GLORY, e.positive or e.count))
+    else:
+        if e.negative:
+            sides.append((Polarity.PAIN, e.negative))
+        if e.positive:
+            sides.append((Polarity.GLORY, e.positive))
+        if not sides and e.csat is not None:
+            sides.append((Polarity.GLORY if e.csat >= 4 else Polarity.PAIN, max(e.count, 1)))
+    for index, (side_, n) in enumerate(sides):
+        quote = e.text if index == 0 else ""
+        parts.append(_Part(e, side_, n, max(group, n), quote, theme))
+    return parts
+
+
+def _clusters(evidence: list[Evidence], metrics: Metrics) -> list[_Cluster]:
+    clusters: dict[tuple[Mot, Polarity, str | None], _Cluster] = {}
+
+    def cluster(mot: Mot, side: Polarity, theme: str | None) -> _Cluster:
+        key = (mot, side, theme)
+        if key not in clusters:
+            clusters[key] = _Cluster(mot, side, theme)
+        return clusters[key]
+
+    def biggest(mot: Mot, sides: Iterable[Polarity]) -> _Cluster | None:
+        for side in sides:
+            found = [c for k, c in clusters.items() if k[0] is mot and k[1] is side]
+            if found:
+                return sorted(found, key=lambda c: (-len(c.parts), c.theme or "~"))[0]
+        return None
+
+    ordered = sorted(evidence, key=_sort_key)
+    parts = [p for e in ordered for p in _parts(e)]
+    later: list[_Part] = []
+    for part in parts:
+        keep_apart = part.evidence.method is Method.RECORDS
+        if part.side is not None and (part.theme is not None or keep_apart):
+            cluster(part.evidence.mot, part.side, part.theme).parts.append(part)
+        else:
+            later.append(part)
+    for part in later:
+        mot, theme = part.evidence.mot, part.theme
+        sides = [part.side] if part.side else [Polarity.PAIN, Polarity.GLORY]
+        target = next(
+            (clusters[(mot, s, theme)] for s in sides if (mot, s, theme) in clusters), None
+        )
+        if target is None and theme is None:
+            target = biggest(mot, sides)
+        if target is None:
+            target = cluster(mot, sides[0], theme)
+        target.parts.append(part)
+    # Ratings go to the stories the same person told about the same moment and touchpoint.
+    for rating in (
+        e for e in ordered if e.method is Method.TEAM and e.polarity is None and not e.text
+    ):
+        told = [
+            c
+            for c in clusters.values()
+            if any(
+                p.evidence.method is Method.TEAM
+                and p.evidence.mot is rating.mot
+                and p.evidence.participant == rating.participant
+                and p.evidence.touchpoint == rating.touchpoint
+                for p in c.parts
+            )
+        ]
+        if told:
+            for c in told:
+                c.ratings.append(rating)
+            continue
+        if rating.importance is None and rating.performance is None:
+            continue  # a touchpoint alone: nothing to weigh
+        side = (
+            Polarity.GLORY
+            if rating.performance is not None and rating.performance >= 4
+            else Polarity.PAIN
+        )
+        theme = _theme(rating)
+        target_ = clusters.get((rating.mot, side, theme))
+        if target_ is None and theme is None:
+            target_ = biggest(rating.mot, [side])
+        (target_ or cluster(rating.mot, side, theme)).ratings.append(rating)
+    # NPS is the recommendation question: it speaks for the UMOT's referral item.
+    if metrics.nps_answers:
+        side = Polarity.PAIN if metrics.detractors >= metrics.promoters else Polarity.GLORY
+        cluster(Mot.UMOT, side, RECOMMENDATION_THEME)
+    return list(clusters.values())
+
+
+# --- signals ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    largest: int  # the largest records count of any item, pain or glory: one scale
+    mentions: Mapping[Mot, int]  # survey mentions at each moment, both sides
+    metrics: Metrics
+
+
+def _ratings(c: _Cluster) -> list[Evidence]:
+    own = [
+        p.evidence
+        for p in c.parts
+        if p.evidence.method is Method.TEAM
+        and p.evidence.importance is not None
+        and p.evidence.performance is not None
+    ]
+    attached = [r for r in c.ratings if r.importance is not None and r.performance is not None]
+    return own + attached
+
+
+def _team_signal(c: _Cluster, inputs: dict[str, InputValue]) -> float | None:
+    stories = [p for p in c.parts if p.evidence.method is Method.TEAM]
+    rated = _ratings(c)
+    if not stories and not c.ratings:
+        return None
+    inputs["team_stories"] = len(stories)
     if rated:
         importance = mean(e.importance or 0 for e in rated)
         performance = mean(e.performance or 0 for e in rated)
-        opportunity = importance + max(importance - performance, 0)
-        return (opportunity - 1) / 8, {
-            "team_importance": round(importance, 2),
-            "team_performance": round(performance, 2),
-            "team_opportunity": round(opportunity, 2),
-        }
-    if items:
-        pains = sum(1 for e in items if e.polarity is Polarity.PAIN)
-        return 0.5 * pains / len(items), {"team_stories": len(items), "team_pain_stories": pains}
-    return None, {}
+        inputs["team_ratings"] = len(rated)
+        inputs["team_importance"] = round(importance, 2)
+        inputs["team_performance"] = round(performance, 2)
+        if c.side is Polarity.PAIN:
+            opportunity = importance + max(importance - performance, 0)
+            inputs["team_opportunity"] = round(opportunity, 2)
+            return (opportunity - 1) / 8
+        return (importance + performance - 2) / 8
+    return STORY_SIGNAL
 
 
-def _records_signal(
-    items: list[Evidence], largest_count: int
-) -> tuple[float | None, dict[str, InputValue]]:
-    if not items:
-        return None, {}
-    count = sum(e.count for e in items)
-    negative = sum(e.negative for e in items)
-    share = negative / count if count else 0.0
-    frequency = count / largest_count if largest_count else 0.0
-    return frequency * share, {
-        "records_count": count,
-        "records_negative_share": round(share, 3),
-        "records_frequency": round(frequency, 3),
-    }
+def _records_signal(c: _Cluster, ctx: _Context, inputs: dict[str, InputValue]) -> float | None:
+    parts = [p for p in c.parts if p.evidence.method is Method.RECORDS]
+    if not parts:
+        return None
+    counted = [p for p in parts if not _is_summary(p.evidence)]
+    if not counted:
+        inputs["records_summaries"] = len(parts)
+        return STORY_SIGNAL
+    n = sum(p.n for p in counted)
+    of = sum(p.of for p in counted)
+    share = n / of if of else 0.0
+    largest = ctx.largest
+    frequency = n / largest if largest else 0.0
+    word = "negative" if c.side is Polarity.PAIN else "positive"
+    inputs[f"records_{word}"] = n
+    inputs["records_of_theme"] = of
+    inputs[f"records_{word}_share"] = round(share, 3)
+    inputs["records_largest_item"] = largest
+    inputs["records_frequency"] = round(frequency, 3)
+    return frequency * share
 
 
-def _competitor_signal(items: list[Evidence]) -> tuple[float | None, dict[str, InputValue]]:
-    rated = [e for e in items if e.competitor_rating is not None and e.own_rating is not None]
+def _competitor_signal(c: _Cluster, inputs: dict[str, InputValue]) -> float | None:
+    rated = [
+        p.evidence
+        for p in c.parts
+        if p.evidence.method is Method.COMPETITOR
+        and p.evidence.competitor_rating is not None
+        and p.evidence.own_rating is not None
+    ]
     if not rated:
-        return None, {}
+        return None
     theirs = mean(e.competitor_rating or 0 for e in rated)
     ours = mean(e.own_rating or 0 for e in rated)
-    return max(theirs - ours, 0) / 4, {
-        "competitor_rating": round(theirs, 2),
-        "own_rating": round(ours, 2),
-        "competitor_gap": round(theirs - ours, 2),
-    }
+    inputs["competitor_rating"] = round(theirs, 2)
+    inputs["own_rating"] = round(ours, 2)
+    inputs["competitor_gap"] = round(theirs - ours, 2)
+    gap = theirs - ours if c.side is Polarity.PAIN else ours - theirs
+    return max(gap, 0) / 4
 
 
-def _survey_signal(items: list[Evidence]) -> tuple[float | None, dict[str, InputValue]]:
-    if not items:
-        return None, {}
-    negative = sum(e.negative for e in items)
-    positive = sum(e.positive for e in items)
-    parts: list[float] = []
-    inputs: dict[str, InputValue] = {
-        "survey_negative_mentions": negative,
-        "survey_positive_mentions": positive,
-    }
-    if negative + positive:
-        parts.append(negative / (negative + positive))
-    csats = [e.csat for e in items if e.csat is not None]
-    if csats:
-        csat = mean(csats)
-        inputs["survey_csat"] = round(csat, 2)
-        parts.append((5 - csat) / 4)
-    return (mean(parts) if parts else None), inputs
+def _survey_signal(c: _Cluster, ctx: _Context, inputs: dict[str, InputValue]) -> float | None:
+    parts = [p for p in c.parts if p.evidence.method is Method.SURVEY]
+    signals: list[float] = []
+    pain = c.side is Polarity.PAIN
+    if parts:
+        n = sum(p.n for p in parts)
+        # Of all respondents, how many named this; without a count, of the moment's mentions.
+        total = max(ctx.metrics.responses or ctx.mentions.get(c.mot, 0), n)
+        share = n / total if total else 0.0
+        inputs["survey_mentions"] = n
+        inputs["survey_respondents" if ctx.metrics.responses else "survey_mentions_at_moment"] = (
+            total
+        )
+        inputs["survey_share"] = round(share, 3)
+        signals.append(share)
+        csat = ctx.metrics.csat_by_moment.get(c.mot)
+        source = "moment"
+        if csat is None and ctx.metrics.csat is not None:
+            csat, source = ctx.metrics.csat, "overall"
+        if csat is not None:
+            inputs["survey_csat"] = csat
+            inputs["survey_csat_source"] = source
+            signals.append((5 - csat) / 4 if pain else (csat - 1) / 4)
+    if c.mot is Mot.UMOT and c.theme == RECOMMENDATION_THEME and ctx.metrics.nps_answers:
+        share_ = ctx.metrics.detractor_share if pain else ctx.metrics.promoter_share
+        inputs["survey_nps"] = ctx.metrics.nps
+        inputs["survey_nps_answers"] = ctx.metrics.nps_answers
+        inputs["survey_detractor_share" if pain else "survey_promoter_share"] = share_
+        signals.append(share_ or 0.0)
+    if not signals:
+        return None
+    return mean(signals)
 
 
-def _balance(items: list[Evidence]) -> tuple[float, float]:
-    """How much of the evidence speaks of pain and how much of glory."""
-    pain = glory = 0.0
-    for e in items:
-        if e.method in (Method.RECORDS, Method.SURVEY):
-            pain += e.negative
-            glory += e.positive
-            if e.polarity is Polarity.PAIN and not e.negative:
-                pain += 1
-            if e.polarity is Polarity.GLORY and not e.positive:
-                glory += 1
-            continue
-        if e.polarity is Polarity.PAIN:
-            pain += 1
-        elif e.polarity is Polarity.GLORY:
-            glory += 1
-        if e.performance is not None:
-            pain += e.performance <= 2
-            glory += e.performance >= 4
-        if e.competitor_rating is not None and e.own_rating is not None:
-            pain += e.own_rating < e.competitor_rating
-            glory += e.own_rating > e.competitor_rating
-    return pain, glory
-
-
-def _polarity(pain: float, glory: float) -> str:
-    if pain + glory == 0:
-        return "mixed"
-    share = glory / (pain + glory)
-    if share >= GLORY_SHARE:
-        return Polarity.GLORY.value
-    if share <= PAIN_SHARE:
-        return Polarity.PAIN.value
-    return "mixed"
-
-
-def _glory_strength(items: list[Evidence], inputs: Mapping[str, InputValue]) -> float:
-    parts: list[float] = []
-    importance = inputs.get("team_importance")
-    if isinstance(importance, float | int):
-        parts.append((importance - 1) / 4)
-    records = [e for e in items if e.method in (Method.RECORDS, Method.SURVEY)]
-    mentions = sum(e.negative + e.positive for e in records)
-    if mentions:
-        parts.append(sum(e.positive for e in records) / mentions)
-    gap = inputs.get("competitor_gap")
-    if isinstance(gap, float | int):
-        parts.append(max(-gap, 0) / 4)
-    return mean(parts) if parts else 0.5
-
-
-def _is_peak(items: list[Evidence], inputs: Mapping[str, InputValue]) -> bool:
-    if any(e.importance == 5 and (e.performance or 5) <= 2 for e in items):
-        return True
-    share, count = inputs.get("records_negative_share"), inputs.get("records_count")
-    if isinstance(share, float) and isinstance(count, int) and share >= 0.8 and count >= 5:
+def _is_peak(c: _Cluster, inputs: Mapping[str, InputValue]) -> bool:
+    pain = c.side is Polarity.PAIN
+    for e in _ratings(c):
+        if e.importance == 5 and (e.performance or 0) <= 2 and pain:
+            return True
+        if e.importance == 5 and (e.performance or 0) >= 4 and not pain:
+            return True
+    word = "negative" if pain else "positive"
+    share, n = inputs.get(f"records_{word}_share"), inputs.get(f"records_{word}")
+    if isinstance(share, float) and isinstance(n, int) and share >= 0.8 and n >= 5:
         return True
     csat = inputs.get("survey_csat")
-    return isinstance(csat, float | int) and csat <= 2
+    if isinstance(csat, float | int) and "survey_mentions" in inputs:
+        return csat <= 2 if pain else csat >= 4.5
+    return False
+
+
+def _observations(c: _Cluster, ctx: _Context) -> int:
+    """Stories, ratings, observations, tickets and mentions behind an item."""
+    counted = sum(p.n for p in c.parts) + len(c.ratings)
+    if c.mot is Mot.UMOT and c.theme == RECOMMENDATION_THEME:
+        counted += ctx.metrics.nps_answers
+    return counted
+
+
+# --- presentation ---------------------------------------------------------------
+
+
+def _short(said: str) -> str:
+    said = " ".join(said.split())
+    return said if len(said) <= QUOTE_LIMIT else said[: QUOTE_LIMIT - 1].rstrip() + "\u2026"
+
+
+def _source_of(e: Evidence) -> str:
+    if e.method is Method.COMPETITOR:
+        name = e.details.get("competitor")
+        return str(name) if name else "a competitor"
+    return {Method.TEAM: "team", Method.RECORDS: "customer", Method.SURVEY: "customer"}[e.method]
+
+
+def _quotes(c: _Cluster) -> list[Quote]:
+    seen: set[str] = set()
+    quotes: list[Quote] = []
+    for p in sorted(c.parts, key=lambda p: METHOD_ORDER[p.evidence.method]):
+        texts = [p.quote] if p.quote else []
+        extra = p.evidence.details.get("quotes")
+        if p.quote and isinstance(extra, list):
+            texts += [str(q) for q in extra]
+        for said in texts:
+            if said and said not in seen:
+                seen.add(said)
+                quotes.append(Quote(p.evidence.method, _short(said), _source_of(p.evidence)))
+    return quotes
+
+
+def _summaries(c: _Cluster, inputs: Mapping[str, InputValue]) -> list[EvidenceSummary]:
+    summaries: list[EvidenceSummary] = []
+    quotes = _quotes(c)
+    word = "negative" if c.side is Polarity.PAIN else "positive"
+    for method in Method:
+        if not c.has(method) and not (method is Method.SURVEY and "survey_nps" in inputs):
+            continue
+        quote = next((q.text for q in quotes if q.method is method), "")
+        parts = [p for p in c.parts if p.evidence.method is method]
+        count = sum(p.n for p in parts)
+        if method is Method.TEAM:
+            count = len(parts) + len(c.ratings)
+            head = f"{count} team answer(s)"
+            if "team_importance" in inputs:
+                head += (
+                    f": importance {inputs['team_importance']}/5, "
+                    f"performance {inputs['team_performance']}/5"
+                )
+        elif method is Method.RECORDS:
+            if f"records_{word}" in inputs:
+                about = f" about {c.theme}" if c.theme else ""
+                head = (
+                    f"{count} {word} service ticket(s){about} "
+                    f"({float(inputs[f'records_{word}_share'] or 0):.0%} of "
+                    f"{inputs['records_of_theme']})"
+                )
+            else:
+                head = f"{len(parts)} complaint(s) or praise the team recalls from service records"
+        elif method is Method.COMPETITOR:
+            names = sorted({_source_of(p.evidence) for p in parts})
+            head = f"{len(parts)} competitor observation(s) ({', '.join(names)})"
+            if "competitor_rating" in inputs:
+                head = (
+                    f"{', '.join(names)} {inputs['competitor_rating']}/5, "
+                    f"us {inputs['own_rating']}/5"
+                )
+            count = len(parts)
+        else:
+            bits = []
+            if "survey_mentions" in inputs:
+                if "survey_respondents" in inputs:
+                    bits.append(
+                        f"{inputs['survey_mentions']} of {inputs['survey_respondents']} "
+                        "survey respondents named it"
+                    )
+                else:
+                    bits.append(
+                        f"{inputs['survey_mentions']} of {inputs['survey_mentions_at_moment']} "
+                        "survey mention(s) at this moment"
+                    )
+            if "survey_csat" in inputs:
+                bits.append(f"CSAT {inputs['survey_csat']}/5 ({inputs['survey_csat_source']})")
+            if "survey_nps" in inputs:
+                bits.append(f"NPS {inputs['survey_nps']} over {inputs['survey_nps_answers']}")
+                count = count or int(inputs["survey_nps_answers"] or 0)
+            head = ", ".join(bits)
+        summary = f"{head}. \u201c{quote}\u201d" if quote else head
+        summaries.append(EvidenceSummary(method, summary, count, quote))
+    return summaries
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -214,144 +550,208 @@ def _most_common(values: Iterable[str | None]) -> str | None:
     return sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def _summaries(items: list[Evidence], inputs: Mapping[str, InputValue]) -> list[EvidenceSummary]:
-    by_method: dict[Method, list[Evidence]] = defaultdict(list)
-    for e in items:
-        by_method[e.method].append(e)
-    summaries = []
-    for method in sorted(by_method, key=METHOD_ORDER.__getitem__):
-        group = by_method[method]
-        count = sum(e.count for e in group)
-        quote = next((e.text for e in group if e.text), "")
-        quote = quote if len(quote) <= 140 else quote[:137] + "..."
-        if method is Method.TEAM:
-            head = f"{len(group)} team answer(s)"
-            if "team_importance" in inputs:
-                head += (
-                    f": importance {inputs['team_importance']}/5, "
-                    f"performance {inputs['team_performance']}/5"
-                )
-            count = len(group)
-        elif method is Method.RECORDS:
-            share = float(inputs.get("records_negative_share") or 0)
-            themes = _most_common_themes(group)
-            head = f"{count} service ticket(s), {share:.0%} negative"
-            if themes:
-                head += f"; themes: {', '.join(themes)}"
-        elif method is Method.COMPETITOR:
-            head = (
-                f"competitor {inputs.get('competitor_rating')}/5, us {inputs.get('own_rating')}/5"
-                if "competitor_rating" in inputs
-                else f"{len(group)} competitor observation(s)"
-            )
-            count = len(group)
-        else:
-            head = (
-                f"{inputs.get('survey_negative_mentions', 0)} negative and "
-                f"{inputs.get('survey_positive_mentions', 0)} positive survey mention(s)"
-            )
-            if "survey_csat" in inputs:
-                head += f", CSAT {inputs['survey_csat']}/5"
-        summary = f"{head}. “{quote}”" if quote else head
-        summaries.append(EvidenceSummary(method, summary, count))
-    return summaries
+def _title(c: _Cluster) -> str:
+    stories = [
+        p.evidence.text for p in c.parts if p.evidence.method is Method.TEAM and p.evidence.text
+    ] + [
+        p.quote for p in c.parts if p.evidence.method is Method.RECORDS and _is_summary(p.evidence)
+    ]
+    about = phrase(stories[0]) if stories else ""
+    return f"{c.mot.value.upper()} \u00b7 {about or label(c.theme, c.side)}"
 
 
-def _most_common_themes(items: Iterable[Evidence], limit: int = 3) -> list[str]:
-    counted: Counter[str] = Counter()
-    for e in items:
-        for theme in e.themes:
-            counted[theme] += e.count
-    return [t for t, _ in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+# --- ranking ------------------------------------------------------------------
+
+
+@dataclass
+class _Scored:
+    cluster: _Cluster
+    raw: float
+    base: float
+    score: float
+    inputs: dict[str, InputValue]
+    signals: dict[Method, float]
+    title: str
+
+
+def _score(c: _Cluster, ctx: _Context, vote_share: float) -> _Scored:
+    inputs: dict[str, InputValue] = {}
+    signals: dict[Method, float] = {}
+    for method, signal in (
+        (Method.TEAM, _team_signal(c, inputs)),
+        (Method.RECORDS, _records_signal(c, ctx, inputs)),
+        (Method.COMPETITOR, _competitor_signal(c, inputs)),
+        (Method.SURVEY, _survey_signal(c, ctx, inputs)),
+    ):
+        if signal is not None:
+            signals[method] = signal
+            inputs[f"signal_{method.value}"] = round(signal, 3)
+    weight = sum(WEIGHTS[m] for m in signals)
+    base = sum(WEIGHTS[m] * s for m, s in signals.items()) / weight if weight else 0.0
+    confirming = sum(1 for s in signals.values() if s >= CONFIRMING_SIGNAL)
+    observations = _observations(c, ctx)
+    inputs.update(
+        {
+            "weights_present": round(weight, 2),
+            "base": round(base, 3),
+            "methods_confirming": confirming,
+            "triangulation_factor": round(1 + TRIANGULATION_STEP * max(confirming - 1, 0), 2),
+            "peak_bonus": PEAK_BONUS if _is_peak(c, inputs) else 0.0,
+            "end_bonus": END_BONUS if c.mot in (Mot.SMOT, Mot.UMOT) else 0.0,
+            "observations": observations,
+            "breadth_bonus": round(min(BREADTH_MAX, BREADTH_STEP * math.log2(observations)), 3)
+            if observations >= 1
+            else 0.0,
+            "umot_link_bonus": 0.0,
+            "vote_share": round(vote_share, 3),
+        }
+    )
+    return _Scored(c, 0.0, base, 0.0, inputs, signals, _title(c))
+
+
+def _finish(s: _Scored) -> None:
+    i = s.inputs
+    factor = (
+        float(i["triangulation_factor"] or 1)
+        * (
+            1
+            + float(i["peak_bonus"] or 0)
+            + float(i["end_bonus"] or 0)
+            + float(i["umot_link_bonus"] or 0)
+            + float(i["breadth_bonus"] or 0)
+        )
+        * (1 + VOTE_WEIGHT * float(i["vote_share"] or 0))
+    )
+    s.raw = s.base * factor
+    s.score = round(100 * s.raw / RAW_MAX, 1)
+    i["raw"] = round(s.raw, 4)
+    i["raw_max"] = RAW_MAX
+
+
+def _link_umot_to_zmot(scored: list[_Scored]) -> None:
+    """One customer's UMOT (a review, a post) is the next customer's ZMOT."""
+    for s in scored:
+        c = s.cluster
+        if c.mot is not Mot.ZMOT or c.theme not in REVIEW_THEMES:
+            continue
+        related = [
+            o
+            for o in scored
+            if o.cluster.mot is Mot.UMOT
+            and o.cluster.side is c.side
+            and (
+                o.cluster.theme in REVIEW_THEMES
+                or any("review" in (p.evidence.touchpoint or "").lower() for p in o.cluster.parts)
+            )
+        ]
+        if related:
+            strongest = max(o.base for o in related)
+            s.inputs["umot_link_base"] = round(strongest, 3)
+            s.inputs["umot_link_items"] = len(related)
+            s.inputs["umot_link_bonus"] = round(LINK_BONUS * strongest, 3)
+
+
+def _order_key(s: _Scored) -> tuple[float, float, int, int, int, str]:
+    return (
+        -s.score,
+        -round(s.raw, 6),
+        -int(s.inputs["observations"] or 0),
+        -len(s.signals),
+        MOT_ORDER[s.cluster.mot],
+        s.title,
+    )
+
+
+_TIE_REASONS = (
+    "a higher unrounded score",
+    "more observations",
+    "more methods",
+    "earlier in the journey",
+    "its title comes first alphabetically",
+)
+
+
+def _ranked(scored: list[_Scored]) -> list[RankedMoment]:
+    ordered = sorted(scored, key=_order_key)
+    moments: list[RankedMoment] = []
+    for index, s in enumerate(ordered):
+        c = s.cluster
+        if index and ordered[index - 1].score == s.score:
+            above, here = _order_key(ordered[index - 1]), _order_key(s)
+            step = next((k for k in range(1, 6) if above[k] != here[k]), 5)
+            s.inputs["tie_break"] = (
+                f"same score as rank {index}; that one is ranked first by {_TIE_REASONS[step - 1]}"
+            )
+        items = sorted({id(p.evidence): p.evidence for p in c.parts}.values(), key=_sort_key)
+        items += [r for r in c.ratings if r not in items]
+        touchpoint = _most_common(
+            e.touchpoint for e in items if e.method is Method.TEAM
+        ) or _most_common(e.touchpoint for e in items if e.method is Method.RECORDS)
+        stage = Stage(
+            _most_common(e.stage.value if e.stage else None for e in items) or MOMENTS[c.mot].stage
+        )
+        themes = themes_in([q.text for q in _quotes(c)], c.mot)
+        if c.theme:
+            themes = [c.theme, *[t for t in themes if t != c.theme]]
+        methods = sorted(s.signals, key=METHOD_ORDER.__getitem__)
+        moments.append(
+            RankedMoment(
+                rank=index + 1,
+                title=s.title,
+                mot=c.mot,
+                stage=stage,
+                polarity=c.side.value,
+                touchpoint=touchpoint,
+                score=s.score,
+                score_inputs=s.inputs,
+                methods=methods,
+                evidence=_summaries(c, s.inputs),
+                themes=themes[:3],
+                items=items,
+                theme=c.theme,
+                quotes=_quotes(c),
+            )
+        )
+    return moments
 
 
 def rank(
-    evidence: Iterable[Evidence], votes: Mapping[Mot, int] | None = None
-) -> list[RankedMoment]:
-    """All evidence of a session as one list, most urgent moment first."""
-    by_mot: dict[Mot, list[Evidence]] = defaultdict(list)
-    for item in evidence:
-        by_mot[item.mot].append(item)
-    record_counts = [
-        sum(e.count for e in items if e.method is Method.RECORDS) for items in by_mot.values()
-    ]
-    largest = max(record_counts, default=0)
+    evidence: Iterable[Evidence],
+    votes: Mapping[Mot, int] | None = None,
+    metrics: Metrics | None = None,
+) -> Ranking:
+    """All evidence of a session as concrete items: pains by urgency, strengths by strength."""
+    items = list(evidence)
+    metrics = metrics if metrics is not None else customer_metrics(items)
+    observed = [e for e in items if not is_totals(e)]
+    clusters = _clusters(observed, metrics)
+    largest = max(
+        (
+            sum(
+                p.n
+                for p in c.parts
+                if p.evidence.method is Method.RECORDS and not _is_summary(p.evidence)
+            )
+            for c in clusters
+        ),
+        default=0,
+    )
+    mentions: dict[Mot, int] = defaultdict(int)
+    for c in clusters:
+        mentions[c.mot] += sum(p.n for p in c.parts if p.evidence.method is Method.SURVEY)
+    ctx = _Context(largest, mentions, metrics)
     total_votes = sum((votes or {}).values())
-
-    scored: list[tuple[int, float, float, int, RankedMoment]] = []
-    for mot, items in by_mot.items():
-        per_method = {
-            m: [e for e in items if e.method is m]
-            for m in Method
-            if any(e.method is m for e in items)
-        }
-        signals: dict[Method, float] = {}
-        inputs: dict[str, InputValue] = {}
-        for method, group in per_method.items():
-            if method is Method.TEAM:
-                signal, extra = _team_signal(group)
-            elif method is Method.RECORDS:
-                signal, extra = _records_signal(group, largest)
-            elif method is Method.COMPETITOR:
-                signal, extra = _competitor_signal(group)
-            else:
-                signal, extra = _survey_signal(group)
-            inputs.update(extra)
-            if signal is not None:
-                signals[method] = signal
-                inputs[f"signal_{method.value}"] = round(signal, 3)
-        weight = sum(WEIGHTS[m] for m in signals)
-        base = sum(WEIGHTS[m] * s for m, s in signals.items()) / weight if weight else 0.0
-        confirming = sum(1 for s in signals.values() if s >= CONFIRMING_SIGNAL)
-        pain, glory = _balance(items)
-        polarity = _polarity(pain, glory)
-        triangulation = 1 + TRIANGULATION_STEP * max(confirming - 1, 0)
-        peak = PEAK_BONUS if _is_peak(items, inputs) else 0.0
-        end = END_BONUS if mot in (Mot.SMOT, Mot.UMOT) else 0.0
-        vote_share = (votes or {}).get(mot, 0) / total_votes if total_votes else 0.0
-        if polarity == Polarity.GLORY.value:
-            base = GLORY_WEIGHT * _glory_strength(items, inputs)
-        factor = triangulation * (1 + peak + end) * (1 + VOTE_WEIGHT * vote_share)
-        score = round(min(100.0, 100 * base * factor), 1)
-        inputs.update(
-            {
-                "base": round(base, 3),
-                "methods_confirming": confirming,
-                "triangulation_factor": round(triangulation, 2),
-                "peak_bonus": peak,
-                "end_bonus": end,
-                "vote_share": round(vote_share, 3),
-                "pain_weight": pain,
-                "glory_weight": glory,
-            }
-        )
-        touchpoint = _most_common(e.touchpoint for e in items)
-        themes = _most_common_themes(items)
-        stage = Stage(
-            _most_common(e.stage.value if e.stage else None for e in items) or MOMENTS[mot].stage
-        )
-        about = touchpoint or (themes[0] if themes else MOMENTS[mot].when.split(":")[0])
-        moment = RankedMoment(
-            rank=0,
-            title=f"{MOMENTS[mot].name}: {about}",
-            mot=mot,
-            stage=stage,
-            polarity=polarity,
-            touchpoint=touchpoint,
-            score=score,
-            score_inputs=inputs,
-            methods=sorted(per_method, key=METHOD_ORDER.__getitem__),
-            evidence=_summaries(items, inputs),
-            themes=themes,
-            items=items,
-        )
-        tier = 1 if polarity == Polarity.GLORY.value else 0
-        scored.append((tier, -score, -base, MOT_ORDER[mot], moment))
-    scored.sort(key=lambda row: row[:4])
-    return [_with_rank(moment, index + 1) for index, (*_, moment) in enumerate(scored)]
+    scored = [
+        _score(c, ctx, (votes or {}).get(c.mot, 0) / total_votes if total_votes else 0.0)
+        for c in clusters
+    ]
+    _link_umot_to_zmot(scored)
+    for s in scored:
+        _finish(s)
+    pains = [s for s in scored if s.cluster.side is Polarity.PAIN]
+    glories = [s for s in scored if s.cluster.side is Polarity.GLORY]
+    return Ranking(_ranked(pains), _ranked(glories), metrics)
 
 
-def _with_rank(moment: RankedMoment, rank_: int) -> RankedMoment:
-    from dataclasses import replace
-
+def with_rank(moment: RankedMoment, rank_: int) -> RankedMoment:
     return replace(moment, rank=rank_)

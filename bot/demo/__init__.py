@@ -1,8 +1,9 @@
 """A bundled sample session: FreshCrate, a fictional meal-kit delivery service.
 
-It carries evidence from all four methods (team answers, a helpdesk export,
-a competitor walk-through, survey responses) and is loaded through the same
-services the bot uses, so a newcomer sees a full report in a minute.
+It carries evidence from all four methods (two team members' answers, a
+helpdesk export, a competitor walk-through with ideas worth taking over, a
+survey export and two answers to the chat survey) and is loaded through the
+same services the bot uses, so a newcomer sees a full report in a minute.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from importlib.resources import as_file, files
 from bot import services
 from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
+from bot.core.surveys import MomentAnswer, SurveyResponse
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage
 from bot.services import UowFactory
 
@@ -76,6 +78,36 @@ TEAM = [
         importance=3,
         performance=4,
     ),
+    Evidence(
+        Method.TEAM,
+        Mot.SMOT,
+        Stage.RETENTION,
+        Polarity.PAIN,
+        "mobile app",
+        "The app crashes when people change next week's recipes, so they call us instead.",
+        importance=4,
+        performance=2,
+    ),
+    Evidence(
+        Method.TEAM,
+        Mot.SMOT,
+        Stage.RETENTION,
+        Polarity.GLORY,
+        "chef hotline",
+        "Our chef hotline talks people through a recipe that goes wrong; they love it.",
+        importance=4,
+        performance=5,
+    ),
+    Evidence(
+        Method.TEAM,
+        Mot.UMOT,
+        Stage.ADVOCACY,
+        Polarity.PAIN,
+        "review sites",
+        "After a late box, angry customers post one-star reviews the same evening.",
+        importance=4,
+        performance=2,
+    ),
 ]
 
 COMPETITOR = [
@@ -86,7 +118,10 @@ COMPETITOR = [
         competitor_rating=4,
         own_rating=3,
         text="GreenPan Box answers every review within a day.",
-        details={"competitor": "GreenPan Box"},
+        details={
+            "competitor": "GreenPan Box",
+            "ideas": "Answer every review within one working day, signed by a real person",
+        },
     ),
     Evidence(
         Method.COMPETITOR,
@@ -104,7 +139,10 @@ COMPETITOR = [
         competitor_rating=4,
         own_rating=2,
         text="They text a one-hour delivery window on the morning of delivery.",
-        details={"competitor": "GreenPan Box"},
+        details={
+            "competitor": "GreenPan Box",
+            "ideas": "Text customers a one-hour delivery window on the morning of delivery",
+        },
     ),
     Evidence(
         Method.COMPETITOR,
@@ -113,9 +151,30 @@ COMPETITOR = [
         competitor_rating=3,
         own_rating=3,
         text="Support answered in about a day, like ours.",
-        details={"competitor": "GreenPan Box"},
+        details={
+            "competitor": "GreenPan Box",
+            "ideas": "A chat in the app for a missing ingredient, with a refund in one tap",
+        },
     ),
 ]
+
+
+# Two customers who answered the survey in the chat: one with a story, one scores only.
+CHAT_SURVEY = (
+    (
+        "demo-customer-1",
+        SurveyResponse(
+            nps=3,
+            csat=2,
+            answers=(
+                MomentAnswer(
+                    Mot.AMOT, Polarity.PAIN, "Nobody told me the box would be four hours late."
+                ),
+            ),
+        ),
+    ),
+    ("demo-customer-2", SurveyResponse(nps=10, csat=5)),
+)
 
 
 def load_demo(uow_factory: UowFactory) -> str:
@@ -136,4 +195,8 @@ def load_demo(uow_factory: UowFactory) -> str:
         services.import_ticket_file(uow_factory, view.id, tickets)
     with as_file(package / "survey.csv") as survey:
         services.import_survey_file(uow_factory, view.id, survey)
+    chat = services.create_survey(uow_factory, view.id, [Mot.AMOT, Mot.SMOT, Mot.ZMOT])
+    for respondent, response in CHAT_SURVEY:
+        services.record_survey_response(uow_factory, chat.code, response, respondent)
+    services.close_survey(uow_factory, view.id)
     return view.id

@@ -7,10 +7,13 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot import services
 from bot.adapters.terminal import as_upload
+from bot.report import build_report, render_markdown
 from bot.storage.models import EvidenceItem, InterviewSession, Participant, Workspace
+from bot.storage.uow import unit_of_work_factory
 from tests.e2e.conftest import Live
 
 
@@ -134,3 +137,41 @@ def test_one_complete_interview_with_all_four_methods(
         anonymous = [i for i in items if i.method == "survey" and i.participant_id is None]
         assert anonymous, "the customer's answers are stored without a participant"
         assert {i.mot for i in anonymous} >= {"amot"}
+
+    # The report of the whole interview: concrete items in score order, suggestions
+    # that cite their evidence and include the team's own ideas, and NPS/CSAT shown.
+    report = build_report(
+        services.findings(unit_of_work_factory(sessionmaker(live.engine)), session_id)
+    )
+    moments, strengths = report["moments"], report["strengths"]
+    assert len(moments) >= 5 and strengths
+    for ranked in (moments, strengths):
+        scores = [m["score"] for m in ranked]
+        assert scores == sorted(scores, reverse=True) and max(scores) < 100
+        assert [m["rank"] for m in ranked] == list(range(1, len(ranked) + 1))
+    for moment in moments[:3]:
+        assert re.fullmatch(r"(LZMOT|ZMOT|FMOT|AMOT|SMOT|UMOT) \u00b7 \w.+", moment["title"])
+        assert moment["polarity"] == "pain" and moment["suggestions"]
+    titles = [m["title"] for m in moments]
+    assert "LZMOT \u00b7 pushy retargeting ads annoyed people" in titles
+    assert "LZMOT \u00b7 a mum got a birthday coupon" in [m["title"] for m in strengths]
+    everything = [*moments, *strengths]
+    suggestions = [s for m in everything for s in m["suggestions"]]
+    assert all(s["source"] in {"team", "competitor", "customer", "library"} for s in suggestions)
+    assert all(s["answers"] and all(s["answers"]) for s in suggestions)
+    assert any(
+        s["source"] == "team"
+        and "GreenPan Box" in s["text"]
+        and "Answer reviews faster" in s["text"]
+        for s in suggestions
+    )
+    zmot = next(m for m in moments if m["mot"] == "zmot" and m["theme"] == "reviews")
+    assert "competitor" in zmot["methods"]
+    for strength in strengths:  # glory items quote glory only
+        assert all("Pushy" not in e["quote"] for e in strength["evidence"])
+    # One chat answer (9, 4) and a file of two (10, 5 and 3, 2): NPS (2 - 1) / 3.
+    assert report["metrics"]["survey_responses"] == 3
+    assert (report["metrics"]["nps"], report["metrics"]["csat"]) == (33.3, 3.67)
+    markdown = render_markdown(report)
+    assert "Customers: 3 survey response(s), NPS **+33.3**, CSAT **3.67/5**." in markdown
+    assert "*(your team's idea; answers: your walk-through of GreenPan Box" in markdown
