@@ -59,6 +59,8 @@ def method_buttons(interview: Interview) -> list[dict[str, str]]:
 
 
 def question_buttons(question: Question) -> list[dict[str, str]]:
+    if question.options:
+        return [{"title": title, "payload": answer} for title, answer in question.options]
     if question.kind == "rating":
         return [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
     if question.kind == "yesno":
@@ -217,6 +219,10 @@ class ActionOfferMethods(Action):
         interview = interview_of(tracker)
         if interview is None:
             return []
+        if interview.needs_stage():
+            # First: is the product live or still planned? The interview form asks it
+            # (with its options) and takes the answer; the menu follows in that order.
+            return [SlotSet("interview_answer", None), FollowupAction("interview_form")]
         dispatcher.utter_message(
             text=text("offer_methods"),
             buttons=method_buttons(interview),
@@ -278,8 +284,10 @@ class ActionAskInterviewAnswer(Action):
             return []
         question = interview.current_question()
         if question is None:
+            first = not interview.done() and not any(interview.started(m) for m in Method)
             dispatcher.utter_message(
-                text=text("which_method_next"), buttons=method_buttons(interview)
+                text=text("offer_methods" if first else "which_method_next"),
+                buttons=method_buttons(interview),
             )
             return []
         dispatcher.utter_message(text=question.text, buttons=question_buttons(question))
@@ -314,10 +322,15 @@ class ValidateInterviewForm(FormValidationAction):
             return {"interview_answer": None}
         if interview.method is None:
             method = _method_from(tracker, said)
-            if method is None:
+            if question is not None:  # live or still planned?
+                reply = interview.answer(said)
+                if reply.question is not None and method is not None:
+                    reply = interview.start(method)  # a method named instead: take it
+            elif method is None:
                 dispatcher.utter_message(text=text("pick_method"))
                 return {"interview_answer": None}
-            reply = interview.start(method)
+            else:
+                reply = interview.start(method)
         else:
             reply = interview.answer(said)
             if reply.analyse is not None:
@@ -359,7 +372,7 @@ class _InterviewCommand(Action):
     def name(self) -> str:
         return f"action_{self.command}"
 
-    def act(self, interview: Interview) -> Reply:
+    def act(self, interview: Interview, said: str) -> Reply:
         raise NotImplementedError
 
     async def run(
@@ -369,7 +382,7 @@ class _InterviewCommand(Action):
         if interview is None:
             dispatcher.utter_message(text=text("not_started"))
             return [ActiveLoop(None)] if tracker.active_loop_name else []
-        reply = self.act(interview)
+        reply = self.act(interview, str(tracker.latest_message.get("text") or ""))
         _store(tracker, reply)
         _say(dispatcher, reply)
         return [SlotSet("interview", interview.state), *self.after(reply)]
@@ -381,21 +394,21 @@ class _InterviewCommand(Action):
 class ActionSkip(_InterviewCommand):
     command = "skip"
 
-    def act(self, interview: Interview) -> Reply:
-        return interview.skip()
+    def act(self, interview: Interview, said: str) -> Reply:
+        return interview.skip(said)  # "skip this moment" skips all of its questions
 
 
 class ActionGoBack(_InterviewCommand):
     command = "go_back"
 
-    def act(self, interview: Interview) -> Reply:
+    def act(self, interview: Interview, said: str) -> Reply:
         return interview.go_back()
 
 
 class ActionPause(_InterviewCommand):
     command = "pause"
 
-    def act(self, interview: Interview) -> Reply:
+    def act(self, interview: Interview, said: str) -> Reply:
         return interview.pause()
 
     def after(self, reply: Reply) -> list[EventType]:
@@ -510,12 +523,21 @@ class ActionStartSurveyAnswering(Action):
             link = f"https://t.me/{bot_name}?start={survey.code}" if bot_name else survey.code
             dispatcher.utter_message(text=text("survey.use_link", link=link))
             return [ActiveLoop(None), SlotSet("survey_code", None), *LISTEN]
-        run = SurveyRun(survey.moments, survey.product)
+        run = SurveyRun(survey.moments, survey.product, channels=_channels_of(survey.session_id))
         dispatcher.utter_message(text=text("survey.thanks_intro", product=survey.product))
         return [
             SlotSet("respondent", {"code": survey.code, "state": run.state}),
             SlotSet("respondent_answer", None),
         ]
+
+
+def _channels_of(session_id: str) -> list[str]:
+    """The team's channels, so the survey names them where customers would."""
+    try:
+        context = services.get_session(current_app().uow, session_id).context
+    except MotError:
+        return []
+    return list(context.channels) if context else []
 
 
 def survey_run(tracker: Tracker) -> tuple[str, SurveyRun] | None:
@@ -526,7 +548,8 @@ def survey_run(tracker: Tracker) -> tuple[str, SurveyRun] | None:
         survey = services.get_survey(current_app().uow, str(data["code"]))
     except SurveyNotFound:
         return None
-    return survey.code, SurveyRun(survey.moments, survey.product, data.get("state"))
+    channels = _channels_of(survey.session_id)
+    return survey.code, SurveyRun(survey.moments, survey.product, data.get("state"), channels)
 
 
 class ActionAskRespondentAnswer(Action):

@@ -129,6 +129,37 @@ def recognise_moment(text: str) -> RecognisedMoment:
     return RecognisedMoment(result.mot, confident=result.confidence >= 0.6)
 
 
+LIVE = "live"
+PLANNING = "planning"
+
+_PLANNING_WORDS = re.compile(
+    r"\b(not (yet |really )?(live|launched|released|on the market|selling|out)|"
+    r"pre-?launch|before (the |our )?launch|(still )?plann?(ed|ing)|concept|prototype|"
+    r"idea stage|an idea|in development|(still )?(developing|building) it|not yet|"
+    r"no customers( yet)?|haven'?t launched|noch nicht|geplant|planung|in entwicklung)\b"
+)
+_LIVE_WORDS = re.compile(
+    r"\b(live|launched|on the market|in production|selling|released|it'?s out|"
+    r"(we )?have (paying )?customers|customers (already )?(use|buy)|in use|running|"
+    r"already|established|on sale|available|beta|schon|laeuft|verfuegbar)\b"
+)
+
+
+def parse_stage(text: str) -> str:
+    """Whether the product is live or still being planned: 'launched last year' -> 'live'."""
+    clean = normalise(text).strip(" .!?")
+    if _PLANNING_WORDS.search(clean):
+        return PLANNING
+    if _LIVE_WORDS.search(clean):
+        return LIVE
+    raise UnclearAnswer(
+        "stage",
+        text,
+        "Is it live (customers can buy or use it today) or still being planned? "
+        "Answer 'live' or 'still planning'.",
+    )
+
+
 _METHOD_WORDS: dict[Method, str] = {
     Method.TEAM: r"team|knowledge|know",
     Method.RECORDS: r"record|ticket|helpdesk|service|support|export",

@@ -121,6 +121,32 @@ def _canonical_channel(part: str) -> str:
     return part
 
 
+# How a channel reads in a sentence: "on your website", "in our app".
+_CHANNEL_PHRASES: dict[str, str] = {
+    "website": "on {owner} website",
+    "mobile app": "in {owner} app",
+    "email": "by email",
+    "phone": "on the phone",
+    "physical store": "in {owner} store",
+    "sales team": "with {owner} sales team",
+    "marketplaces": "on marketplaces",
+    "social media": "on social media",
+    "chat": "in chat",
+    "partners": "through {owner} partners",
+}
+
+
+def channel_phrase(channel: str, owner: str = "your") -> str:
+    """A channel as a place in a sentence: 'website' -> 'on your website' ('our' for customers)."""
+    template = _CHANNEL_PHRASES.get(channel.lower())
+    return template.format(owner=owner) if template else f"via {channel}"
+
+
+def is_known_channel(channel: str) -> bool:
+    """One of the channels the product questions recognise (not the team's own words)."""
+    return channel.lower() in _CHANNEL_PHRASES
+
+
 def parse_channels(text: str) -> list[str]:
     """The main channels as a clean list: 'Web shop, app & phone' -> 3 entries."""
     parts = re.split(r",|;|/|&|\+|\band\b|\bor\b|\n", text, flags=re.I)

@@ -14,10 +14,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.answers import parse_rating, parse_yes_no, recognise_moment
-from bot.core.context import ProductContext
+from bot.core.answers import (
+    LIVE,
+    PLANNING,
+    parse_rating,
+    parse_stage,
+    parse_yes_no,
+    recognise_moment,
+)
+from bot.core.context import ProductContext, channel_phrase, is_known_channel
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
+from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
 from bot.core.texts import text
 
@@ -35,25 +43,77 @@ EXAMPLES: dict[Mot, dict[Business, str]] = {
 COMPETITOR_STEPS: tuple[tuple[str, str, Mot], ...] = tuple(
     (step, text(f"step.{step}"), mot)
     for step, mot in (
+        ("ads", Mot.LZMOT),
         ("search", Mot.ZMOT),
         ("reviews", Mot.ZMOT),
         ("page", Mot.FMOT),
         ("buy", Mot.AMOT),
         ("support", Mot.SMOT),
+        ("replies", Mot.UMOT),
     )
 )
 
 SURVEY_MOMENTS = 3
 
+# Live or still being planned: asked before the first method; it decides where to start.
+STAGE_KEY = "setup.stage"
+METHOD_ORDER: dict[str, tuple[Method, ...]] = {
+    # A live product: customers have already named pains in service records; surveys confirm.
+    LIVE: (Method.RECORDS, Method.TEAM, Method.SURVEY, Method.COMPETITOR),
+    # Before launch: no records and no customers yet, so competitors and the team come first.
+    PLANNING: (Method.COMPETITOR, Method.TEAM, Method.SURVEY, Method.RECORDS),
+}
+
+# Moments the team names itself, beyond the six (each kept as its own item).
+OWN_MOMENTS = 3
+
+# The product's channels worth offering as touchpoints at each moment, and places every
+# team meets customers there whatever its channels (key of texts' "tp.*").
+TOUCHPOINT_CHANNELS: dict[Mot, tuple[str, ...]] = {
+    Mot.LZMOT: ("social media", "email", "sales team", "partners"),
+    Mot.ZMOT: ("website", "social media", "marketplaces"),
+    Mot.FMOT: ("website", "mobile app", "physical store", "sales team", "marketplaces",
+               "partners"),
+    Mot.AMOT: ("email", "mobile app", "website", "phone", "partners"),
+    Mot.SMOT: ("mobile app", "website", "phone", "email", "chat", "physical store"),
+    Mot.UMOT: ("social media", "marketplaces"),
+}  # fmt: skip
+TOUCHPOINT_EXTRAS: dict[Mot, tuple[str, ...]] = {
+    Mot.LZMOT: ("ads", "word_of_mouth"),
+    Mot.ZMOT: ("search", "review_sites"),
+    Mot.FMOT: (),
+    Mot.AMOT: ("delivery",),
+    Mot.SMOT: ("product",),
+    Mot.UMOT: ("review_sites", "word_of_mouth"),
+}
+MAX_OPTIONS = 6
+
+# "skip this moment", "we have no such moment": the whole moment is left out.
+SKIP_MOMENT = re.compile(
+    r"(please )?(skip|leave out|drop|ignore) (this|that|the|the whole|this whole|whole|"
+    r"(the )?entire)? ?(moment|stage|one|[lzfasu]{1,2}mot)( (completely|entirely))?"
+    r"|(we )?(have|know|see) no such (moment|stage|thing)( here| for us)?"
+    r"|(there'?s|there is) no such (moment|stage|thing)( here| for us)?"
+    r"|no such (moment|stage)( here| for us)?"
+    r"|(this|that) (moment|stage) (doesn'?t|does not) (apply|exist)( to us| for us| here)?"
+    r"|(it )?(doesn'?t|does not) apply to us"
+)
+# "no", "that's all": no further moment of their own.
+NO_MORE = re.compile(
+    r"(no|nope|nah|none|nothing( else| more)?|no,? that'?s (all|it)|not really|"
+    r"i don'?t think so|that'?s (all|it)|no more|all covered|nein)"
+)
+
 
 @dataclass(frozen=True)
 class Question:
     key: str
-    method: Method
-    kind: str  # text | story | rating | yesno | moment | file
+    method: Method | None  # None: the question before the methods (live or planned)
+    kind: str  # text | story | rating | yesno | moment | file | stage | own | polarity
     text: str
     hint: str = ""
     mot: Mot | None = None
+    options: tuple[tuple[str, str], ...] = ()  # (title, answer) a front-end may offer
 
 
 @dataclass
@@ -78,8 +138,12 @@ class Interview:
             "skipped": [],
             "done": [],
             "pending": None,
+            "stage": None,  # "live" | "planning"; None while unknown
+            "skipped_moments": [],
             **(state or {}),
         }
+        self.state.setdefault("stage", None)
+        self.state.setdefault("skipped_moments", [])
 
     # --- where we are -----------------------------------------------------------
 
@@ -96,15 +160,51 @@ class Interview:
     def done(self) -> list[Method]:
         return [Method(m) for m in self.state["done"]]
 
+    @property
+    def stage(self) -> str | None:
+        """'live' or 'planning' once the team said so."""
+        stage = self.state.get("stage")
+        return str(stage) if stage else None
+
+    def method_order(self) -> list[Method]:
+        """The methods in the order recommended for a live or a planned product."""
+        return list(METHOD_ORDER.get(self.stage or "", tuple(Method)))
+
     def open_methods(self) -> list[Method]:
-        return [m for m in Method if m.value not in self.state["done"]]
+        return [m for m in self.method_order() if m.value not in self.state["done"]]
+
+    def skipped_moments(self) -> list[Mot]:
+        return [Mot(m) for m in self.state["skipped_moments"]]
+
+    def needs_stage(self) -> bool:
+        """Ask whether the product is live only at the very start, and only once."""
+        return (
+            self.stage is None
+            and STAGE_KEY not in self.state["skipped"]
+            and not self.state["order"]
+            and not self.state["done"]
+            and self.method is None
+        )
+
+    def stage_question(self) -> Question:
+        product = self.context.product_name
+        return Question(STAGE_KEY, None, "stage", text("q.stage", product=product),
+                        text("h.stage", product=product),
+                        options=((text("stage.live"), "live"),
+                                 (text("stage.planning"), "still planning")))  # fmt: skip
+
+    def recommendation(self) -> str:
+        """Why the methods are offered in this order, in one sentence."""
+        if self.stage is None:
+            return text("stage.any_order")
+        return text(f"stage.recommend.{self.stage}", product=self.context.product_name)
 
     def started(self, method: Method) -> bool:
         return any(key.startswith(method.value + ".") for key in self.answers)
 
     def status(self) -> str:
         parts = []
-        for method in Method:
+        for method in self.method_order():
             if method.value in self.state["done"]:
                 mark = text("status.done")
             elif self.started(method):
@@ -115,6 +215,9 @@ class Interview:
                 mark = text("status.open")
             parts.append(f"- {METHOD_TITLES[method]}: {mark}")
         lines = [text("status.head"), *parts]
+        if self.skipped_moments():
+            codes = ", ".join(m.value.upper() for m in self.skipped_moments())
+            lines.append(text("status.skipped_moments", codes=codes))
         question = self.current_question()
         if question:
             lines.append(text("status.current", question=question.text))
@@ -125,7 +228,7 @@ class Interview:
     def current_question(self) -> Question | None:
         method = self.method
         if method is None:
-            return None
+            return self.stage_question() if self.needs_stage() else None
         pending = self.state["pending"]
         if pending:
             return Question(pending["key"] + ".confirm", method, "yesno", pending["question"])
@@ -157,16 +260,96 @@ class Interview:
             info = MOMENTS[mot]
             hint = text("h.team.moment", name=info.name, when=info.when,
                         example=EXAMPLES[mot][business])  # fmt: skip
+            if mot is Mot.UMOT:
+                hint += " " + text("umot_loop")
             values = {"name": info.name, "code": mot.value.upper(), "when": info.when,
                       "product": product}  # fmt: skip
             for field_name, kind in (("touchpoints", "text"), ("glory", "story"),
                                      ("pain", "story"), ("importance", "rating"),
                                      ("performance", "rating")):  # fmt: skip
+                asked = text(f"q.team.{field_name}", **values)
+                options: tuple[tuple[str, str], ...] = ()
+                if field_name == "touchpoints":
+                    asked, options = self._touchpoint_question(mot, values)
                 questions.append(
-                    Question(f"team.{mot.value}.{field_name}", Method.TEAM, kind,
-                             text(f"q.team.{field_name}", **values), hint, mot)
+                    Question(f"team.{mot.value}.{field_name}", Method.TEAM, kind, asked, hint,
+                             mot, options)
                 )  # fmt: skip
+        questions += self._own_moments_plan()
         return questions
+
+    def touchpoint_options(self, mot: Mot) -> list[tuple[str, str]]:
+        """Where the team may meet customers at a moment: its own channels first.
+
+        Each option is (what the team reads, e.g. 'on your website'; what it answers,
+        e.g. 'website').
+        """
+        channels = self.context.channels
+        fitting = [c for c in channels if c.lower() in TOUCHPOINT_CHANNELS[mot]]
+        own_words = [c for c in channels if not is_known_channel(c)]
+        options = [(channel_phrase(c), c) for c in [*fitting, *own_words]]
+        options += [(text(f"tp.{extra}"), text(f"tpt.{extra}")) for extra in TOUCHPOINT_EXTRAS[mot]]
+        return options[:MAX_OPTIONS]
+
+    def _touchpoint_question(
+        self, mot: Mot, values: dict[str, str]
+    ) -> tuple[str, tuple[tuple[str, str], ...]]:
+        options = self.touchpoint_options(mot)
+        asked = text("q.team.touchpoints", **values)
+        if options:
+            places = ", ".join(phrase for phrase, _ in options)
+            asked = text("q.team.touchpoints_offered", places=places, **values)
+        if mot is Mot.UMOT:
+            asked += " " + text("umot_loop")
+        return asked, tuple((answer.capitalize(), answer) for _, answer in options)
+
+    def _own_moments_plan(self) -> list[Question]:
+        """'Is there a moment we haven't covered?' in the team's words, up to OWN_MOMENTS."""
+        questions: list[Question] = []
+        for number in range(1, OWN_MOMENTS + 1):
+            key = f"team.own{number}"
+            first = number == 1
+            questions.append(
+                Question(f"{key}.name", Method.TEAM, "own",
+                         text("q.team.own_first" if first else "q.team.own_more"),
+                         text("h.team.own"))
+            )  # fmt: skip
+            named = self.answers.get(f"{key}.name")
+            if not isinstance(named, dict):
+                break  # not named yet, skipped, or "no more"
+            name = str(named["text"])
+            if not named.get("mot"):
+                options = tuple((text(f"stage_of.{m.value}"), m.value) for m in Mot)
+                questions.append(
+                    Question(f"{key}.mot", Method.TEAM, "moment",
+                             text("q.team.own_mot", name=name), text("h.team.own_mot"),
+                             options=options)
+                )  # fmt: skip
+            mot = self._own_mot(key)
+            code = mot.value.upper() if mot else ""
+            questions += [
+                Question(f"{key}.polarity", Method.TEAM, "polarity",
+                         text("q.team.own_polarity", name=name), text("h.team.own_polarity"),
+                         options=((text("polarity.glory"), "glory"),
+                                  (text("polarity.pain"), "pain"))),
+                Question(f"{key}.story", Method.TEAM, "story",
+                         text("q.team.own_story", name=name), text("h.team.own_story")),
+                Question(f"{key}.importance", Method.TEAM, "rating",
+                         text("q.team.own_importance", name=name, code=code)),
+                Question(f"{key}.performance", Method.TEAM, "rating",
+                         text("q.team.own_performance", name=name,
+                              product=self.context.product_name)),
+            ]  # fmt: skip
+        return questions
+
+    def _own_mot(self, key: str) -> Mot | None:
+        named = self.answers.get(f"{key}.name")
+        placed = self.answers.get(f"{key}.mot")
+        if isinstance(placed, dict):
+            return Mot(placed["mot"])
+        if isinstance(named, dict) and named.get("mot"):
+            return Mot(named["mot"])
+        return None
 
     def _records_plan(self) -> list[Question]:
         def ask(key: str, kind: str, hint_key: str | None = None) -> Question:
@@ -199,12 +382,16 @@ class Interview:
         product = self.context.product_name
         for step, action, mot in COMPETITOR_STEPS:
             hint = text("h.competitor.step", rival=rival, action=action)
+            if step == "replies":
+                hint += " " + text("umot_loop")
             for part, kind in (("theirs", "rating"), ("ours", "rating"),
                                ("surprise", "story"), ("ideas", "story")):  # fmt: skip
+                asked = text(f"q.competitor.{part}", rival=rival, action=action, product=product)
+                if step == "replies" and part == "theirs":
+                    asked = text("umot_loop") + " " + asked
                 questions.append(
-                    Question(f"competitor.{step}.{part}", Method.COMPETITOR, kind,
-                             text(f"q.competitor.{part}", rival=rival, action=action,
-                                  product=product), hint, mot)
+                    Question(f"competitor.{step}.{part}", Method.COMPETITOR, kind, asked, hint,
+                             mot)
                 )  # fmt: skip
         return questions
 
@@ -244,17 +431,22 @@ class Interview:
         return self._advance(reply)
 
     def survey_text(self, moments: list[Mot]) -> str:
+        """The survey as customers will see it, for the team's typical customer."""
         product = self.context.product_name
+        head = text("survey.head")
+        if self.context.typical_customer:
+            channels = ", ".join(self.context.channels)
+            head = text("survey.head_for", customer=self.context.typical_customer,
+                        channels=channels) if channels else head  # fmt: skip
         lines = [
-            text("survey.head"),
+            head,
             "1. " + text("survey.nps", product=product),
             "2. " + text("survey.csat", product=product),
         ]
         for index, mot in enumerate(moments):
             number = 3 + 2 * index
-            lines.append(
-                f"{number}. " + text("survey.well", where=EXAMPLES[mot][self.context.business])
-            )
+            where = moment_prompt(mot, self.context.channels)
+            lines.append(f"{number}. " + text("survey.well", where=where))
             lines.append(f"{number + 1}. " + text("survey.badly"))
         return "\n".join(lines)
 
@@ -287,6 +479,10 @@ class Interview:
         pending = self.state["pending"]
         if pending:
             return self._confirm(pending, said)
+        if question.key == STAGE_KEY:
+            return self._answer_stage(question, said)
+        if question.mot is not None and self._skips_moment(question, said):
+            return self.skip_moment(question.mot)
         try:
             value = self._parse(question, said)
         except UnclearAnswer as unclear:
@@ -330,6 +526,10 @@ class Interview:
             if not cleaned:
                 raise UnclearAnswer(question.key, said, question.hint)
             return cleaned
+        if question.kind == "own":
+            return _own_moment(question.key, cleaned)
+        if question.kind == "polarity":
+            return _polarity(question.key, cleaned)
         if len(cleaned) < 2:
             raise UnclearAnswer(question.key, said, text("short_answer"))
         if len(cleaned) > 2000:
@@ -384,10 +584,57 @@ class Interview:
         reply = Reply(messages=[summary], evidence={key: evidence})
         return self._advance(reply)
 
-    def skip(self) -> Reply:
+    def _answer_stage(self, question: Question, said: str) -> Reply:
+        try:
+            stage = parse_stage(said)
+        except UnclearAnswer as unclear:
+            return Reply(messages=[unclear.hint], question=question)
+        self.state["stage"] = stage
+        if STAGE_KEY in self.state["skipped"]:
+            self.state["skipped"].remove(STAGE_KEY)
+        self._remember(STAGE_KEY)
+        return Reply(messages=[self.recommendation()])
+
+    @staticmethod
+    def _skips_moment(question: Question, said: str) -> bool:
+        """'skip this moment' or 'we have no such moment' at one of the six moments."""
+        if question.mot is None or not question.key.startswith(f"team.{question.mot.value}."):
+            return False
+        return SKIP_MOMENT.fullmatch(" ".join(said.lower().split()).strip(" .!")) is not None
+
+    def skip_moment(self, mot: Mot) -> Reply:
+        """Leave a whole moment out: its questions are skipped, its evidence removed."""
+        prefix = f"team.{mot.value}."
+        skipped: list[str] = self.state["skipped"]
+        order: list[str] = self.state["order"]
+        for question in self._team_plan():
+            if question.key.startswith(prefix):
+                self.answers.pop(question.key, None)
+                if question.key not in skipped:
+                    skipped.append(question.key)
+                if question.key in order:
+                    order.remove(question.key)
+        if mot.value not in self.state["skipped_moments"]:
+            self.state["skipped_moments"].append(mot.value)
+        self.state["pending"] = None
+        self._remember(f"team.{mot.value}")  # "go back" brings the whole moment back
+        info = MOMENTS[mot]
+        reply = Reply(messages=[text("moment_skipped", name=info.name, code=mot.value.upper())],
+                      evidence={f"team.{mot.value}": []})  # fmt: skip
+        return self._advance(reply)
+
+    def skip(self, said: str = "") -> Reply:
+        """Skip the current question; 'skip this moment' skips all of a moment's questions."""
         question = self.current_question()
         if question is None:
             return Reply(messages=[text("nothing_to_skip")])
+        if question.key == STAGE_KEY:
+            if STAGE_KEY not in self.state["skipped"]:
+                self.state["skipped"].append(STAGE_KEY)
+            self._remember(STAGE_KEY)
+            return Reply(messages=[text("skipped") + " " + self.recommendation()])
+        if question.mot is not None and said and self._skips_moment(question, said):
+            return self.skip_moment(question.mot)
         self.state["pending"] = None
         skipped: list[str] = self.state["skipped"]
         if question.key not in skipped:
@@ -403,6 +650,21 @@ class Interview:
                          question=self.current_question())  # fmt: skip
         key = order.pop()
         self.state["pending"] = None
+        if key == STAGE_KEY:
+            previous = self.state["stage"]
+            self.state["stage"] = None
+            if STAGE_KEY in self.state["skipped"]:
+                self.state["skipped"].remove(STAGE_KEY)
+            self.state["method"] = None
+            said = text("you_said", previous=previous) if previous else ""
+            return Reply(messages=[text("change_answer", said=said)],
+                         question=self.stage_question())  # fmt: skip
+        code = key.removeprefix("team.")
+        if code in self.state["skipped_moments"]:
+            # A skipped moment comes back whole.
+            self.state["skipped_moments"].remove(code)
+            for skipped_key in [k for k in self.state["skipped"] if k.startswith(key + ".")]:
+                self.state["skipped"].remove(skipped_key)
         previous = self.answers.pop(key, None)
         if key in self.state["skipped"]:
             self.state["skipped"].remove(key)
@@ -429,6 +691,8 @@ class Interview:
     def _evidence_for(self, question: Question) -> dict[str, list[Evidence]]:
         parts = question.key.split(".")
         method = Method(parts[0])
+        if method is Method.TEAM and parts[1].startswith("own"):
+            return {f"team.{parts[1]}": self._own_evidence(f"team.{parts[1]}")}
         if method is Method.TEAM and question.mot is not None:
             return {f"team.{question.mot.value}": self._team_evidence(question.mot)}
         if method is Method.COMPETITOR and len(parts) == 3:
@@ -458,6 +722,24 @@ class Interview:
         if touch and not items:
             items.append(Evidence(Method.TEAM, mot, stage, None, touch, ""))
         return items
+
+    def _own_evidence(self, key: str) -> list[Evidence]:
+        """A moment the team named itself: one item, with its wording as the touchpoint."""
+        named = self.answers.get(f"{key}.name")
+        mot = self._own_mot(key)
+        if not isinstance(named, dict) or mot is None:
+            return []
+        name = str(named["text"])
+        polarity = self.answers.get(f"{key}.polarity")
+        story = self.answers.get(f"{key}.story")
+        return [
+            Evidence(Method.TEAM, mot, MOMENTS[mot].stage,
+                     Polarity(polarity) if polarity in ("glory", "pain") else None,
+                     name[:200], story if isinstance(story, str) else name,
+                     importance=self.answers.get(f"{key}.importance"),
+                     performance=self.answers.get(f"{key}.performance"),
+                     details={"own_moment": name})
+        ]  # fmt: skip
 
     def _competitor_evidence(self, step: str) -> list[Evidence]:
         _, label, mot = next(s for s in COMPETITOR_STEPS if s[0] == step)
@@ -504,6 +786,41 @@ HESITATION = re.compile(
 )
 
 
+def _own_moment(key: str, said: str) -> dict[str, str | None] | bool:
+    """A moment the team names in its own words, placed when its words say where; 'no' ends."""
+    plain = said.lower().strip(" .!")
+    if NO_MORE.fullmatch(plain):
+        return False
+    if re.fullmatch(r"(yes|yeah|yep|sure|ja)( there is| there's one)?", plain):
+        raise UnclearAnswer(key, said, text("h.team.own"))
+    if len(said) < 3:
+        raise UnclearAnswer(key, said, text("short_answer"))
+    if len(said) > 200:
+        raise UnclearAnswer(key, said, text("own_too_long"))
+    try:
+        moment = recognise_moment(said)
+        code = moment.mot.value if moment.confident else None
+    except UnclearAnswer:
+        code = None
+    return {"text": said, "mot": code}
+
+
+_GLORY = re.compile(r"\b(glory|good|great|positive|delight\w*|win|wins|we shine|strength)\b")
+_PAIN = re.compile(r"\b(pain\w*|bad|negative|problem\w*|lose|losing|hurts?|weak\w*|annoy\w*)\b")
+
+
+def _polarity(key: str, said: str) -> str:
+    plain = said.lower()
+    glory, pain = _GLORY.search(plain), _PAIN.search(plain)
+    if glory and not pain:
+        return "glory"
+    if pain and not glory:
+        return "pain"
+    if re.search(r"\b(both|mixed|depends)\b", plain):
+        return "both"
+    raise UnclearAnswer(key, said, text("h.team.own_polarity"))
+
+
 def _confidently_placed(said: str) -> bool:
     try:
         return recognise_moment(said).confident
@@ -532,6 +849,8 @@ def explain(mot: Mot | None, business: Business | None = None) -> str:
     info = MOMENTS[mot]
     said = text("explain.one", name=info.name, code=mot.value.upper(), when=info.when,
                 levers=", ".join(info.levers))  # fmt: skip
+    if mot in (Mot.UMOT, Mot.ZMOT):
+        said += " " + text("umot_loop")
     if business is not None:
         said += text("explain.example", example=EXAMPLES[mot][business])
     return said

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 
+from bot.core.context import channel_phrase
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Mot, Polarity
 from bot.core.texts import text
@@ -151,15 +152,39 @@ def summarise(responses: list[SurveyResponse]) -> SurveySummary:
     return summary
 
 
+# The product's channels a customer would name at a moment (at most two are mentioned).
+_PROMPT_CHANNELS: dict[Mot, tuple[str, ...]] = {
+    Mot.FMOT: ("website", "mobile app", "physical store", "sales team", "marketplaces"),
+    Mot.SMOT: ("phone", "email", "chat", "physical store", "mobile app"),
+}
+
+
+def moment_prompt(mot: Mot, channels: list[str] | tuple[str, ...] = ()) -> str:
+    """A moment in a customer's words, with the product's channels where they fit:
+    'your first look at our offer (on our website or in our app)'."""
+    where = text(f"prompt.{mot.value}")
+    fitting = [c for c in channels if c.lower() in _PROMPT_CHANNELS.get(mot, ())][:2]
+    if fitting:
+        where += " (" + " or ".join(channel_phrase(c, "our") for c in fitting) + ")"
+    return where
+
+
 class SurveyRun:
     """One customer answering a shared survey: NPS, CSAT, then well/badly per moment.
 
     State is plain data so it can be kept in the conversation between turns.
     """
 
-    def __init__(self, moments: list[Mot], product: str, state: dict[str, object] | None = None):
+    def __init__(
+        self,
+        moments: list[Mot],
+        product: str,
+        state: dict[str, object] | None = None,
+        channels: list[str] | tuple[str, ...] = (),
+    ):
         self.moments = moments
         self.product = product
+        self.channels = tuple(channels)
         self.state: dict[str, object] = {"answers": {}, **(state or {})}
 
     def questions(self) -> list[tuple[str, str]]:
@@ -168,7 +193,7 @@ class SurveyRun:
             ("csat", text("survey.csat", product=self.product)),
         ]
         for mot in self.moments:
-            where = text(f"prompt.{mot.value}")
+            where = moment_prompt(mot, self.channels)
             items.append((f"{mot.value}.well", text("survey.well", where=where)))
             items.append((f"{mot.value}.badly", text("survey.badly")))
         return items

@@ -421,6 +421,111 @@ EN.update(
 )
 
 
+# Interview (seeds) texts
+EN.update(
+    {
+        # Live or still being planned, and the order of the methods it suggests.
+        "q.stage": (
+            "Before we pick a method: is {product} already live (customers buy or use it "
+            "today), or is it still being planned?"
+        ),
+        "h.stage": (
+            "A live product starts from its service records; a planned one from competitors "
+            "and your team. Answer 'live' or 'still planning'."
+        ),
+        "stage.live": "Live",
+        "stage.planning": "Still planning",
+        "stage.recommend.live": (
+            "Since {product} is live, I suggest starting with your service records and your "
+            "team's knowledge, where customers and colleagues have already named the pains and "
+            "glories, and then a customer survey to confirm what they suggest."
+        ),
+        "stage.recommend.planning": (
+            "While {product} is still being planned there are no service records and no "
+            "customers to ask yet, so I suggest starting with a competitor walk-through and "
+            "your team's knowledge."
+        ),
+        "stage.any_order": "Then take the methods in any order you like.",
+        # Touchpoints offered from the product's channels.
+        "q.team.touchpoints_offered": (
+            "The {name} ({code}): {when}. Where do your customers meet you at this moment: "
+            "{places}, or somewhere else?"
+        ),
+        "tp.ads": "in ads",
+        "tpt.ads": "ads",
+        "tp.word_of_mouth": "through word of mouth",
+        "tpt.word_of_mouth": "word of mouth",
+        "tp.search": "in search results",
+        "tpt.search": "search results",
+        "tp.review_sites": "on review sites",
+        "tpt.review_sites": "review sites",
+        "tp.delivery": "at the delivery or activation",
+        "tpt.delivery": "delivery",
+        "tp.product": "in the product itself",
+        "tpt.product": "the product itself",
+        # A whole moment left out.
+        "moment_skipped": (
+            "Left out the {name} ({code}): it is noted as skipped, not as evidence. Say 'go "
+            "back' to bring it back."
+        ),
+        "status.skipped_moments": "Moments you left out: {codes}.",
+        # Moments the team names itself.
+        "q.team.own_first": (
+            "Is there a moment we haven't covered, one where your customers win or lose faith? "
+            "Describe it in a few words, or say 'no'."
+        ),
+        "q.team.own_more": "Another moment we haven't covered? Describe it, or say 'no'.",
+        "h.team.own": (
+            "In your own words, for example 'the first invoice' or 'when the courier calls'. "
+            "Say 'no' if the moments so far cover it."
+        ),
+        "own_too_long": "Just a short name for the moment, under 200 characters.",
+        "q.team.own_mot": (
+            "At which stage of the journey does “{name}” happen? Pick one, or describe it."
+        ),
+        "h.team.own_mot": (
+            "Before they search (LZMOT), researching online (ZMOT), a first look at the offer "
+            "(FMOT), between paying and receiving (AMOT), using it (SMOT) or their feedback "
+            "afterwards (UMOT)."
+        ),
+        "stage_of.lzmot": "Before they search",
+        "stage_of.zmot": "Researching online",
+        "stage_of.fmot": "First look at the offer",
+        "stage_of.amot": "Paying to receiving",
+        "stage_of.smot": "Using it",
+        "stage_of.umot": "Their feedback",
+        "q.team.own_polarity": (
+            "Is “{name}” mostly a moment of glory (you do better than customers expect) or of "
+            "pain (they lose faith)?"
+        ),
+        "h.team.own_polarity": "Answer 'glory' or 'pain' (or 'both').",
+        "polarity.glory": "Glory",
+        "polarity.pain": "Pain",
+        "q.team.own_story": "What happens at “{name}”? A short example helps.",
+        "h.team.own_story": "One real case in a sentence or two is enough.",
+        "q.team.own_importance": (
+            "How much does “{name}” ({code}) weigh on the customer's decision to buy or stay? "
+            "(1 = hardly, 5 = decisive)"
+        ),
+        "q.team.own_performance": (
+            "How well does {product} do at “{name}” today? (1 = poorly, 5 = excellently)"
+        ),
+        # One customer's UMOT is the next customer's ZMOT.
+        "umot_loop": (
+            "One customer's UMOT (a review, a post, a word to a friend) is the next "
+            "customer's ZMOT: what they share is what newcomers read when they research you."
+        ),
+        # The competitor walk-through's first and last steps.
+        "step.ads": "notice their ads, posts or newsletters",
+        "step.replies": "read how they answer reviews and public complaints",
+        # The survey for the typical customer.
+        "survey.head_for": (
+            "Here is your survey for {customer}; share it where they already meet you ({channels}):"
+        ),
+    }
+)
+
+
 # Survey export texts
 EN.update(
     {

@@ -37,9 +37,16 @@ def test_one_complete_interview_with_all_four_methods(
     live.text(sender, "start", display_name="Ana")
     for answer in ("ParcelPal", "B2C", "website and app", "busy parents"):
         live.text(sender, answer, display_name="Ana")
-    offer = live.say(sender, "yes", display_name="Ana")
+    stage = live.say(sender, "yes", display_name="Ana")
+    assert "ParcelPal already live" in stage[-1].text
+    assert [b.title for b in stage[-1].buttons] == ["Live", "Still planning"]
+    again = live.say(sender, "hmm, hard to say")
+    assert "'live' or 'still planning'" in again[0].text
+    assert [b.title for b in again[-1].buttons] == ["Live", "Still planning"]
+    offer = live.say(sender, stage[-1].buttons[0].payload)  # "Live"
+    assert "Since ParcelPal is live" in offer[0].text
     assert [b.title for b in offer[-1].buttons] == [
-        "Team knowledge", "Service records", "Competitor walk-through", "Customer survey",
+        "Service records", "Team knowledge", "Customer survey", "Competitor walk-through",
     ]  # fmt: skip
 
     # 1. Team knowledge, with digressions that keep the place.
@@ -53,11 +60,22 @@ def test_one_complete_interview_with_all_four_methods(
     live.text(sender, "yes")
     live.text(sender, "1")
     assert "you said: 1" in live.text(sender, "go back")
-    live.text(sender, "2")
+    touchpoints = live.say(sender, "2")
+    assert "on your website, in search results" in touchpoints[-1].text
+    assert [b.title for b in touchpoints[-1].buttons][:2] == ["Website", "Search results"]
     status = live.text(sender, "where are we")
     assert "team knowledge: in progress" in status and "service records: open" in status
-    done = skip_until(live, sender, "That completes the team knowledge")
-    assert "Still open: service records, competitor walk-through, customer survey" in done
+    assert "Left out the Zero Moment of Truth" in live.text(sender, "we have no such moment")
+    assert "next customer's ZMOT" in skip_until(live, sender, "(UMOT)")
+    skip_until(live, sender, "a moment we haven't covered")
+    assert "glory" in live.text(sender, "When the courier calls to reschedule")
+    live.text(sender, "pain")
+    live.text(sender, "Parents miss the call and the parcel goes back")
+    live.text(sender, "5")
+    assert "Another moment" in live.text(sender, "2")
+    done = live.text(sender, "no")
+    assert "That completes the team knowledge" in done
+    assert "Still open: service records, customer survey, competitor walk-through" in done
 
     # 2. Hardest stages from a helpdesk export.
     assert "export of your helpdesk tickets" in choose(live, sender, "records")
@@ -70,7 +88,9 @@ def test_one_complete_interview_with_all_four_methods(
 
     # 3. Competitor walk-through, paused while the team tries it out.
     assert "Which competitor" in choose(live, sender, "competitor")
-    live.text(sender, "GreenPan Box")
+    assert "notice their ads" in live.text(sender, "GreenPan Box")
+    for answer in ("3", "3", "Their ads show real parents", "Show real parents in our ads"):
+        live.text(sender, answer)
     live.text(sender, "4")
     live.text(sender, "2")
     assert "Paused" in live.text(sender, "pause")
@@ -78,11 +98,15 @@ def test_one_complete_interview_with_all_four_methods(
     assert "Welcome back" in resumed and "What surprised you" in resumed
     live.text(sender, "They answer every review within a day")
     live.text(sender, "Answer reviews faster")
-    skip_until(live, sender, "That completes the competitor walk-through")
+    assert "next customer's ZMOT" in skip_until(live, sender, "how they answer reviews")
+    for answer in ("5", "2", "A manager answers bad reviews with a fix"):
+        live.text(sender, answer)
+    assert "That completes the competitor walk-through" in live.text(sender, "Answer every review")
 
     # 4. Survey: drafted from the top moments, answered by a customer with the code.
     drafted = choose(live, sender, "survey")
     assert "How likely are you to recommend ParcelPal" in drafted
+    assert "survey for busy parents" in drafted
     code = re.search(r"survey ([0-9a-f]{8})", drafted)
     assert code, drafted
     customer = f"e2e-customer-{uuid.uuid4().hex[:6]}"
@@ -128,6 +152,12 @@ def test_one_complete_interview_with_all_four_methods(
             "glory",
             "pain",
         }
+        assert not any(i.source_key == "team.zmot" for i in items)  # left out, not evidence
+        own = next(i for i in items if i.source_key == "team.own1")
+        assert (own.mot, own.polarity, own.importance, own.performance) == ("amot", "pain", 5, 2)
+        assert own.touchpoint == "When the courier calls to reschedule"
+        replies = next(i for i in items if i.source_key == "competitor.replies")
+        assert (replies.mot, replies.details["competitor_rating"]) == ("umot", 5)
         competitor = next(i for i in items if i.source_key == "competitor.search")
         assert competitor.mot == "zmot"
         assert competitor.details["competitor_rating"] == 4

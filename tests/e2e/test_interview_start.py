@@ -138,3 +138,24 @@ def test_restart_begins_a_fresh_interview_and_keeps_the_old_one(live: Live) -> N
             select(InterviewSession.id).join(Workspace).where(Workspace.key == sender)
         ).all()
     assert len(names) == 2
+
+
+def test_live_or_planned_comes_first_and_orders_the_methods(live: Live) -> None:
+    sender = new_sender()
+    start_and_name(live, sender, "Brightdesk")
+    live.text(sender, "B2B")
+    live.text(sender, "website and sales team")
+    live.text(sender, "office managers at law firms")
+    asked = live.say(sender, "yes")
+    assert "Brightdesk already live" in asked[-1].text
+    assert [b.title for b in asked[-1].buttons] == ["Live", "Still planning"]
+    # A pause and a restart of the conversation keep the place.
+    assert "Paused" in live.text(sender, "pause")
+    resumed = live.say(sender, "resume")
+    assert "Brightdesk already live" in resumed[-1].text
+    offer = live.say(sender, "we're still planning it")
+    assert "no service records" in offer[0].text
+    assert [b.title for b in offer[-1].buttons] == [
+        "Competitor walk-through", "Team knowledge", "Customer survey", "Service records",
+    ]  # fmt: skip
+    assert "Which competitor" in live.text(sender, offer[-1].buttons[0].payload)

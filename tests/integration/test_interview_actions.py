@@ -11,8 +11,11 @@ from sqlalchemy import select
 from actions.actions import ActionSaveContext, ActionStartSession
 from actions.interview import (
     ActionAskInterviewAnswer,
+    ActionAskRespondentAnswer,
     ActionFindings,
     ActionGoBack,
+    ActionOfferMethods,
+    ActionSkip,
     ActionStartMethod,
     ActionStartSurveyAnswering,
     ValidateInterviewForm,
@@ -174,3 +177,133 @@ async def test_findings_never_show_another_teams_session(app: App, domain: dict[
     dispatcher = CollectingDispatcher()
     await ActionFindings().run(dispatcher, make_tracker("stranger"), domain)
     assert texts(dispatcher) == "Nothing yet: we haven't started an interview."
+
+
+# --- what the seeds ask: live or planned, skipped and own moments, channels ------------
+
+
+async def ask(slots: dict[str, Any], domain: dict[str, Any]) -> CollectingDispatcher:
+    """What the interview form asks next (its ask action)."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("tg:-5:7", slots=slots, active_loop="interview_form")
+    await ActionAskInterviewAnswer().run(dispatcher, tracker, domain)
+    return dispatcher
+
+
+def titles(dispatcher: CollectingDispatcher) -> list[str]:
+    return [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+async def test_live_or_planned_is_asked_before_the_menu_which_follows_its_order(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = await session_slots(domain)
+    offered = CollectingDispatcher()
+    events = await ActionOfferMethods().run(offered, make_tracker("tg:-5:7", slots=slots), domain)
+    # The interview form asks it and takes the answer.
+    followups = [e["name"] for e in events if e["event"] == "followup"]
+    assert followups == ["interview_form"] and not offered.messages
+    question = await ask(slots, domain)
+    assert "ParcelPal already live" in texts(question)
+    assert titles(question) == ["Live", "Still planning"]
+    assert [b["payload"] for b in question.messages[0]["buttons"]] == ["live", "still planning"]
+
+    slots, unclear = await answer(slots, "we'll see", domain)
+    assert "'live' or 'still planning'" in texts(unclear)
+    assert titles(await ask(slots, domain)) == ["Live", "Still planning"]  # asked again
+
+    slots, said = await answer(slots, "Live", domain)
+    assert "Since ParcelPal is live" in texts(said)
+    menu = await ask(slots, domain)
+    assert "Which method shall we start with?" in texts(menu)
+    assert titles(menu) == [
+        "Service records", "Team knowledge", "Customer survey", "Competitor walk-through",
+    ]  # fmt: skip
+    assert slots["interview"]["stage"] == "live"
+    # Later menus keep the order, and the question is not asked again.
+    again = CollectingDispatcher()
+    await ActionOfferMethods().run(again, make_tracker("tg:-5:7", slots=slots), domain)
+    assert titles(again)[0] == "Service records"
+
+
+async def test_a_method_named_instead_of_the_stage_starts_it(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = await session_slots(domain)
+    slots, _ = await answer(slots, "the competitor walk-through please", domain)
+    assert slots["interview"]["method"] == "competitor"
+    assert "Which competitor" in texts(await ask(slots, domain))
+
+
+async def _team_started(domain: dict[str, Any]) -> dict[str, Any]:
+    slots = {**await session_slots(domain), "method": "team"}
+    events = await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker(slots=slots), domain
+    )
+    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    return slots
+
+
+async def test_skipping_a_whole_moment_removes_its_evidence(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = await _team_started(domain)
+    for said in ("yes", "Instagram ads", "A birthday coupon"):
+        slots, _ = await answer(slots, said, domain)
+    with app.uow() as uow:
+        assert uow.session.scalars(select(EvidenceItem.source_key)).all()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("tg:-5:7", slots=slots, text="skip this moment", intent="skip",
+                           active_loop="interview_form")  # fmt: skip
+    events = await ActionSkip().run(dispatcher, tracker, domain)
+    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    assert "Left out the Less-than-Zero Moment of Truth (LZMOT)" in texts(dispatcher)
+    assert slots["interview"]["skipped_moments"] == ["lzmot"]
+    with app.uow() as uow:
+        assert uow.session.scalars(select(EvidenceItem)).all() == []
+    question = await ask(slots, domain)
+    assert "(ZMOT)" in texts(question) and "on your website" in texts(question)
+    assert titles(question) == ["Website", "Search results", "Review sites"]
+    # A typed "we have no such moment" goes through the form and does the same.
+    slots, said = await answer(slots, "we have no such moment", domain)
+    assert "Left out the Zero Moment of Truth (ZMOT)" in texts(said)
+
+
+async def test_an_own_moment_is_stored_as_team_evidence_in_its_words(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = await _team_started(domain)
+    slots, _ = await answer(slots, "yes", domain)
+    for _ in range(6):
+        slots, _ = await answer(slots, "skip this moment", domain)
+    assert "a moment we haven't covered" in texts(await ask(slots, domain))
+    for said in ("The courier's call (AMOT)", "pain", "Parents miss the call", "5", "2", "no"):
+        slots, _ = await answer(slots, said, domain)
+    with app.uow() as uow:
+        item = uow.session.scalars(select(EvidenceItem)).one()
+        assert (item.method, item.mot, item.polarity, item.source_key) == (
+            "team", "amot", "pain", "team.own1",
+        )  # fmt: skip
+        assert item.touchpoint == "The courier's call (AMOT)" and item.importance == 5
+    assert slots["interview"]["done"] == ["team"]
+
+
+async def test_customers_are_asked_with_the_teams_channels(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = {**await session_slots(domain), "method": "survey"}
+    slots["channels"] = "website, phone"
+    await ActionSaveContext().run(
+        CollectingDispatcher(), make_tracker("tg:-5:7", slots=slots), domain
+    )
+    drafted = CollectingDispatcher()
+    await ActionStartMethod().run(drafted, make_tracker("tg:-5:7", slots=slots), domain)
+    assert "survey for busy parents" in texts(drafted)
+    with app.uow() as uow:
+        row = uow.session.scalars(select(Survey)).one()
+        row.moments, code = ["smot"], row.code
+        uow.commit()
+    customer = {"respondent": {"code": code, "state": {"answers": {"nps": 9, "csat": 4}}}}
+    asked = CollectingDispatcher()
+    await ActionAskRespondentAnswer().run(asked, make_tracker("customer-1", slots=customer), domain)
+    assert "any contact with our service (on the phone)" in texts(asked)

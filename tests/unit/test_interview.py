@@ -123,7 +123,7 @@ def test_methods_in_any_order_and_the_bot_says_what_is_open() -> None:
     interview.start(Method.COMPETITOR)
     interview.answer("GreenPan Box")
     status = interview.status()
-    assert "competitor walk-through: in progress, 1 of 21 questions" in status
+    assert "competitor walk-through: in progress, 1 of 29 questions" in status
     assert "team knowledge: open" in status
     interview.pause()
     reply = interview.start(Method.RECORDS)
@@ -166,7 +166,8 @@ def test_a_helpdesk_export_is_read_by_the_adapter_and_confirmed() -> None:
 def test_competitor_ratings_become_competitor_evidence() -> None:
     interview = Interview(B2C)
     interview.start(Method.COMPETITOR)
-    answer_all(interview, "GreenPan Box", "4", "2", "They answer every review")
+    answer_all(interview, "GreenPan Box", "3", "3", "Their ads are everywhere", "skip")
+    answer_all(interview, "4", "2", "They answer every review")
     reply = interview.answer("Answer reviews within a day")
     item = reply.evidence["competitor.search"][0]
     assert (item.mot, item.competitor_rating, item.own_rating) == (Mot.ZMOT, 4, 2)
@@ -233,3 +234,222 @@ def test_an_unsure_moment_is_confirmed_before_it_is_stored() -> None:
     interview.answer("the price")
     interview.answer("yes")
     assert interview.answers["records.missing"] == {"mot": "fmot", "text": "the price"}
+
+
+# --- what the seeds ask: live or planned, own moments, skipped moments, channels ---------
+
+SHOP = ProductContext("ParcelPal", Business.B2C, ["website", "mobile app", "phone"], "busy parents")
+
+
+@pytest.mark.parametrize(
+    ("answer", "first"),
+    [
+        ("Live", [Method.RECORDS, Method.TEAM, Method.SURVEY, Method.COMPETITOR]),
+        ("we launched last year", [Method.RECORDS, Method.TEAM, Method.SURVEY, Method.COMPETITOR]),
+        ("still planning", [Method.COMPETITOR, Method.TEAM, Method.SURVEY, Method.RECORDS]),
+        ("not live yet", [Method.COMPETITOR, Method.TEAM, Method.SURVEY, Method.RECORDS]),
+    ],
+)
+def test_live_or_planned_is_asked_first_and_orders_the_methods(
+    answer: str, first: list[Method]
+) -> None:
+    interview = Interview(SHOP)
+    question = interview.current_question()
+    assert question is not None and question.key == "setup.stage"
+    assert "ParcelPal already live" in question.text
+    assert [title for title, _ in question.options] == ["Live", "Still planning"]
+    reply = interview.answer(answer)
+    assert interview.open_methods() == first
+    assert interview.current_question() is None  # the menu comes next
+    assert len(reply.messages) == 1 and "ParcelPal" in reply.messages[0]
+    said = reply.messages[0]
+    assert ("service records" in said) if first[0] is Method.RECORDS else ("competitor" in said)
+    # Kept in the state, so it survives a pause and a restart.
+    restored = Interview(SHOP, json.loads(json.dumps(interview.state)))
+    assert restored.stage == interview.stage and restored.open_methods() == first
+    assert restored.current_question() is None
+
+
+def test_an_unclear_stage_is_asked_again_with_its_options() -> None:
+    interview = Interview(SHOP)
+    reply = interview.answer("hmm, kind of")
+    assert reply.question is not None and reply.question.key == "setup.stage"
+    assert "'live' or 'still planning'" in reply.messages[0]
+    assert interview.stage is None
+    assert interview.answer("it's live").messages
+
+
+def test_the_stage_can_be_skipped_or_changed_and_is_not_asked_mid_interview() -> None:
+    interview = Interview(SHOP)
+    reply = interview.skip()
+    assert "any order" in reply.messages[0] and interview.current_question() is None
+    assert interview.open_methods() == list(Method)
+    back = interview.go_back()
+    assert back.question is not None and back.question.key == "setup.stage"
+    interview.answer("planning")
+    assert interview.open_methods()[0] is Method.COMPETITOR
+    # A team that started a method before answering is not asked any more.
+    started = Interview(SHOP)
+    started.start(Method.TEAM)
+    started.answer("yes")
+    started.pause()
+    started.state["method"] = None
+    assert started.current_question() is None and started.stage is None
+
+
+def test_touchpoints_are_offered_from_the_products_channels() -> None:
+    interview = Interview(SHOP)
+    interview.start(Method.TEAM)
+    interview.answer("yes")
+    interview.skip("skip this moment")  # LZMOT
+    question = interview.current_question()
+    assert question is not None and question.key == "team.zmot.touchpoints"
+    assert "on your website, in search results, on review sites, or somewhere else?" in (
+        question.text
+    )
+    assert question.options == (
+        ("Website", "website"), ("Search results", "search results"),
+        ("Review sites", "review sites"),
+    )  # fmt: skip
+    smot = next(q for q in interview.plan(Method.TEAM) if q.key == "team.smot.touchpoints")
+    assert "on your website, in your app, on the phone, in the product itself" in smot.text
+    reply = interview.answer("website")
+    assert reply.evidence["team.zmot"][0].touchpoint == "website"
+
+
+def test_own_channel_words_are_offered_too() -> None:
+    interview = Interview(ProductContext("Ledgerly", Business.B2B, ["trade fairs"], "CFOs"))
+    fmot = next(q for q in interview.plan(Method.TEAM) if q.key == "team.fmot.touchpoints")
+    assert "via trade fairs" in fmot.text and ("Trade fairs", "trade fairs") in fmot.options
+
+
+@pytest.mark.parametrize(
+    "said", ["skip this moment", "we have no such moment", "Skip the whole moment.", "skip zmot"]
+)
+def test_a_whole_moment_can_be_skipped_and_is_not_evidence(said: str) -> None:
+    interview = Interview(SHOP)
+    interview.start(Method.TEAM)
+    answer_all(interview, "yes", "skip this moment")  # LZMOT left out
+    interview.answer("Google reviews")  # ZMOT touchpoints, then the glory question
+    reply = interview.answer(said) if "skip" not in said else interview.skip(said)
+    assert reply.evidence == {"team.zmot": []}  # the earlier answer's evidence is removed
+    assert "Left out the Zero Moment of Truth (ZMOT)" in reply.messages[0]
+    assert reply.question is not None and reply.question.key == "team.fmot.touchpoints"
+    assert not any(key.startswith("team.zmot.") for key in interview.answers)
+    assert interview.skipped_moments() == [Mot.LZMOT, Mot.ZMOT]
+    assert "Moments you left out: LZMOT, ZMOT" in interview.status()
+
+
+def test_a_story_mentioning_a_skipped_stage_is_still_a_story() -> None:
+    interview = Interview(SHOP)
+    interview.start(Method.TEAM)
+    answer_all(interview, "yes", "ads")
+    reply = interview.answer("We skip the onboarding stage for small customers and they churn")
+    assert reply.question is not None and reply.question.key == "team.lzmot.pain"
+    assert interview.skipped_moments() == []
+
+
+def test_going_back_brings_a_skipped_moment_back() -> None:
+    interview = Interview(SHOP)
+    interview.start(Method.TEAM)
+    answer_all(interview, "yes", "no such moment")
+    reply = interview.go_back()
+    assert reply.question is not None and reply.question.key == "team.lzmot.touchpoints"
+    assert interview.skipped_moments() == []
+    assert not any(k.startswith("team.lzmot.") for k in interview.state["skipped"])
+
+
+def _to_own_moments(interview: Interview) -> None:
+    interview.start(Method.TEAM)
+    interview.answer("yes")
+    for _ in range(6):
+        interview.skip("skip this moment")
+
+
+def test_the_team_names_a_moment_of_its_own_in_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unplaced(said: str) -> None:
+        raise UnclearAnswer("moment", said, "which moment?")
+
+    monkeypatch.setattr("bot.core.interview.recognise_moment", unplaced)
+    interview = Interview(SHOP)
+    _to_own_moments(interview)
+    question = interview.current_question()
+    assert question is not None and question.key == "team.own1.name"
+    assert "a moment we haven't covered" in question.text
+    reply = interview.answer("When the courier calls to reschedule")
+    assert reply.question is not None and reply.question.key == "team.own1.mot"
+    assert ("Paying to receiving", "amot") in reply.question.options
+    monkeypatch.undo()
+    reply = interview.answer("amot")
+    assert reply.question is not None and reply.question.key == "team.own1.polarity"
+    answer_all(interview, "pain", "Parents miss the call and the parcel goes back", "5")
+    reply = interview.answer("2")
+    item = reply.evidence["team.own1"][0]
+    assert (item.method, item.mot, item.polarity) == (Method.TEAM, Mot.AMOT, Polarity.PAIN)
+    assert item.touchpoint == "When the courier calls to reschedule"
+    assert item.text == "Parents miss the call and the parcel goes back"
+    assert (item.importance, item.performance) == (5, 2)
+    assert item.details == {"own_moment": "When the courier calls to reschedule"}
+    assert reply.question is not None and reply.question.key == "team.own2.name"
+    reply = interview.answer("no, that's all")
+    assert reply.finished is Method.TEAM
+
+
+def test_an_own_moment_the_words_place_is_not_asked_where() -> None:
+    interview = Interview(SHOP)
+    _to_own_moments(interview)
+    reply = interview.answer("the unboxing video on TikTok (FMOT)")
+    assert reply.question is not None and reply.question.key == "team.own1.polarity"
+    answer_all(interview, "glory", "skip", "4")
+    reply = interview.answer("5")
+    assert reply.evidence["team.own1"][0].mot is Mot.FMOT
+    assert reply.evidence["team.own1"][0].polarity is Polarity.GLORY
+
+
+def test_no_own_moment_finishes_the_team_method() -> None:
+    interview = Interview(SHOP)
+    _to_own_moments(interview)
+    assert interview.answer("yes").question.key == "team.own1.name"  # type: ignore[union-attr]
+    reply = interview.answer("no")
+    assert reply.finished is Method.TEAM and not any(reply.evidence.values())
+
+
+def test_the_competitor_walk_through_covers_ads_and_answers_to_reviews() -> None:
+    interview = Interview(SHOP)
+    interview.start(Method.COMPETITOR)
+    interview.answer("GreenPan Box")
+    steps = [q for q in interview.plan(Method.COMPETITOR) if q.key.endswith(".theirs")]
+    assert (steps[0].key, steps[0].mot) == ("competitor.ads.theirs", Mot.LZMOT)
+    assert (steps[-1].key, steps[-1].mot) == ("competitor.replies.theirs", Mot.UMOT)
+    assert "notice their ads" in steps[0].text
+    assert "how they answer reviews" in steps[-1].text
+    assert "next customer's ZMOT" in steps[-1].hint
+    reply = None
+    for key in [q.key for q in interview.plan(Method.COMPETITOR)][1:]:
+        said = {"theirs": "5", "ours": "2"}.get(key.split(".")[-1], "They reply to every review")
+        reply = interview.answer(said)
+    assert reply is not None and reply.finished is Method.COMPETITOR
+    item = reply.evidence["competitor.replies"][0]
+    assert (item.mot, item.competitor_rating, item.own_rating) == (Mot.UMOT, 5, 2)
+
+
+def test_one_customers_umot_is_explained_as_the_next_customers_zmot() -> None:
+    assert "next customer's ZMOT" in explain(Mot.UMOT)
+    interview = Interview(SHOP)
+    umot = [q for q in interview.plan(Method.TEAM) if q.mot is Mot.UMOT]
+    assert "next customer's ZMOT" in umot[0].text
+    assert all("next customer's ZMOT" in q.hint for q in umot)
+
+
+def test_the_survey_names_the_typical_customer_and_the_channels() -> None:
+    from bot.core.surveys import SurveyRun
+
+    interview = Interview(SHOP)
+    reply = interview.start(Method.SURVEY, [Mot.FMOT, Mot.SMOT])
+    drafted = "\n".join(reply.messages)
+    assert "survey for busy parents" in drafted and "(website, mobile app, phone)" in drafted
+    assert "first look at our offer (on our website or in our app)" in drafted
+    assert "any contact with our service (in our app or on the phone)" in drafted
+    run = SurveyRun([Mot.FMOT, Mot.SMOT], "ParcelPal", channels=SHOP.channels)
+    asked = [q for _, q in run.questions()]
+    assert all(q in drafted for q in asked)  # customers get what the team was shown
