@@ -10,12 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram clean
+.PHONY: run test setup model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram clean
 
-run: setup db model
+run: setup db model ticket-model
 	$(APP)/mot run
 
-test: setup lint unit integration validate model conversations nlu-eval e2e
+test: setup lint unit tickets-quality integration validate model conversations nlu-eval e2e
 	@echo "make test: every check passed."
 
 setup:
@@ -28,12 +28,23 @@ db: setup
 model: setup
 	@$(APP)/mot train
 
+# The ticket model shipped in the package; retrained only when the corpus in
+# bench/data or the training code changed (the model carries their hash).
+ticket-model: setup
+	@$(APP)/python scripts/train_ticket_model.py --if-changed
+
+# The quick leave-one-industry-out check (every third industry held out);
+# `make bench` runs every fold with the full floors.
+tickets-quality: ticket-model
+	@echo ">> ticket classifier, leave-one-industry-out (quick)"
+	@$(APP)/python bench/tickets_quality.py --fast --no-eval
+
 lint: setup
 	$(APP)/ruff check bot actions tests migrations bench scripts
 	$(APP)/ruff format --check bot actions tests migrations bench scripts
 	$(APP)/mypy
 
-unit: setup
+unit: setup ticket-model
 	$(APP)/pytest -q tests/unit
 
 validate: setup
@@ -61,13 +72,13 @@ nlu-eval: setup
 	fi; \
 	$(APP)/python scripts/nlu_score.py results/nlu/intent_report.json 0.95
 
-integration: setup
+integration: setup ticket-model
 	$(APP)/pytest -q tests/integration
 
 e2e: model
 	$(APP)/pytest -q tests/e2e
 
-bench: setup
+bench: setup ticket-model
 	$(APP)/python bench/tickets_quality.py
 	$(APP)/python bench/tickets.py
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.errors import UnclearAnswer, UnknownCode
-from bot.core.records import classify, normalise
+from bot.core.records import cue_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
 
 _NUMBER_WORDS = {
@@ -117,7 +117,9 @@ def recognise_moment(text: str) -> RecognisedMoment:
     for words, mot in _MOMENT_NAMES.items():
         if words in clean:
             return RecognisedMoment(mot, confident=True)
-    result = classify("", text)
+    # The cue words alone: these thresholds are theirs (the trained model's
+    # confidence is a calibrated probability, on tickets rather than descriptions).
+    result = cue_classifier().classify("", text)
     if result.confidence < 0.3:
         raise UnclearAnswer(
             "moment",
