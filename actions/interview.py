@@ -245,7 +245,10 @@ class ActionStartMethod(Action):
             return [ActiveLoop(None)]
         method = _method_from(tracker, str(tracker.latest_message.get("text") or ""))
         if method is None:
-            dispatcher.utter_message(text=text("which_method"), buttons=method_buttons(interview))
+            if not interview.needs_stage():  # else the form asks whether it is live first
+                dispatcher.utter_message(
+                    text=text("which_method"), buttons=method_buttons(interview)
+                )
             return [SlotSet("interview", interview.state)]
         top: list[Mot] = []
         session_id = own_session_id(tracker)
@@ -291,6 +294,9 @@ class ActionAskInterviewAnswer(Action):
             )
             return []
         dispatcher.utter_message(text=question.text, buttons=question_buttons(question))
+        if "stage_unclear" in interview.state:
+            interview.asked()
+            return [SlotSet("interview", interview.state)]
         return []
 
 

@@ -188,10 +188,18 @@ class Interview:
 
     def stage_question(self) -> Question:
         product = self.context.product_name
-        return Question(STAGE_KEY, None, "stage", text("q.stage", product=product),
+        asked = text("q.stage", product=product)
+        unclear = self.state.get("stage_unclear")
+        if unclear:  # re-asked in one message, with its options
+            asked = text("stage.unclear", answer=unclear) + "\n" + asked
+        return Question(STAGE_KEY, None, "stage", asked,
                         text("h.stage", product=product),
                         options=((text("stage.live"), "live"),
                                  (text("stage.planning"), "still planning")))  # fmt: skip
+
+    def asked(self) -> None:
+        """The current question was shown: a re-question's lead-in is not repeated."""
+        self.state.pop("stage_unclear", None)
 
     def recommendation(self) -> str:
         """Why the methods are offered in this order, in one sentence."""
@@ -268,12 +276,11 @@ class Interview:
                                      ("pain", "story"), ("importance", "rating"),
                                      ("performance", "rating")):  # fmt: skip
                 asked = text(f"q.team.{field_name}", **values)
-                options: tuple[tuple[str, str], ...] = ()
                 if field_name == "touchpoints":
-                    asked, options = self._touchpoint_question(mot, values)
+                    asked = self._touchpoint_question(mot, values)
                 questions.append(
                     Question(f"team.{mot.value}.{field_name}", Method.TEAM, kind, asked, hint,
-                             mot, options)
+                             mot)
                 )  # fmt: skip
         questions += self._own_moments_plan()
         return questions
@@ -291,9 +298,8 @@ class Interview:
         options += [(text(f"tp.{extra}"), text(f"tpt.{extra}")) for extra in TOUCHPOINT_EXTRAS[mot]]
         return options[:MAX_OPTIONS]
 
-    def _touchpoint_question(
-        self, mot: Mot, values: dict[str, str]
-    ) -> tuple[str, tuple[tuple[str, str], ...]]:
+    def _touchpoint_question(self, mot: Mot, values: dict[str, str]) -> str:
+        """The places are offered in the question, not as buttons: the answer stays open."""
         options = self.touchpoint_options(mot)
         asked = text("q.team.touchpoints", **values)
         if options:
@@ -301,7 +307,7 @@ class Interview:
             asked = text("q.team.touchpoints_offered", places=places, **values)
         if mot is Mot.UMOT:
             asked += " " + text("umot_loop")
-        return asked, tuple((answer.capitalize(), answer) for _, answer in options)
+        return asked
 
     def _own_moments_plan(self) -> list[Question]:
         """'Is there a moment we haven't covered?' in the team's words, up to OWN_MOMENTS."""
@@ -587,8 +593,11 @@ class Interview:
     def _answer_stage(self, question: Question, said: str) -> Reply:
         try:
             stage = parse_stage(said)
-        except UnclearAnswer as unclear:
-            return Reply(messages=[unclear.hint], question=question)
+        except UnclearAnswer:
+            shown = " ".join(said.split())
+            self.state["stage_unclear"] = shown if len(shown) <= 60 else shown[:57] + "..."
+            return Reply(question=self.stage_question())
+        self.state.pop("stage_unclear", None)
         self.state["stage"] = stage
         if STAGE_KEY in self.state["skipped"]:
             self.state["skipped"].remove(STAGE_KEY)

@@ -433,6 +433,7 @@ EN.update(
             "A live product starts from its service records; a planned one from competitors "
             "and your team. Answer 'live' or 'still planning'."
         ),
+        "stage.unclear": "I couldn't read “{answer}” as live or still planned.",
         "stage.live": "Live",
         "stage.planning": "Still planning",
         "stage.recommend.live": (

@@ -41,7 +41,7 @@ def test_one_complete_interview_with_all_four_methods(
     assert "ParcelPal already live" in stage[-1].text
     assert [b.title for b in stage[-1].buttons] == ["Live", "Still planning"]
     again = live.say(sender, "hmm, hard to say")
-    assert "'live' or 'still planning'" in again[0].text
+    assert len(again) == 1 and "couldn't read “hmm, hard to say”" in again[0].text
     assert [b.title for b in again[-1].buttons] == ["Live", "Still planning"]
     offer = live.say(sender, stage[-1].buttons[0].payload)  # "Live"
     assert "Since ParcelPal is live" in offer[0].text
@@ -60,9 +60,8 @@ def test_one_complete_interview_with_all_four_methods(
     live.text(sender, "yes")
     live.text(sender, "1")
     assert "you said: 1" in live.text(sender, "go back")
-    touchpoints = live.say(sender, "2")
-    assert "on your website, in search results" in touchpoints[-1].text
-    assert [b.title for b in touchpoints[-1].buttons][:2] == ["Website", "Search results"]
+    touchpoints = live.text(sender, "2")
+    assert "on your website, in search results, on review sites, or somewhere else?" in touchpoints
     status = live.text(sender, "where are we")
     assert "team knowledge: in progress" in status and "service records: open" in status
     assert "Left out the Zero Moment of Truth" in live.text(sender, "we have no such moment")

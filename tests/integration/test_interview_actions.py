@@ -209,8 +209,10 @@ async def test_live_or_planned_is_asked_before_the_menu_which_follows_its_order(
     assert [b["payload"] for b in question.messages[0]["buttons"]] == ["live", "still planning"]
 
     slots, unclear = await answer(slots, "we'll see", domain)
-    assert "'live' or 'still planning'" in texts(unclear)
-    assert titles(await ask(slots, domain)) == ["Live", "Still planning"]  # asked again
+    assert not unclear.messages
+    again = await ask(slots, domain)  # asked again, in one message with its options
+    assert texts(again).startswith("I couldn't read “we'll see” as live or still planned.")
+    assert titles(again) == ["Live", "Still planning"]
 
     slots, said = await answer(slots, "Live", domain)
     assert "Since ParcelPal is live" in texts(said)
@@ -233,6 +235,16 @@ async def test_a_method_named_instead_of_the_stage_starts_it(
     slots, _ = await answer(slots, "the competitor walk-through please", domain)
     assert slots["interview"]["method"] == "competitor"
     assert "Which competitor" in texts(await ask(slots, domain))
+
+
+async def test_an_unknown_method_at_the_stage_question_leaves_it_to_the_form(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = {**await session_slots(domain), "method": "x"}
+    dispatcher = CollectingDispatcher()
+    await ActionStartMethod().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
+    assert not dispatcher.messages  # the form asks the pending question with its options
+    assert titles(await ask(slots, domain)) == ["Live", "Still planning"]
 
 
 async def _team_started(domain: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +275,7 @@ async def test_skipping_a_whole_moment_removes_its_evidence(
         assert uow.session.scalars(select(EvidenceItem)).all() == []
     question = await ask(slots, domain)
     assert "(ZMOT)" in texts(question) and "on your website" in texts(question)
-    assert titles(question) == ["Website", "Search results", "Review sites"]
+    assert "on your website, in search results, on review sites" in texts(question)
     # A typed "we have no such moment" goes through the form and does the same.
     slots, said = await answer(slots, "we have no such moment", domain)
     assert "Left out the Zero Moment of Truth (ZMOT)" in texts(said)
