@@ -148,7 +148,8 @@ def until(api: BotApiEmulator, mark: int, chat: int, done: Callable[[Sent], bool
 
 
 def asks(sent: Sent) -> bool:
-    return bool(sent.buttons) or sent.text.rstrip().endswith(("?", ")"))
+    """A question: choices to press, or a text that asks ("...? Describe it, or say 'no'.")."""
+    return bool(sent.buttons) or "?" in sent.text or sent.text.rstrip().endswith(")")
 
 
 def skip_to_end(api: BotApiEmulator, user: TgUser, marker: str) -> None:
@@ -180,6 +181,18 @@ def set_up_product(
     summary = with_buttons(api, mark, chat)
     mark = len(api.sent)
     api.press(user, summary, "Yes, that's right")
+    return past_stage_question(api, user, with_buttons(api, mark, chat), chat)
+
+
+STAGE_OPTIONS = ["Live", "Still planning"]
+
+
+def past_stage_question(api: BotApiEmulator, user: TgUser, shown: Sent, chat: int) -> Sent:
+    """Answer "live or still planned?" with Live where it is asked; returns the method offer."""
+    if [b["text"] for b in shown.buttons] != STAGE_OPTIONS:
+        return shown
+    mark = len(api.sent)
+    api.press(user, shown, "Live")
     return with_buttons(api, mark, chat)
 
 
@@ -357,7 +370,10 @@ def test_private_interview_from_start_to_a_finished_method(
     closed = next(s for s in emulator.sent[mark:] if s.method == "editMessageText")
     assert closed.message_id == summary.message_id and not closed.buttons
     assert "→ Yes, that's right" in closed.text
-    assert offer.buttons[0]["text"] == "Team knowledge"
+    assert [b["text"] for b in offer.buttons] == STAGE_OPTIONS
+    offer = past_stage_question(emulator, ana, offer, ana.id)
+    # A live product: the service records first, then what the team knows.
+    assert [b["text"] for b in offer.buttons][:2] == ["Service records", "Team knowledge"]
 
     first = press(emulator, ana, offer, "Team knowledge", "wait between paying")
     assert [b["text"] for b in first.buttons] == ["Yes", "No"]
@@ -530,7 +546,7 @@ def test_group_members_answer_in_turns_without_mixing_up(
     assert not any("lunch" in s.text for s in emulator.sent[mark:])
     offer_mark = len(emulator.sent)
     emulator.press(ben, summary, "Yes, that's right")
-    ben_offer = with_buttons(emulator, offer_mark, chat)
+    ben_offer = past_stage_question(emulator, ben, with_buttons(emulator, offer_mark, chat), chat)
 
     # Cara joins: the group's product is already set up, she only confirms it.
     cara_greeting = say(emulator, cara, "/start", "moments of truth", **group)
@@ -540,7 +556,9 @@ def test_group_members_answer_in_turns_without_mixing_up(
     assert "TeamTrack" in cara_summary.text
     cara_offer_mark = len(emulator.sent)
     emulator.press(cara, cara_summary, "Yes, that's right")
-    cara_offer = with_buttons(emulator, cara_offer_mark, chat)
+    cara_offer = past_stage_question(
+        emulator, cara, with_buttons(emulator, cara_offer_mark, chat), chat
+    )
 
     # Both start the team method and answer in turns, each replying to their own question.
     mark = len(emulator.sent)
