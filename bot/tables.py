@@ -336,18 +336,28 @@ class Table:
         name is a note beside the table, so only CSV rows have a wrong width.
         """
         width = len(self.columns) if self.kind == "csv" else 0
-        raw = self._raw_rows(progress)
+        yield from keyed_rows(self._raw_rows(progress), self.columns, width, header_rows=1)
+
+
+def keyed_rows(
+    raw: Iterator[list[str]], columns: list[str], width: int, header_rows: int
+) -> Iterator[Row]:
+    """Data rows keyed by column name, numbered after the header rows; blank rows left out.
+
+    `width` > 0 marks a row with another number of fields (CSV) instead of guessing.
+    """
+    for _ in range(header_rows):
         next(raw, None)
-        for number, cells in enumerate(raw, start=1):
-            if not any(c.strip() for c in cells):
-                continue
-            if cells and cells[0] == ROW_ERROR:
-                yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
-                continue
-            values = dict(zip(self.columns, cells, strict=False))
-            if width and len(cells) != width:
-                values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
-            yield Row(number, values)
+    for number, cells in enumerate(raw, start=header_rows):
+        if not any(c.strip() for c in cells):
+            continue
+        if cells and cells[0] == ROW_ERROR:
+            yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
+            continue
+        values = dict(zip(columns, cells, strict=False))
+        if width and len(cells) != width:
+            values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
+        yield Row(number, values)
 
 
 @dataclass(frozen=True)
@@ -442,21 +452,8 @@ class SurveySheet:
 
     def rows(self) -> Iterator[Row]:
         width = len(self.table.columns) if self.table.kind == "csv" else 0
-        raw = self.table._raw_rows()
-        next(raw, None)
-        if self.subheader:
-            next(raw, None)
-        start = 2 if self.subheader else 1
-        for number, cells in enumerate(raw, start=start):
-            if not any(c.strip() for c in cells):
-                continue
-            if cells and cells[0] == ROW_ERROR:
-                yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
-                continue
-            values = dict(zip(self.columns, cells, strict=False))
-            if width and len(cells) != width:
-                values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
-            yield Row(number, values)
+        header_rows = 2 if self.subheader else 1
+        yield from keyed_rows(self.table._raw_rows(), self.columns, width, header_rows)
 
     def samples(self) -> dict[str, list[str]]:
         """Up to SURVEY_SAMPLE_ROWS values of each column, for recognising the columns."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.evidence import Evidence
+from bot.core.surveys import net_promoter_score
 from bot.core.taxonomy import Method, Mot
 
 TOTALS_KEY = "survey_totals"
@@ -42,9 +43,7 @@ class Metrics:
 
     @property
     def nps(self) -> float | None:
-        if not self.nps_answers:
-            return None
-        return round(100 * (self.promoters - self.detractors) / self.nps_answers, 1)
+        return net_promoter_score(self.promoters, self.detractors, self.nps_answers)
 
     @property
     def csat(self) -> float | None:

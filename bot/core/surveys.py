@@ -60,6 +60,11 @@ class MomentFeedback:
         return round(mean(self.csats), 2) if self.csats else None
 
 
+def net_promoter_score(promoters: int, detractors: int, answers: int) -> float | None:
+    """NPS on -100..100: share of promoters (9-10) minus share of detractors (0-6)."""
+    return round(100 * (promoters - detractors) / answers, 1) if answers else None
+
+
 @dataclass
 class SurveySummary:
     responses: int = 0
@@ -75,9 +80,7 @@ class SurveySummary:
 
     @property
     def nps(self) -> float | None:
-        if not self.nps_answers:
-            return None
-        return round(100 * (self.promoters - self.detractors) / self.nps_answers, 1)
+        return net_promoter_score(self.promoters, self.detractors, self.nps_answers)
 
     @property
     def csat(self) -> float | None:
