@@ -24,8 +24,8 @@ from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
 from bot.core.identity import may_answer_survey, parse_sender, pseudonym, upload_folder
-from bot.core.interview import METHOD_TITLES, Interview, Question, Reply, explain
-from bot.core.survey_columns import HOW_TO_NAME, describe
+from bot.core.interview import METHOD_TITLES, FileFound, Interview, Question, Reply, explain
+from bot.core.survey_columns import HOW_TO_NAME, Overrides, describe
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import text
@@ -63,8 +63,10 @@ def question_buttons(question: Question) -> list[dict[str, str]]:
         return [{"title": title, "payload": answer} for title, answer in question.options]
     if question.kind == "rating":
         return [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
-    if question.kind == "yesno":
+    if question.kind in ("yesno", "ticket_check"):
         return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+    if question.kind == "column_check":
+        return [{"title": "Yes", "payload": "yes"}]
     return []
 
 
@@ -102,22 +104,43 @@ def _resolve_upload(tracker: Tracker, relative: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def _read_file(key: str, path: Path) -> tuple[str, list[Evidence]]:
-    """The summary and evidence of a ticket export or survey results file."""
+def _read_file(
+    key: str, path: Path, interview: Interview | None = None
+) -> tuple[str, list[Evidence], FileFound]:
+    """The summary and evidence of a ticket export or survey results file.
+
+    The interview's corrections (ticket groups moved, survey columns named)
+    are applied; what the team may correct next comes back as `FileFound`.
+    """
+    upload = str(path)
     if key == "records.export":
-        analysis = services.analyse_ticket_file(path)
-        top = []
-        for rank, mot in enumerate(analysis.hardest()[:3], start=1):
+        analysis = services.analyse_ticket_file(
+            path, corrections=interview.ticket_corrections() if interview else ()
+        )
+        lines = []
+        hardest = analysis.hardest()
+        for rank, mot in enumerate(hardest, start=1):
             tally, themes = analysis.moments[mot], analysis.top_themes(mot)
-            top.append(
+            example = " ".join((tally.example or tally.sample).split())
+            lines.append(
                 text("file_ticket_line", rank=rank, code=mot.value.upper(), count=tally.count,
                      share=f"{tally.negative_share:.0%}",
-                     themes=f" ({', '.join(themes)})" if themes else "")
+                     themes=f" ({', '.join(themes)})" if themes else "",
+                     example=text("file_ticket_example", example=_clip(example, 90))
+                     if example else "")
             )  # fmt: skip
-        summary = text("file_tickets", count=len(analysis.tickets),
-                       skipped=len(analysis.skipped), top="\n".join(top))  # fmt: skip
-        return summary, services.records_evidence(analysis)
-    read = services.read_survey_export(path)
+        unplaced = analysis.unclassified.count
+        summary = text("file_tickets", count=len(analysis.tickets), skipped=len(analysis.skipped),
+                       unplaced=text("file_tickets_unplaced", count=unplaced) if unplaced else "",
+                       top="\n".join(lines))  # fmt: skip
+        return summary, services.records_evidence(analysis), FileFound(upload, tuple(hardest))
+    named = interview.column_overrides() if interview else {}
+    overrides = (
+        Overrides(named.get("nps"), named.get("csat"), (named["text"],) if "text" in named else ())
+        if named
+        else None
+    )
+    read = services.read_survey_export(path, overrides)
     result = summarise(read.responses)
     summary = "\n".join((
         text("file_survey", count=result.responses, skipped=len(read.skipped),
@@ -125,7 +148,12 @@ def _read_file(key: str, path: Path) -> tuple[str, list[Evidence]]:
         text("file_survey_columns", mapping=describe(read.columns)),
         text("file_survey_correct"),
     ))  # fmt: skip
-    return summary, services.survey_evidence(result)
+    headers = read.columns.order or (*read.columns.ignored, *read.columns.open)
+    return summary, services.survey_evidence(result), FileFound(upload, headers=tuple(headers))
+
+
+def _clip(said: str, width: int) -> str:
+    return said if len(said) <= width else said[: width - 1].rstrip() + "…"
 
 
 def _unreadable(error: Exception, path: Path) -> str:
@@ -153,10 +181,44 @@ def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
     if path is None:
         return interview.file_result(key, False, text("upload_missing"), [])
     try:
-        summary, evidence = _read_file(key, path)
+        summary, evidence, found = _read_file(key, path, interview)
     except (UnreadableTable, OSError) as error:
         return interview.file_result(key, False, _unreadable(error, path), [])
-    return interview.file_result(key, True, summary, evidence)
+    return interview.file_result(key, True, summary, evidence, _relative(found))
+
+
+def _relative(found: FileFound) -> FileFound:
+    """The upload as the uploads folder knows it, so it can be found again next turn."""
+    root = current_app().settings.uploads_dir.resolve()
+    path = Path(found.upload).resolve()
+    upload = str(path.relative_to(root)) if path.is_relative_to(root) else found.upload
+    return FileFound(upload, found.groups, found.headers)
+
+
+def _reread_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
+    """Read an answered file question's upload again, now with the team's corrections."""
+    upload = interview.file_upload(key)
+    path = _resolve_upload(tracker, upload) if upload else None
+    if path is None:
+        return interview.file_gone(key, text("file_gone"))
+    try:
+        summary, evidence, found = _read_file(key, path, interview)
+    except (UnreadableTable, OSError) as error:
+        return interview.correction_failed(key, _unreadable(error, path))
+    if key == "records.export":
+        corrections = interview.ticket_corrections()
+        source, target = corrections[-1]
+        said = text("tickets_rereading", source=source.value.upper(), target=target.value.upper())
+    else:
+        said = text("columns_rereading", mapping=describe_named(interview.column_overrides()))
+    reply = interview.file_result(key, True, summary, evidence, _relative(found))
+    reply.messages.insert(0, said)
+    return reply
+
+
+def describe_named(named: dict[str, str]) -> str:
+    roles = {"nps": "NPS", "csat": "CSAT", "text": text("open_answers")}
+    return ", ".join(f"{roles[role]} ← '{_clip(header, 60)}'" for role, header in named.items())
 
 
 def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -173,7 +235,7 @@ def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     error: Exception | None = None
     for key in ("survey.results", "records.export"):  # a survey file has score columns
         try:
-            summary, evidence = _read_file(key, path)
+            summary, evidence, _ = _read_file(key, path)
             break
         except (UnreadableTable, OSError) as failed:
             error = failed  # the ticket reader's reason is the more telling one
@@ -341,6 +403,8 @@ class ValidateInterviewForm(FormValidationAction):
             reply = interview.answer(said)
             if reply.analyse is not None:
                 reply = _analyse_file(tracker, interview, reply.analyse[0])
+            elif reply.reread is not None:
+                reply = _reread_file(tracker, interview, reply.reread)
         try:
             _store(tracker, reply)
         except (SQLAlchemyError, MotError):

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,9 +30,11 @@ from bot.core.metrics import Metrics, customer_metrics, totals_details
 from bot.core.records import (
     RecordsAnalysis,
     Skipped,
+    TicketClassifier,
     TicketResult,
     classify,
     classify_batch,
+    corrected_classifier,
 )
 from bot.core.scoring import MOT_ORDER, RankedMoment, rank
 from bot.core.suggestions import GroundedSuggestion, suggest
@@ -214,14 +216,28 @@ def analyse_ticket_file(
     text_column: str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    corrections: Sequence[tuple[Mot, Mot]] = (),
 ) -> RecordsAnalysis:
     """Classify every ticket of a helpdesk export; bad rows are listed under `skipped`.
 
     Large files are classified on every core in batches, with at most a few
-    batches in flight, so memory does not grow with the file.
+    batches in flight, so memory does not grow with the file. With the team's
+    `corrections` ((read as, belongs to) pairs) the file is read by a classifier
+    retrained on the corrected groups, in this process.
     """
     table = Table(path)
     columns = ticket_columns(table, text_column)
+    session: TicketClassifier | None = None
+    if corrections:
+
+        def texts() -> Iterator[str]:
+            for row in Table(path).rows():
+                found, _ = ticket_text(row, columns)
+                if found is not None:
+                    yield found
+
+        session = corrected_classifier(texts, corrections)
+        workers = 1
     analysis = RecordsAnalysis()
     # Progress waits for the first readable ticket: an unreadable file shows only its error.
     held: list[tuple[int, int]] = []
@@ -255,7 +271,7 @@ def analyse_ticket_file(
 
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if table.size >= PARALLEL_FROM_BYTES else 1
-    for batch, results in _classified(batches(), workers):
+    for batch, results in _classified(batches(), workers, session):
         for (_, text), result in zip(batch, results, strict=True):
             analysis.add(result, text)
     if not analysis.tickets:
@@ -265,9 +281,15 @@ def analyse_ticket_file(
 
 
 def _classified(
-    batches: Iterator[list[tuple[str, str]]], workers: int
+    batches: Iterator[list[tuple[str, str]]],
+    workers: int,
+    classifier: TicketClassifier | None = None,
 ) -> Iterator[tuple[list[tuple[str, str]], list[TicketResult]]]:
     """Each batch with its results, in order; in worker processes when workers > 1."""
+    if classifier is not None:
+        for batch in batches:
+            yield batch, classifier.classify_batch(batch)
+        return
     if workers <= 1:
         for batch in batches:
             yield batch, classify_batch(batch)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.errors import UnclearAnswer, UnknownCode
-from bot.core.records import cue_classifier, normalise
+from bot.core.records import cue_classifier, default_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
 
 _NUMBER_WORDS = {
@@ -101,6 +101,9 @@ _MOMENT_NAMES: dict[str, Mot] = {
 }  # fmt: skip
 
 
+GUESS_AT_LEAST = 0.75  # nonsense reads as the catch-all at about 0.6
+
+
 def recognise_moment(text: str) -> RecognisedMoment:
     """A moment from a code ('amot'), a name ('second moment') or a description.
 
@@ -121,6 +124,10 @@ def recognise_moment(text: str) -> RecognisedMoment:
     # confidence is a calibrated probability, on tickets rather than descriptions).
     result = cue_classifier().classify("", text)
     if result.confidence < 0.3:
+        # The trained model as a second reader: a guess the bot confirms first.
+        guess = default_classifier().guess(text)
+        if guess is not None and guess[1] >= GUESS_AT_LEAST:
+            return RecognisedMoment(guess[0], confident=False)
         raise UnclearAnswer(
             "moment",
             text,

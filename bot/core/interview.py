@@ -23,8 +23,10 @@ from bot.core.answers import (
     recognise_moment,
 )
 from bot.core.context import ProductContext, channel_phrase, is_known_channel
+from bot.core.corrections import parse_column_corrections, parse_ticket_correction
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
+from bot.core.survey_columns import shorten
 from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
 from bot.core.texts import text
@@ -116,6 +118,19 @@ class Question:
     options: tuple[tuple[str, str], ...] = ()  # (title, answer) a front-end may offer
 
 
+@dataclass(frozen=True)
+class FileFound:
+    """What a read file offers the team to correct: where it is, what was shown."""
+
+    upload: str  # the upload's path under the uploads folder
+    groups: tuple[Mot, ...] = ()  # ticket groups, in the order the summary lists them
+    headers: tuple[str, ...] = ()  # a survey file's columns, in the file's order
+
+    def __post_init__(self) -> None:
+        if len(self.headers) > 200:
+            object.__setattr__(self, "headers", self.headers[:200])
+
+
 @dataclass
 class Reply:
     messages: list[str] = field(default_factory=list)
@@ -123,6 +138,7 @@ class Reply:
     question: Question | None = None
     finished: Method | None = None
     analyse: tuple[str, str] | None = None  # (kind, path): the adapter reads a file
+    reread: str | None = None  # a file question's key: read its file again, corrected
     survey: list[Mot] | None = None  # the adapter creates a shareable survey for these
 
 
@@ -365,7 +381,7 @@ class Interview:
         questions = [ask("has_export", "yesno")]
         has_export = self.answers.get("records.has_export")
         if has_export is True:
-            questions += [ask("export", "file"), ask("confirm", "yesno")]
+            questions += [ask("export", "file"), ask("confirm", "ticket_check")]
             if self.answers.get("records.confirm") is False:
                 questions.append(ask("missing", "moment", "h.moment"))
         elif has_export is False:
@@ -402,10 +418,23 @@ class Interview:
         return questions
 
     def _survey_plan(self) -> list[Question]:
-        return [
+        questions = [
             Question("survey.results", Method.SURVEY, "file", text("q.survey.results"),
                      text("h.survey.results")),
         ]  # fmt: skip
+        if "survey.results" in self.answers:
+            headers = self.state.get("headers") or []
+            listed = ", ".join(
+                f"{n} '{shorten(h, 40)}'" for n, h in enumerate(headers[:40], start=1)
+            )
+            asked = text("q.survey.columns")
+            if listed:
+                asked += "\n" + text("h.survey.columns", columns=listed)
+            questions.append(
+                Question("survey.columns", Method.SURVEY, "column_check", asked,
+                         text("h.survey.columns_none"))
+            )  # fmt: skip
+        return questions
 
     def _settled(self, key: str) -> bool:
         return key in self.answers or key in self.state["skipped"]
@@ -512,6 +541,10 @@ class Interview:
             return rating.value
         if question.kind == "yesno":
             return parse_yes_no(cleaned)
+        if question.kind == "ticket_check":
+            return self._ticket_check(question, cleaned)
+        if question.kind == "column_check":
+            return self._column_check(question, cleaned)
         if question.kind == "moment":
             moment = recognise_moment(cleaned)
             value = {"mot": moment.mot.value, "text": cleaned}
@@ -557,9 +590,50 @@ class Interview:
         again = text("rating_again") if question.kind == "rating" else text("moment_again")
         return Reply(messages=[again], question=question)
 
+    def _ticket_check(self, question: Question, said: str) -> Any:
+        """Yes, no, or a listed group moved to another moment ("2 are about returns")."""
+        groups = [Mot(code) for code in self.state.get("groups") or []]
+        correction = parse_ticket_correction(said, groups)
+        if correction is None:
+            try:
+                return parse_yes_no(said)
+            except UnclearAnswer:
+                raise UnclearAnswer(question.key, said, question.hint) from None
+        if not correction.confident:
+            self.state["pending"] = {
+                "key": question.key,
+                "value": correction.as_answer(),
+                "question": text(
+                    "confirm_moment",
+                    name=MOMENTS[correction.target].name,
+                    code=correction.target.value.upper(),
+                    when=MOMENTS[correction.target].when,
+                ),
+            }
+            return _PENDING
+        return correction.as_answer()
+
+    def _column_check(self, question: Question, said: str) -> Any:
+        """Yes, or the columns to use instead ("NPS is column 4")."""
+        corrected = parse_column_corrections(said, list(self.state.get("headers") or []))
+        if corrected is not None:
+            return corrected
+        try:
+            yes = parse_yes_no(said)
+        except UnclearAnswer:
+            raise UnclearAnswer(question.key, said, question.hint) from None
+        if not yes:
+            raise UnclearAnswer(question.key, said, question.hint)
+        return True
+
     def _store(self, question: Question, value: Any) -> Reply:
         if value is _PENDING:
             return Reply(question=self.current_question())
+        if question.kind in ("ticket_check", "column_check") and isinstance(value, dict):
+            # Tried on the file first: kept by file_result, dropped by a failed read.
+            self.state["trying"] = value
+            key = "records.export" if question.kind == "ticket_check" else "survey.results"
+            return Reply(reread=key, question=question)
         if question.kind == "file":
             # The adapter reads the file and calls file_result() with what it found.
             return Reply(analyse=(question.key, value), question=question)
@@ -573,19 +647,82 @@ class Interview:
             reply.messages.append(text("noted_moment", name=MOMENTS[Mot(value["mot"])].name))
         return self._advance(reply)
 
+    def correction_failed(self, key: str, why: str) -> Reply:
+        """The file could not be read with the correction: it is dropped, the check asked again."""
+        self.state.pop("trying", None)
+        check = "records.confirm" if key == "records.export" else "survey.columns"
+        question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == check)
+        return Reply(messages=[why], question=question)
+
+    def file_gone(self, key: str, why: str) -> Reply:
+        """The file of an answered file question cannot be read again: ask for it anew."""
+        self.state.pop("trying", None)
+        self.answers.pop(key, None)
+        self.answers.pop("records.confirm" if key == "records.export" else "survey.columns", None)
+        (self.state.get("files") or {}).pop(key, None)
+        question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == key)
+        return Reply(messages=[why], question=question)
+
+    def file_upload(self, key: str) -> str | None:
+        """The upload a file question was answered with, to read it again once corrected."""
+        return (self.state.get("files") or {}).get(key)
+
+    def ticket_corrections(self) -> list[tuple[Mot, Mot]]:
+        """The team's corrections of ticket groups, oldest first: (read as, belongs to).
+
+        A correction being tried on the file comes last.
+        """
+        kept = list(self.answers.get("records.corrections") or [])
+        trying = self.state.get("trying")
+        if trying and "from" in trying:
+            kept.append(trying)
+        return [(Mot(item["from"]), Mot(item["to"])) for item in kept]
+
+    def column_overrides(self) -> dict[str, str]:
+        """The survey columns the team named (and one being tried): {"nps"|"csat"|"text": col}."""
+        named = dict(self.answers.get("survey.overrides") or {})
+        trying = self.state.get("trying")
+        if trying and "from" not in trying:
+            named.update(trying)
+        return named
+
     def _remember(self, key: str) -> None:
         order: list[str] = self.state["order"]
         if key in order:
             order.remove(key)
         order.append(key)
 
-    def file_result(self, key: str, ok: bool, summary: str, evidence: list[Evidence]) -> Reply:
-        """What the adapter found in an uploaded file; a bad file is asked for again."""
+    def file_result(
+        self,
+        key: str,
+        ok: bool,
+        summary: str,
+        evidence: list[Evidence],
+        found: FileFound | None = None,
+    ) -> Reply:
+        """What the adapter found in an uploaded file; a bad file is asked for again.
+
+        `found` keeps what the team may correct next: the upload (to read it
+        again), the ticket groups in the order shown, the survey's headers.
+        """
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == key)
         if not ok:
             return Reply(messages=[summary, text("bad_file")],
                          question=question)  # fmt: skip
         self.answers[key] = summary
+        trying = self.state.pop("trying", None)
+        if trying and key == "records.export":
+            self.answers.setdefault("records.corrections", []).append(trying)
+        elif trying:
+            self.answers.setdefault("survey.overrides", {}).update(trying)
+        if found is not None:
+            self.state.setdefault("files", {})[key] = found.upload
+            if key == "records.export":
+                self.state["groups"] = [mot.value for mot in found.groups]
+                self.answers.pop("records.confirm", None)
+            else:
+                self.state["headers"] = list(found.headers)
+                self.answers.pop("survey.columns", None)
         self._remember(key)
         reply = Reply(messages=[summary], evidence={key: evidence})
         return self._advance(reply)

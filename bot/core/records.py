@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -1063,6 +1063,19 @@ class TicketClassifier:
         )
         return TicketResult(ticket_id, best, stage, sentiment, confidence, themes, classified)
 
+    def guess(self, phrase: str) -> tuple[Mot, float] | None:
+        """The trained model's best moment for a short description ("returns"), unguarded.
+
+        `classify` keeps tickets of a few words unclassified; a phrase the team
+        types to say where something belongs is short by nature, and the bot
+        confirms a guess before using it.
+        """
+        if self.model is None:
+            return None
+        _, dense = model_features(phrase)
+        prediction = self.model.predict(phrase, dense)
+        return Mot(prediction.mot), prediction.mot_probability
+
     def classify_batch(self, batch: list[tuple[str, str]]) -> list[TicketResult]:
         return [self.classify(ticket_id, text) for ticket_id, text in batch]
 
@@ -1121,13 +1134,41 @@ def retrain_with(
     return (base or default_classifier()).retrain_with(corrections)
 
 
+CORRECTED_TICKETS_AT_MOST = 100  # per correction: enough to learn the wording, quick to fit
+
+
+def corrected_classifier(
+    texts: Callable[[], Iterable[str]],
+    corrections: Sequence[tuple[Mot, Mot]],
+    base: TicketClassifier | None = None,
+) -> TicketClassifier:
+    """A session's classifier after the team moved ticket groups ("AMOT is really SMOT").
+
+    For each (read as, belongs to) in order, the tickets the classifier so far
+    reads as the first are relabelled as the second and it is retrained on
+    them; `texts` gives the export's ticket texts again for every round.
+    """
+    classifier = base or default_classifier()
+    for source, target in corrections:
+        examples: list[tuple[str, Mot]] = []
+        for ticket in texts():
+            result = classifier.classify("", ticket)
+            if result.classified and result.mot is source:
+                examples.append((ticket, target))
+                if len(examples) >= CORRECTED_TICKETS_AT_MOST:
+                    break
+        classifier = classifier.retrain_with(examples)
+    return classifier
+
+
 @dataclass
 class MomentTally:
     count: int = 0
     negative: int = 0
     positive: int = 0
     themes: Counter[str] = field(default_factory=Counter)
-    example: str = ""
+    example: str = ""  # the first negative ticket
+    sample: str = ""  # the first ticket of any feeling
 
     @property
     def negative_share(self) -> float:
@@ -1155,6 +1196,8 @@ class RecordsAnalysis:
         else:
             tally = self.unclassified
         tally.count += 1
+        if not tally.sample:
+            tally.sample = text[:200]
         if result.sentiment == "negative":
             tally.negative += 1
             tally.themes.update(result.themes)

@@ -138,8 +138,14 @@ EN.update(
         "h.records.export": (
             "A CSV or XLSX export with one ticket per row, for example 'exports/tickets.csv'."
         ),
-        "q.records.confirm": "Does this match what your team sees?",
-        "h.records.confirm": "Answer yes, or no if an important moment is missing.",
+        "q.records.confirm": (
+            "Does this match what your team sees? If a group is at the wrong moment, tell me "
+            "where it belongs, for example '2 are about returns' or 'AMOT is really SMOT'."
+        ),
+        "h.records.confirm": (
+            "Answer yes; or correct a group by its number or moment, e.g. '1 should be SMOT'; "
+            "or no if an important moment is missing."
+        ),
         "q.records.missing": "Which moment is missing or underrated? Describe it in a few words.",
         "h.moment": "For example: 'when the parcel arrives' or 'reading reviews'.",
         "q.records.complaint": "What do customers complain about most often?",
@@ -271,8 +277,13 @@ EN.update(
         "answer_not_saved": "Sorry, I couldn't save that answer. Please send it again in a moment.",
         "survey_not_saved": "Sorry, I couldn't save your answers. Please try again.",
         "file_unreadable": "I couldn't read that file: {error}",
-        "file_tickets": ("I read {count} tickets ({skipped} skipped). The hardest moments:\n{top}"),
-        "file_ticket_line": "{rank}. {code}: {count} tickets, {share} negative{themes}",
+        "file_tickets": (
+            "I read {count} tickets ({skipped} skipped{unplaced}). The moments, hardest "
+            "first:\n{top}"
+        ),
+        "file_ticket_line": "{rank}. {code}: {count} tickets, {share} negative{themes}{example}",
+        "file_tickets_unplaced": ", {count} too unclear to place",
+        "file_ticket_example": "\n   e.g. “{example}”",
         "file_survey": (
             "I read {count} survey responses ({skipped} skipped): NPS {nps}, CSAT {csat}."
         ),
@@ -531,9 +542,33 @@ EN.update(
 EN.update(
     {
         "file_survey_columns": "I used: {mapping}.",
-        "file_survey_correct": (
-            "If I took a wrong column, rename its header to NPS, CSAT or Comment and send "
-            "the file again; timestamps, ids, emails and names are never read."
+        "file_survey_correct": ("Timestamps, ids, emails and names are never read."),
+        "q.survey.columns": (
+            "Did I take the right columns? Answer yes, or tell me which to use, for example "
+            "'NPS is column 4' or 'comments: What could we improve?'."
+        ),
+        "h.survey.columns": "The columns of your file: {columns}.",
+        "h.survey.columns_none": "Answer yes, or name a column by its number or its header.",
+        "column_number": "There are {count} columns; name one by a number from 1 to {count}.",
+        "column_which": "Which column? Give its number or part of its header.",
+        "column_unknown": "No column of the file is called “{said}”; give its number instead.",
+        "column_several": "Several columns contain “{said}”; give the column's number instead.",
+        "column_role": (
+            "Say what the column is: NPS (0-10), CSAT (1-5) or comments, e.g. 'NPS is column 4'."
+        ),
+        "open_answers": "open answers",
+        "columns_rereading": "Reading the file again with {mapping}.",
+        "correct_where": (
+            "Where do the {code} tickets belong? Name a moment, e.g. 'SMOT', or say what they "
+            "are about, e.g. 'returns'."
+        ),
+        "correct_same": "Those tickets are already at {code}; which moment do they belong to?",
+        "tickets_rereading": (
+            "Understood: the {source} tickets belong to {target}. I retrained the classifier "
+            "for this session on them and read the file again."
+        ),
+        "file_gone": (
+            "I no longer have that file (uploads are deleted after a while); please send it again."
         ),
         "file_survey_name": "rename those headers to NPS, CSAT and Comment and send it again",
         "file_survey_name_one": "rename the one to use to {what} and send the file again",
