@@ -80,6 +80,17 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
         rest = clean[end:]
     if source is None:
         return None
+    if (
+        mentions
+        and mentions[0][2] not in groups
+        and not (number and number.start() < mentions[0][0])
+    ):
+        raise UnclearAnswer(
+            "ticket_correction",
+            said,
+            text("correct_not_listed", code=mentions[0][2].value.upper(),
+                 listed=", ".join(f"{n} {m.value.upper()}" for n, m in enumerate(groups, 1))),
+        )  # fmt: skip
     rest = _LINKING.sub("", rest).strip(" .!?")
     named = next((m for m in (_mention(x) for x in _MOMENT_MENTION.finditer(rest))), None)
     if named is not None and named is not source:
@@ -109,7 +120,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
 )  # fmt: skip
 _COLUMN_NUMBER = re.compile(
-    r"\b(?:column|col|spalte|nr\.?|no\.?|number)\s*(\d{1,3})\b|#\s*(\d{1,3})\b"
+    r"\b(?:column|col|spalte|nr\.?|no\.?|number)\s*(\d{1,3})\b|#\s*(\d{1,3})\b", re.IGNORECASE
 )
 _QUOTES = "'\"\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb"
 _QUOTED = re.compile(f"[{_QUOTES}]([^{_QUOTES}]{{1,200}})[{_QUOTES}]")

@@ -562,6 +562,9 @@ EN.update(
             "Where do the {code} tickets belong? Name a moment, e.g. 'SMOT', or say what they "
             "are about, e.g. 'returns'."
         ),
+        "correct_not_listed": (
+            "I found no {code} tickets to move; the groups are {listed}. Name one of them."
+        ),
         "correct_same": "Those tickets are already at {code}; which moment do they belong to?",
         "tickets_rereading": (
             "Understood: the {source} tickets belong to {target}. I retrained the classifier "
