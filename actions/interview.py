@@ -236,6 +236,8 @@ def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     for key in ("survey.results", "records.export"):  # a survey file has score columns
         try:
             summary, evidence, _ = _read_file(key, path)
+            if key == "survey.results":
+                summary += "\n" + text("file_survey_correct_later")
             break
         except (UnreadableTable, OSError) as failed:
             error = failed  # the ticket reader's reason is the more telling one

@@ -509,8 +509,8 @@ def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
 
     Tickets are grouped by moment and main theme (`bot.core.themes.primary` of
     the ticket's themes), so "rude support" and "the app crashes" stay two
-    items; each item counts its negative and positive tickets, and carries the
-    moment's example ticket when that ticket is of the item's theme.
+    items; each item counts its negative and positive tickets and quotes the
+    group's first negative and first positive ticket (`side_quotes`).
     """
     groups: dict[tuple[Mot, str | None], list[int]] = {}
     for ticket in analysis.tickets:
@@ -520,15 +520,13 @@ def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
         tally[0] += 1
         tally[1] += ticket.sentiment == "negative"
         tally[2] += ticket.sentiment == "positive"
-    examples: dict[tuple[Mot, str | None], str] = {}
-    for mot, moment in analysis.moments.items():
-        if moment.example:
-            found = classify("", moment.example)
-            examples[(mot, primary(found.themes, mot))] = moment.example
     items = []
     for (mot, theme), (count, negative, positive) in sorted(
         groups.items(), key=lambda kv: (MOT_ORDER[kv[0][0]], -kv[1][1], -kv[1][0], kv[0][1] or "")
     ):
+        quotes = {
+            side: redact(said) for side, said in analysis.group_quotes.get((mot, theme), {}).items()
+        }
         items.append(
             Evidence(
                 method=Method.RECORDS,
@@ -538,7 +536,8 @@ def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
                 positive=positive,
                 themes=(theme,) if theme else (),
                 theme=theme,
-                text=examples.get((mot, theme), ""),
+                text=next(iter(quotes.values()), ""),
+                details={"side_quotes": quotes} if quotes else {},
             )
         )
     return items

@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.core import ticket_model
 from bot.core.taxonomy import MOMENTS, Mot, Stage
+from bot.core.themes import primary
 
 # (pattern, weight). Patterns match the normalised text (lower case, umlauts
 # spelled out: ä -> ae, ß -> ss), at a word start; most are stems so German
@@ -1181,6 +1182,9 @@ class Skipped:
     reason: str
 
 
+QUOTED_SIDES = {"negative": "pain", "positive": "glory"}
+
+
 @dataclass
 class RecordsAnalysis:
     tickets: list[TicketResult] = field(default_factory=list)
@@ -1188,6 +1192,8 @@ class RecordsAnalysis:
     skipped: list[Skipped] = field(default_factory=list)
     # Tickets below the confidence threshold: counted here, never a moment.
     unclassified: MomentTally = field(default_factory=MomentTally)
+    # The first negative and positive ticket of each moment and main theme, to quote.
+    group_quotes: dict[tuple[Mot, str | None], dict[str, str]] = field(default_factory=dict)
 
     def add(self, result: TicketResult, text: str) -> None:
         self.tickets.append(result)
@@ -1198,6 +1204,11 @@ class RecordsAnalysis:
         tally.count += 1
         if not tally.sample:
             tally.sample = text[:200]
+        if result.classified and result.sentiment in QUOTED_SIDES:
+            quotes = self.group_quotes.setdefault(
+                (result.mot, primary(result.themes, result.mot)), {}
+            )
+            quotes.setdefault(QUOTED_SIDES[result.sentiment], text[:200])
         if result.sentiment == "negative":
             tally.negative += 1
             tally.themes.update(result.themes)

@@ -230,8 +230,12 @@ def _parts(e: Evidence) -> list[_Part]:
             sides.append((Polarity.GLORY, e.positive))
         if not sides and e.csat is not None:
             sides.append((Polarity.GLORY if e.csat >= 4 else Polarity.PAIN, max(e.count, 1)))
+    by_side = e.details.get("side_quotes")
     for index, (side_, n) in enumerate(sides):
-        quote = e.text if index == 0 else ""
+        if isinstance(by_side, dict):
+            quote = str(by_side.get(side_.value) or "")  # each side quotes its own tickets
+        else:
+            quote = e.text if index == 0 else ""
         parts.append(_Part(e, side_, n, max(group, n), quote, theme))
     return parts
 

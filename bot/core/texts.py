@@ -543,6 +543,10 @@ EN.update(
     {
         "file_survey_columns": "I used: {mapping}.",
         "file_survey_correct": ("Timestamps, ids, emails and names are never read."),
+        "file_survey_correct_later": (
+            "To use other columns, send the file at the survey method's question; there you "
+            "can name them."
+        ),
         "q.survey.columns": (
             "Did I take the right columns? Answer yes, or tell me which to use, for example "
             "'NPS is column 4' or 'comments: What could we improve?'."

@@ -216,7 +216,7 @@ async def test_an_export_sent_in_the_chat_shows_the_columns_used(
         "CSAT ← 'Overall, how satisfied are you with Crate?', "
         "open answers ← 'What did you like most?', 'What could we do better?'."
     ) in said
-    assert "rename its header to NPS, CSAT or Comment" in said
+    assert "names are never read" in said and "there you can name them" in said
     assert "added this" in said
     stored = " ".join(e.text for e in services.evidence_of(app.uow, slots["session_id"]))
     assert stored.strip()
