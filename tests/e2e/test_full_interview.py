@@ -83,6 +83,7 @@ def test_one_complete_interview_with_all_four_methods(
     typed = str(project_root / "bot" / "demo" / "tickets.csv")
     analysed = live.text(sender, as_upload(typed, live.uploads) or typed)
     assert "I read 36 tickets" in analysed and "1. AMOT" in analysed
+    assert "where it belongs" in analysed  # a group can be moved to another moment
     assert "That completes the service records" in live.text(sender, "yes")
 
     # 3. Competitor walk-through, paused while the team tries it out.
@@ -126,8 +127,9 @@ def test_one_complete_interview_with_all_four_methods(
     results = tmp_path / "survey.csv"
     results.write_text("nps,csat,what went well,what went badly\n10,5,Great food,\n3,2,,Late box\n")
     imported = live.text(sender, as_upload(str(results), live.uploads) or str(results))
-    assert "2 survey responses" in imported
-    assert "All four methods are done" in imported
+    assert "2 survey responses" in imported and "I used: NPS ← 'nps'" in imported
+    assert "Did I take the right columns?" in imported and "4 'what went badly'" in imported
+    assert "All four methods are done" in live.text(sender, "yes")
 
     findings = live.text(sender, "what have we found so far")
     assert findings.startswith("Your top moments so far:")
