@@ -54,7 +54,8 @@ def test_sentiment_handles_negation(text: str, sentiment: str) -> None:
 
 def test_the_hardest_moment_carries_the_most_pain() -> None:
     analysis = RecordsAnalysis()
-    for text in ["my parcel still has not arrived, terrible"] * 3 + ["support was great, thanks"] * 5:
+    late, praise = "my parcel still has not arrived, terrible", "support was great, thanks"
+    for text in [late] * 3 + [praise] * 5:
         analysis.add(classify("x", text), text)
     assert analysis.hardest()[0] is Mot.AMOT
     summary = analysis.to_dict()
