@@ -29,6 +29,12 @@ _MENTION_NAMES = {
     "ultimate moment": Mot.UMOT, "third moment": Mot.UMOT,
 }  # fmt: skip
 _GROUP_NUMBER = re.compile(r"(?:\b(?:group|number|no\.?|nr\.?|line|gruppe)\s*|#)?\b([1-9])\b")
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+_ORDINAL_GROUP = re.compile(
+    rf"\b({'|'.join(_ORDINALS)}|erste|zweite|dritte|vierte|fuenfte|sechste)\s+"
+    r"(?:group|one|ones|line|gruppe)\b"
+)
+_GERMAN_ORDINALS = ("erste", "zweite", "dritte", "vierte", "fuenfte", "sechste")
 # Words between the group and where it belongs: "are really about", "should be", "sind eher".
 _LINKING = re.compile(
     r"^(?:[-=>:,.→]|\b(?:ones?|tickets?|group|are|is|were|was|really|actually|rather|more|"
@@ -69,12 +75,21 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
     rest = ""
     listed = [(start, end, mot) for start, end, mot in mentions if mot in groups]
     number = _GROUP_NUMBER.search(clean)
+    ordinal = _ORDINAL_GROUP.search(clean)
+    position = int(number.group(1)) if number else None
+    if ordinal:  # "the third group": before any digit, since it names the group in words
+        word = ordinal.group(1)
+        position = (
+            _ORDINALS.index(word) if word in _ORDINALS else _GERMAN_ORDINALS.index(word)
+        ) + 1
+        number = ordinal
     if (
         number
-        and 1 <= int(number.group(1)) <= len(groups)
+        and position is not None
+        and 1 <= position <= len(groups)
         and (not listed or number.start() < listed[0][0])
     ):
-        source, rest = groups[int(number.group(1)) - 1], clean[number.end() :]
+        source, rest = groups[position - 1], clean[number.end() :]
     if source is None and listed:
         _, end, source = listed[0]
         rest = clean[end:]

@@ -20,6 +20,8 @@ GROUPS = [Mot.AMOT, Mot.SMOT, Mot.ZMOT]
         ("1 are about refunds", Mot.AMOT, Mot.SMOT),
         ("AMOT sind eher Retouren", Mot.AMOT, Mot.SMOT),
         ("the second moment ones are really the actual moment", Mot.SMOT, Mot.AMOT),
+        ("the third group is wrong, those are FMOT", Mot.ZMOT, Mot.FMOT),
+        ("die zweite Gruppe ist AMOT", Mot.SMOT, Mot.AMOT),
     ],
 )
 def test_a_group_named_by_number_or_moment_moves_where_the_team_says(
