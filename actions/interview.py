@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import display_name, interview_of, keep_place, own_session_id
-from bot import services
+from bot import exports, services
 from bot.app import current_app
 from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
@@ -114,7 +114,7 @@ def _read_file(
     """
     upload = str(path)
     if key == "records.export":
-        analysis = services.analyse_ticket_file(
+        analysis = exports.analyse_ticket_file(
             path, corrections=interview.ticket_corrections() if interview else ()
         )
         lines = []
@@ -133,14 +133,14 @@ def _read_file(
         summary = text("file_tickets", count=len(analysis.tickets), skipped=len(analysis.skipped),
                        unplaced=text("file_tickets_unplaced", count=unplaced) if unplaced else "",
                        top="\n".join(lines))  # fmt: skip
-        return summary, services.records_evidence(analysis), FileFound(upload, tuple(hardest))
+        return summary, exports.records_evidence(analysis), FileFound(upload, tuple(hardest))
     named = interview.column_overrides() if interview else {}
     overrides = (
         Overrides(named.get("nps"), named.get("csat"), (named["text"],) if "text" in named else ())
         if named
         else None
     )
-    read = services.read_survey_export(path, overrides)
+    read = exports.read_survey_export(path, overrides)
     result = summarise(read.responses)
     summary = "\n".join((
         text("file_survey", count=result.responses, skipped=len(read.skipped),
@@ -149,7 +149,7 @@ def _read_file(
         text("file_survey_correct"),
     ))  # fmt: skip
     headers = read.columns.order or (*read.columns.ignored, *read.columns.open)
-    return summary, services.survey_evidence(result), FileFound(upload, headers=tuple(headers))
+    return summary, exports.survey_evidence(result), FileFound(upload, headers=tuple(headers))
 
 
 def _clip(said: str, width: int) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services import analyse_ticket_file  # noqa: E402
+from bot.exports import analyse_ticket_file  # noqa: E402
 
 TEMPLATES = [
     "Where is my order {n}? I paid {d} days ago and the parcel has still not arrived.",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot import services
+from bot import exports, services
 from bot.app import App, build_app
 from bot.config import (
     DEFAULT_ACTION_PORT,
@@ -292,7 +292,7 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     large = path.exists() and path.stat().st_size > 1_000_000
     progress = _ProgressBar("Analysing tickets") if large else None
     try:
-        analysis = services.analyse_ticket_file(path, text_column, progress)
+        analysis = exports.analyse_ticket_file(path, text_column, progress)
     except UnreadableTable as error:
         if progress is not None and progress.live and 0 <= progress.shown < 100:
             click.echo(err=True)  # end the live bar's line: the error gets a line of its own
@@ -400,7 +400,7 @@ def survey_analyze(
 
     overrides = Overrides(nps=nps_column, csat=csat_column, text=text_columns)
     try:
-        read = services.read_survey_export(path, overrides)
+        read = exports.read_survey_export(path, overrides)
     except UnreadableTable as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

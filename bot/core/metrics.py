@@ -2,7 +2,7 @@
 
 Two sources, never counted twice:
 - a survey file leaves one *totals* evidence item (`details["survey_totals"]`,
-  written by `services.survey_evidence`) with its respondents, promoters,
+  written by `exports.survey_evidence`) with its respondents, promoters,
   passives, detractors and CSAT answers; every respondent counts, also those
   who skipped the open questions;
 - the chat survey leaves one row per respondent (`survey_responses`: NPS and

@@ -203,7 +203,7 @@ def test_table_output_lists_the_hardest_moment_first(tmp_path: Path) -> None:
 
 
 def test_parallel_analysis_gives_the_same_result_as_serial(tmp_path: Path) -> None:
-    from bot.services import analyse_ticket_file
+    from bot.exports import analyse_ticket_file
 
     rows = [[str(i), text] for i in range(3000) for _, text in TICKETS[i % 4 : i % 4 + 1]]
     path = write_csv(tmp_path / "t.csv", ["id", "description"], rows)

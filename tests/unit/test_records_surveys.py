@@ -100,7 +100,7 @@ def test_scores_accept_blank_and_decimal_comma() -> None:
 
 def test_a_respondent_who_skips_the_open_questions_still_counts() -> None:
     from bot.core.survey_columns import SurveyColumns
-    from bot.services import _survey_response
+    from bot.exports import _survey_response
 
     columns = SurveyColumns(nps="NPS", csat="CSAT", went_well=("Liked",), went_badly=("Better",))
     rows = [
