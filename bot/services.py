@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound, SurveyNotFound
@@ -31,15 +31,13 @@ from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import GroundedSuggestion, suggest
 from bot.core.survey_columns import Overrides
 from bot.core.surveys import SurveyResponse, SurveySummary, summarise
-from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage
+from bot.core.taxonomy import Business, Method, Mot
 from bot.exports import (
     analyse_ticket_file,
     read_survey_file,
     records_evidence,
     survey_evidence,
 )
-from bot.storage.models import EvidenceItem, SurveyAnswer
-from bot.storage.models import Survey as SurveyRow
 from bot.storage.uow import UnitOfWork
 from bot.tables import Progress
 
@@ -87,13 +85,8 @@ def open_session(
 
 def save_context(uow_factory: UowFactory, session_id: str, context: ProductContext) -> SessionView:
     with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None:
+        if not uow.repo.set_context(session_id, context):
             raise SessionNotFound(session_id)
-        interview.product_name = context.product_name
-        interview.business = context.business.value
-        interview.channels = list(context.channels)
-        interview.typical_customer = context.typical_customer
         uow.commit()
         return _view(uow, session_id)
 
@@ -140,8 +133,7 @@ def session_status(uow_factory: UowFactory, session_id: str) -> SessionStatus:
     view = get_session(uow_factory, session_id)
     with uow_factory() as uow:
         per_method: dict[Method, int] = {}
-        for row in uow.repo.evidence_of(session_id):
-            method = Method(row.method)
+        for method in uow.repo.evidence_methods(session_id):
             per_method[method] = per_method.get(method, 0) + 1
         survey = uow.repo.survey_of(session_id)
         return SessionStatus(
@@ -197,71 +189,6 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
 # --- evidence ---------------------------------------------------------------
 
 
-def _to_row(session_id: str, item: Evidence, participant_id: int | None) -> EvidenceItem:
-    details: dict[str, Any] = {
-        key: value
-        for key, value in {
-            "count": item.count,
-            "negative": item.negative,
-            "positive": item.positive,
-            "competitor_rating": item.competitor_rating,
-            "own_rating": item.own_rating,
-            "csat": item.csat,
-            "themes": list(item.themes),
-            "theme": item.theme,
-            **item.details,
-        }.items()
-        if value not in (None, [], 0) or key == "count"
-    }
-    return EvidenceItem(
-        session_id=session_id,
-        participant_id=participant_id,
-        method=item.method.value,
-        stage=item.stage.value if item.stage else None,
-        mot=item.mot.value,
-        polarity=item.polarity.value if item.polarity else None,
-        touchpoint=item.touchpoint,
-        importance=item.importance,
-        performance=item.performance,
-        text=item.text,
-        details=details,
-    )
-
-
-def _from_row(row: EvidenceItem, participant: str | None) -> Evidence:
-    details = dict(row.details or {})
-    known = {
-        "count",
-        "negative",
-        "positive",
-        "competitor_rating",
-        "own_rating",
-        "csat",
-        "themes",
-        "theme",
-    }
-    return Evidence(
-        method=Method(row.method),
-        mot=Mot(row.mot or "smot"),
-        stage=Stage(row.stage) if row.stage else None,
-        polarity=Polarity(row.polarity) if row.polarity else None,
-        touchpoint=row.touchpoint,
-        text=row.text or "",
-        importance=row.importance,
-        performance=row.performance,
-        competitor_rating=details.get("competitor_rating"),
-        own_rating=details.get("own_rating"),
-        count=int(details.get("count", 1)),
-        negative=int(details.get("negative", 0)),
-        positive=int(details.get("positive", 0)),
-        csat=details.get("csat"),
-        themes=tuple(details.get("themes", ())),
-        theme=details.get("theme"),
-        participant=participant,
-        details={k: v for k, v in details.items() if k not in known},
-    )
-
-
 def add_evidence(
     uow_factory: UowFactory,
     session_id: str,
@@ -288,9 +215,7 @@ def add_evidence(
         if source_key is not None:
             uow.repo.delete_evidence(session_id, source_key, participant_id)
         for item in items:
-            row = _to_row(session_id, item, participant_id)
-            row.source_key = source_key
-            uow.repo.add_evidence(row)
+            uow.repo.add_evidence(session_id, item, participant_id, source_key)
         uow.commit()
         return len(items)
 
@@ -299,9 +224,7 @@ def evidence_of(uow_factory: UowFactory, session_id: str) -> list[Evidence]:
     with uow_factory() as uow:
         if uow.repo.interview(session_id) is None:
             raise SessionNotFound(session_id)
-        rows = uow.repo.evidence_of(session_id)
-        names = uow.repo.participant_names(session_id)
-        return [_from_row(row, names.get(row.participant_id or -1)) for row in rows]
+        return uow.repo.evidence_of(session_id)
 
 
 def import_ticket_file(
@@ -340,25 +263,12 @@ class Findings:
 
 def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings:
     """The session's ranked items, strengths, customer metrics and suggestions."""
-    from sqlalchemy import select
-
     view = get_session(uow_factory, session_id)
     with uow_factory() as uow:
         interview = uow.repo.interview(view.id)
         created = interview.created_at.isoformat() if interview else ""
         survey = uow.repo.survey_of(view.id)
-        chat_scores = (
-            [
-                (answer.nps, answer.csat)
-                for answer in uow.session.scalars(
-                    select(SurveyAnswer)
-                    .where(SurveyAnswer.survey_code == survey.code)
-                    .order_by(SurveyAnswer.id)
-                )
-            ]
-            if survey is not None
-            else []
-        )
+        chat_scores = uow.repo.survey_scores(survey.code) if survey is not None else []
     evidence = evidence_of(uow_factory, view.id)
     metrics = customer_metrics(evidence, chat_scores)
     ranking = rank(evidence, metrics=metrics)
@@ -388,18 +298,25 @@ def create_survey(uow_factory: UowFactory, session_id: str, moments: list[Mot]) 
         interview = uow.repo.interview(session_id)
         if interview is None:
             raise SessionNotFound(session_id)
-        survey = uow.repo.survey_of(session_id)
-        if survey is None:
-            survey = SurveyRow(
-                code=secrets.token_hex(4), session_id=session_id, moments=[m.value for m in moments]
-            )
-            uow.repo.add_survey(survey)
+        survey = uow.repo.survey_of(session_id) or uow.repo.add_survey(
+            secrets.token_hex(4), session_id, [m.value for m in moments]
+        )
         view = _survey_view(survey, interview.product_name or "our product")
         uow.commit()
         return view
 
 
-def _survey_view(survey: SurveyRow, product: str | None) -> SurveyView:
+class _SurveyRecord(Protocol):
+    """What a stored survey offers (the storage's row, read only here)."""
+
+    code: str
+    session_id: str
+    moments: list[str]
+    status: str
+    responses: int
+
+
+def _survey_view(survey: _SurveyRecord, product: str | None) -> SurveyView:
     moments = [Mot(m) for m in survey.moments]
     return SurveyView(
         survey.code,
@@ -439,19 +356,10 @@ def record_survey_response(
     with uow_factory() as uow:
         uow.repo.delete_evidence(survey.session_id, source_key, None)
         for item in items:
-            row = _to_row(survey.session_id, item, None)
-            row.source_key = source_key
-            uow.repo.add_evidence(row)
-        answer = uow.repo.survey_answer(survey.code, respondent)
-        if answer is None:
-            answer = SurveyAnswer(survey_code=survey.code, respondent=respondent)
-            uow.repo.add_survey_answer(answer)
-        answer.nps, answer.csat = response.nps, response.csat
-        survey_row = uow.repo.survey(survey.code)
-        uow.session.flush()
-        responses = uow.repo.count_survey_answers(survey.code)
-        if survey_row is not None:
-            survey_row.responses = responses
+            uow.repo.add_evidence(survey.session_id, item, None, source_key)
+        responses = uow.repo.save_survey_answer(
+            survey.code, respondent, response.nps, response.csat
+        )
         uow.commit()
         return replace(survey, responses=responses)
 
@@ -463,7 +371,7 @@ def close_survey(uow_factory: UowFactory, session_id: str) -> SurveyView | None:
         if survey is None:
             return None
         interview = uow.repo.interview(session_id)
-        survey.status = "closed"
+        uow.repo.close_survey(survey.code)
         view = _survey_view(survey, interview.product_name if interview else None)
         uow.commit()
         return view

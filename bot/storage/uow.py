@@ -10,7 +10,11 @@ from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.context import ProductContext
+from bot.core.evidence import Evidence
+from bot.core.taxonomy import Method
 from bot.storage.db import scrub
+from bot.storage.mapping import evidence_from_row, evidence_row
 from bot.storage.models import (
     EvidenceItem,
     HandledUpdate,
@@ -79,17 +83,42 @@ class Repository:
         self.session.flush()
         return interview
 
-    def add_evidence(self, item: EvidenceItem) -> None:
-        self.session.add(item)
+    def set_context(self, session_id: str, context: ProductContext) -> bool:
+        """The product context of a session; False when there is no such session."""
+        interview = self.interview(session_id)
+        if interview is None:
+            return False
+        interview.product_name = context.product_name
+        interview.business = context.business.value
+        interview.channels = list(context.channels)
+        interview.typical_customer = context.typical_customer
+        return True
 
-    def evidence_of(self, session_id: str) -> list[EvidenceItem]:
-        return list(
-            self.session.scalars(
-                select(EvidenceItem)
-                .where(EvidenceItem.session_id == session_id)
-                .order_by(EvidenceItem.id)
-            )
+    def add_evidence(
+        self,
+        session_id: str,
+        item: Evidence,
+        participant_id: int | None = None,
+        source_key: str | None = None,
+    ) -> None:
+        self.session.add(evidence_row(session_id, item, participant_id, source_key))
+
+    def evidence_of(self, session_id: str) -> list[Evidence]:
+        """A session's evidence in the order it was given, each with who gave it."""
+        names = self.participant_names(session_id)
+        rows = self.session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.session_id == session_id)
+            .order_by(EvidenceItem.id)
         )
+        return [evidence_from_row(row, names.get(row.participant_id or -1)) for row in rows]
+
+    def evidence_methods(self, session_id: str) -> list[Method]:
+        """The method of each piece of a session's evidence (for counting answers)."""
+        methods = self.session.scalars(
+            select(EvidenceItem.method).where(EvidenceItem.session_id == session_id)
+        )
+        return [Method(method) for method in methods]
 
     def delete_evidence(self, session_id: str, source_key: str, participant_id: int | None) -> None:
         query = delete(EvidenceItem).where(
@@ -107,9 +136,41 @@ class Repository:
     def survey_of(self, session_id: str) -> Survey | None:
         return self.session.scalars(select(Survey).where(Survey.session_id == session_id)).first()
 
-    def add_survey(self, survey: Survey) -> None:
+    def add_survey(self, code: str, session_id: str, moments: list[str]) -> Survey:
+        survey = Survey(code=code, session_id=session_id, moments=moments)
         self.session.add(survey)
         self.session.flush()
+        return survey
+
+    def close_survey(self, code: str) -> None:
+        survey = self.survey(code)
+        if survey is not None:
+            survey.status = "closed"
+
+    def survey_scores(self, code: str) -> list[tuple[int | None, int | None]]:
+        """(NPS, CSAT) of each chat respondent of a survey, in the order they answered."""
+        rows = self.session.execute(
+            select(SurveyAnswer.nps, SurveyAnswer.csat)
+            .where(SurveyAnswer.survey_code == code)
+            .order_by(SurveyAnswer.id)
+        )
+        return [(nps, csat) for nps, csat in rows]
+
+    def save_survey_answer(
+        self, code: str, respondent: str, nps: int | None, csat: int | None
+    ) -> int:
+        """One respondent's scores (a second answer replaces the first); the survey's count."""
+        answer = self.survey_answer(code, respondent)
+        if answer is None:
+            answer = SurveyAnswer(survey_code=code, respondent=respondent)
+            self.session.add(answer)
+        answer.nps, answer.csat = nps, csat
+        self.session.flush()
+        responses = self.count_survey_answers(code)
+        survey = self.survey(code)
+        if survey is not None:
+            survey.responses = responses
+        return responses
 
     def participant_names(self, session_id: str) -> dict[int, str]:
         """Who gave the session's evidence: participant id -> display name (or key)."""
@@ -221,10 +282,6 @@ class Repository:
                 SurveyAnswer.survey_code == code, SurveyAnswer.respondent == respondent
             )
         ).one_or_none()
-
-    def add_survey_answer(self, answer: SurveyAnswer) -> None:
-        self.session.add(answer)
-        self.session.flush()
 
     def count_survey_answers(self, code: str) -> int:
         return int(

@@ -1,0 +1,79 @@
+"""Rows and domain objects: the one place that turns an evidence row into `Evidence` and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.evidence import Evidence
+from bot.core.taxonomy import Method, Mot, Polarity, Stage
+from bot.storage.models import EvidenceItem
+
+
+def evidence_row(
+    session_id: str, item: Evidence, participant_id: int | None, source_key: str | None = None
+) -> EvidenceItem:
+    """The row of one piece of evidence: its counts and ratings go into `details`."""
+    details: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "count": item.count,
+            "negative": item.negative,
+            "positive": item.positive,
+            "competitor_rating": item.competitor_rating,
+            "own_rating": item.own_rating,
+            "csat": item.csat,
+            "themes": list(item.themes),
+            "theme": item.theme,
+            **item.details,
+        }.items()
+        if value not in (None, [], 0) or key == "count"
+    }
+    return EvidenceItem(
+        session_id=session_id,
+        participant_id=participant_id,
+        method=item.method.value,
+        stage=item.stage.value if item.stage else None,
+        mot=item.mot.value,
+        polarity=item.polarity.value if item.polarity else None,
+        touchpoint=item.touchpoint,
+        importance=item.importance,
+        performance=item.performance,
+        text=item.text,
+        details=details,
+        source_key=source_key,
+    )
+
+
+def evidence_from_row(row: EvidenceItem, participant: str | None) -> Evidence:
+    """The evidence a row holds, with the name of who gave it."""
+    details = dict(row.details or {})
+    known = {
+        "count",
+        "negative",
+        "positive",
+        "competitor_rating",
+        "own_rating",
+        "csat",
+        "themes",
+        "theme",
+    }
+    return Evidence(
+        method=Method(row.method),
+        mot=Mot(row.mot or "smot"),
+        stage=Stage(row.stage) if row.stage else None,
+        polarity=Polarity(row.polarity) if row.polarity else None,
+        touchpoint=row.touchpoint,
+        text=row.text or "",
+        importance=row.importance,
+        performance=row.performance,
+        competitor_rating=details.get("competitor_rating"),
+        own_rating=details.get("own_rating"),
+        count=int(details.get("count", 1)),
+        negative=int(details.get("negative", 0)),
+        positive=int(details.get("positive", 0)),
+        csat=details.get("csat"),
+        themes=tuple(details.get("themes", ())),
+        theme=details.get("theme"),
+        participant=participant,
+        details={k: v for k, v in details.items() if k not in known},
+    )
