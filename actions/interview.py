@@ -313,7 +313,7 @@ class ActionStartMethod(Action):
                 dispatcher.utter_message(
                     text=text("which_method"), buttons=method_buttons(interview)
                 )
-            return [SlotSet("interview", interview.state)]
+            return [SlotSet("interview", interview.state.to_dict())]
         top: list[Mot] = []
         session_id = own_session_id(tracker)
         if method is Method.SURVEY and session_id:
@@ -330,7 +330,7 @@ class ActionStartMethod(Action):
             else:
                 dispatcher.utter_message(text=text("survey.code", code=survey.code))
         return [
-            SlotSet("interview", interview.state),
+            SlotSet("interview", interview.state.to_dict()),
             SlotSet("interview_answer", DONE if reply.finished else None),
             SlotSet("method", None),
         ]
@@ -358,9 +358,9 @@ class ActionAskInterviewAnswer(Action):
             )
             return []
         dispatcher.utter_message(text=question.text, buttons=question_buttons(question))
-        if "stage_unclear" in interview.state:
+        if interview.state.stage_unclear is not None:
             interview.asked()
-            return [SlotSet("interview", interview.state)]
+            return [SlotSet("interview", interview.state.to_dict())]
         return []
 
 
@@ -415,7 +415,7 @@ class ValidateInterviewForm(FormValidationAction):
             return {"interview_answer": None}
         _say(dispatcher, reply)
         return {
-            "interview": interview.state,
+            "interview": interview.state.to_dict(),
             "interview_answer": DONE if reply.finished else None,
         }
 
@@ -457,7 +457,7 @@ class _InterviewCommand(Action):
         reply = self.act(interview, str(tracker.latest_message.get("text") or ""))
         _store(tracker, reply)
         _say(dispatcher, reply)
-        return [SlotSet("interview", interview.state), *self.after(reply)]
+        return [SlotSet("interview", interview.state.to_dict()), *self.after(reply)]
 
     def after(self, reply: Reply) -> list[EventType]:
         return [SlotSet("interview_answer", DONE if reply.finished else None)]

@@ -26,6 +26,7 @@ from bot.core.context import ProductContext, channel_phrase, is_known_channel
 from bot.core.corrections import parse_column_corrections, parse_ticket_correction
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
+from bot.core.interview_state import InterviewState
 from bot.core.survey_columns import shorten
 from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
@@ -145,41 +146,31 @@ class Reply:
 class Interview:
     """Progress through the four methods; `state` is what gets saved between turns."""
 
-    def __init__(self, context: ProductContext, state: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, context: ProductContext, state: InterviewState | dict[str, Any] | None = None
+    ) -> None:
         self.context = context
-        self.state: dict[str, Any] = {
-            "method": None,
-            "answers": {},
-            "order": [],
-            "skipped": [],
-            "done": [],
-            "pending": None,
-            "stage": None,  # "live" | "planning"; None while unknown
-            "skipped_moments": [],
-            **(state or {}),
-        }
-        self.state.setdefault("stage", None)
-        self.state.setdefault("skipped_moments", [])
+        self.state = state if isinstance(state, InterviewState) else InterviewState.from_dict(state)
 
     # --- where we are -----------------------------------------------------------
 
     @property
     def method(self) -> Method | None:
-        value = self.state["method"]
+        value = self.state.method
         return Method(value) if value else None
 
     @property
     def answers(self) -> dict[str, Any]:
-        answers: dict[str, Any] = self.state["answers"]
+        answers: dict[str, Any] = self.state.answers
         return answers
 
     def done(self) -> list[Method]:
-        return [Method(m) for m in self.state["done"]]
+        return [Method(m) for m in self.state.done]
 
     @property
     def stage(self) -> str | None:
         """'live' or 'planning' once the team said so."""
-        stage = self.state.get("stage")
+        stage = self.state.stage
         return str(stage) if stage else None
 
     def method_order(self) -> list[Method]:
@@ -187,25 +178,25 @@ class Interview:
         return list(METHOD_ORDER.get(self.stage or "", tuple(Method)))
 
     def open_methods(self) -> list[Method]:
-        return [m for m in self.method_order() if m.value not in self.state["done"]]
+        return [m for m in self.method_order() if m.value not in self.state.done]
 
     def skipped_moments(self) -> list[Mot]:
-        return [Mot(m) for m in self.state["skipped_moments"]]
+        return [Mot(m) for m in self.state.skipped_moments]
 
     def needs_stage(self) -> bool:
         """Ask whether the product is live only at the very start, and only once."""
         return (
             self.stage is None
-            and STAGE_KEY not in self.state["skipped"]
-            and not self.state["order"]
-            and not self.state["done"]
+            and STAGE_KEY not in self.state.skipped
+            and not self.state.order
+            and not self.state.done
             and self.method is None
         )
 
     def stage_question(self) -> Question:
         product = self.context.product_name
         asked = text("q.stage", product=product)
-        unclear = self.state.get("stage_unclear")
+        unclear = self.state.stage_unclear
         if unclear:  # re-asked in one message, with its options
             asked = text("stage.unclear", answer=unclear) + "\n" + asked
         return Question(STAGE_KEY, None, "stage", asked,
@@ -215,7 +206,7 @@ class Interview:
 
     def asked(self) -> None:
         """The current question was shown: a re-question's lead-in is not repeated."""
-        self.state.pop("stage_unclear", None)
+        self.state.stage_unclear = None
 
     def recommendation(self) -> str:
         """Why the methods are offered in this order, in one sentence."""
@@ -229,7 +220,7 @@ class Interview:
     def status(self) -> str:
         parts = []
         for method in self.method_order():
-            if method.value in self.state["done"]:
+            if method.value in self.state.done:
                 mark = text("status.done")
             elif self.started(method):
                 total = len(self.plan(method))
@@ -253,7 +244,7 @@ class Interview:
         method = self.method
         if method is None:
             return self.stage_question() if self.needs_stage() else None
-        pending = self.state["pending"]
+        pending = self.state.pending
         if pending:
             return Question(pending["key"] + ".confirm", method, "yesno", pending["question"])
         return self.next_question(method)
@@ -423,7 +414,7 @@ class Interview:
                      text("h.survey.results")),
         ]  # fmt: skip
         if "survey.results" in self.answers:
-            headers = self.state.get("headers") or []
+            headers = self.state.headers
             listed = ", ".join(
                 f"{n} '{shorten(h, 40)}'" for n, h in enumerate(headers[:40], start=1)
             )
@@ -437,7 +428,7 @@ class Interview:
         return questions
 
     def _settled(self, key: str) -> bool:
-        return key in self.answers or key in self.state["skipped"]
+        return key in self.answers or key in self.state.skipped
 
     def next_question(self, method: Method) -> Question | None:
         for question in self.plan(method):
@@ -449,11 +440,11 @@ class Interview:
 
     def start(self, method: Method, top_moments: list[Mot] | None = None) -> Reply:
         """Begin or continue one method; finished methods can be done again."""
-        self.state["method"] = method.value
-        self.state["pending"] = None
+        self.state.method = method.value
+        self.state.pending = None
         reply = Reply()
-        if method.value in self.state["done"]:
-            self.state["done"].remove(method.value)
+        if method.value in self.state.done:
+            self.state.done.remove(method.value)
         if self.started(method):
             reply.messages.append(text("back_to", method=METHOD_TITLES[method]))
         else:
@@ -491,9 +482,9 @@ class Interview:
             return reply
         question = self.current_question()
         if question is None:
-            if method.value not in self.state["done"]:
-                self.state["done"].append(method.value)
-            self.state["method"] = None
+            if method.value not in self.state.done:
+                self.state.done.append(method.value)
+            self.state.method = None
             reply.finished = method
             reply.messages.append(self.finished_text(method))
         reply.question = question
@@ -511,7 +502,7 @@ class Interview:
         question = self.current_question()
         if question is None:
             return Reply(messages=[text("no_question")])
-        pending = self.state["pending"]
+        pending = self.state.pending
         if pending:
             return self._confirm(pending, said)
         if question.key == STAGE_KEY:
@@ -532,7 +523,7 @@ class Interview:
         if question.kind == "rating":
             rating = parse_rating(cleaned)
             if not rating.confident:
-                self.state["pending"] = {
+                self.state.pending = {
                     "key": question.key,
                     "value": rating.value,
                     "question": text("confirm_rating", answer=cleaned, value=rating.value),
@@ -549,7 +540,7 @@ class Interview:
             moment = recognise_moment(cleaned)
             value = {"mot": moment.mot.value, "text": cleaned}
             if not moment.confident:
-                self.state["pending"] = {
+                self.state.pending = {
                     "key": question.key,
                     "value": value,
                     "question": text(
@@ -580,9 +571,9 @@ class Interview:
             yes = parse_yes_no(said)
         except UnclearAnswer:
             # Not a yes or no: maybe a new answer to the original question.
-            self.state["pending"] = None
+            self.state.pending = None
             return self.answer(said)
-        self.state["pending"] = None
+        self.state.pending = None
         question = next(q for q in self.plan(Method(pending["key"].split(".")[0]))
                         if q.key == pending["key"])  # fmt: skip
         if yes:
@@ -592,7 +583,7 @@ class Interview:
 
     def _ticket_check(self, question: Question, said: str) -> Any:
         """Yes, no, or a listed group moved to another moment ("2 are about returns")."""
-        groups = [Mot(code) for code in self.state.get("groups") or []]
+        groups = [Mot(code) for code in self.state.groups]
         correction = parse_ticket_correction(said, groups)
         if correction is None:
             try:
@@ -600,7 +591,7 @@ class Interview:
             except UnclearAnswer:
                 raise UnclearAnswer(question.key, said, question.hint) from None
         if not correction.confident:
-            self.state["pending"] = {
+            self.state.pending = {
                 "key": question.key,
                 "value": correction.as_answer(),
                 "question": text(
@@ -615,7 +606,7 @@ class Interview:
 
     def _column_check(self, question: Question, said: str) -> Any:
         """Yes, or the columns to use instead ("NPS is column 4")."""
-        corrected = parse_column_corrections(said, list(self.state.get("headers") or []))
+        corrected = parse_column_corrections(said, list(self.state.headers))
         if corrected is not None:
             return corrected
         try:
@@ -631,15 +622,15 @@ class Interview:
             return Reply(question=self.current_question())
         if question.kind in ("ticket_check", "column_check") and isinstance(value, dict):
             # Tried on the file first: kept by file_result, dropped by a failed read.
-            self.state["trying"] = value
+            self.state.trying = value
             key = "records.export" if question.kind == "ticket_check" else "survey.results"
             return Reply(reread=key, question=question)
         if question.kind == "file":
             # The adapter reads the file and calls file_result() with what it found.
             return Reply(analyse=(question.key, value), question=question)
         self.answers[question.key] = value
-        if question.key in self.state["skipped"]:
-            self.state["skipped"].remove(question.key)
+        if question.key in self.state.skipped:
+            self.state.skipped.remove(question.key)
         self._remember(question.key)
         reply = Reply()
         reply.evidence = self._evidence_for(question)
@@ -649,23 +640,23 @@ class Interview:
 
     def correction_failed(self, key: str, why: str) -> Reply:
         """The file could not be read with the correction: it is dropped, the check asked again."""
-        self.state.pop("trying", None)
+        self.state.trying = None
         check = "records.confirm" if key == "records.export" else "survey.columns"
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == check)
         return Reply(messages=[why], question=question)
 
     def file_gone(self, key: str, why: str) -> Reply:
         """The file of an answered file question cannot be read again: ask for it anew."""
-        self.state.pop("trying", None)
+        self.state.trying = None
         self.answers.pop(key, None)
         self.answers.pop("records.confirm" if key == "records.export" else "survey.columns", None)
-        (self.state.get("files") or {}).pop(key, None)
+        self.state.files.pop(key, None)
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == key)
         return Reply(messages=[why], question=question)
 
     def file_upload(self, key: str) -> str | None:
         """The upload a file question was answered with, to read it again once corrected."""
-        return (self.state.get("files") or {}).get(key)
+        return self.state.files.get(key)
 
     def ticket_corrections(self) -> list[tuple[Mot, Mot]]:
         """The team's corrections of ticket groups, oldest first: (read as, belongs to).
@@ -673,7 +664,7 @@ class Interview:
         A correction being tried on the file comes last.
         """
         kept = list(self.answers.get("records.corrections") or [])
-        trying = self.state.get("trying")
+        trying = self.state.trying
         if trying and "from" in trying:
             kept.append(trying)
         return [(Mot(item["from"]), Mot(item["to"])) for item in kept]
@@ -681,13 +672,13 @@ class Interview:
     def column_overrides(self) -> dict[str, str]:
         """The survey columns the team named (and one being tried): {"nps"|"csat"|"text": col}."""
         named = dict(self.answers.get("survey.overrides") or {})
-        trying = self.state.get("trying")
+        trying = self.state.trying
         if trying and "from" not in trying:
             named.update(trying)
         return named
 
     def _remember(self, key: str) -> None:
-        order: list[str] = self.state["order"]
+        order: list[str] = self.state.order
         if key in order:
             order.remove(key)
         order.append(key)
@@ -710,18 +701,18 @@ class Interview:
             return Reply(messages=[summary, text("bad_file")],
                          question=question)  # fmt: skip
         self.answers[key] = summary
-        trying = self.state.pop("trying", None)
+        trying, self.state.trying = self.state.trying, None
         if trying and key == "records.export":
             self.answers.setdefault("records.corrections", []).append(trying)
         elif trying:
             self.answers.setdefault("survey.overrides", {}).update(trying)
         if found is not None:
-            self.state.setdefault("files", {})[key] = found.upload
+            self.state.files[key] = found.upload
             if key == "records.export":
-                self.state["groups"] = [mot.value for mot in found.groups]
+                self.state.groups = [mot.value for mot in found.groups]
                 self.answers.pop("records.confirm", None)
             else:
-                self.state["headers"] = list(found.headers)
+                self.state.headers = list(found.headers)
                 self.answers.pop("survey.columns", None)
         self._remember(key)
         reply = Reply(messages=[summary], evidence={key: evidence})
@@ -732,12 +723,12 @@ class Interview:
             stage = parse_stage(said)
         except UnclearAnswer:
             shown = " ".join(said.split())
-            self.state["stage_unclear"] = shown if len(shown) <= 60 else shown[:57] + "..."
+            self.state.stage_unclear = shown if len(shown) <= 60 else shown[:57] + "..."
             return Reply(question=self.stage_question())
-        self.state.pop("stage_unclear", None)
-        self.state["stage"] = stage
-        if STAGE_KEY in self.state["skipped"]:
-            self.state["skipped"].remove(STAGE_KEY)
+        self.state.stage_unclear = None
+        self.state.stage = stage
+        if STAGE_KEY in self.state.skipped:
+            self.state.skipped.remove(STAGE_KEY)
         self._remember(STAGE_KEY)
         return Reply(messages=[self.recommendation()])
 
@@ -751,8 +742,8 @@ class Interview:
     def skip_moment(self, mot: Mot) -> Reply:
         """Leave a whole moment out: its questions are skipped, its evidence removed."""
         prefix = f"team.{mot.value}."
-        skipped: list[str] = self.state["skipped"]
-        order: list[str] = self.state["order"]
+        skipped: list[str] = self.state.skipped
+        order: list[str] = self.state.order
         for question in self._team_plan():
             if question.key.startswith(prefix):
                 self.answers.pop(question.key, None)
@@ -760,9 +751,9 @@ class Interview:
                     skipped.append(question.key)
                 if question.key in order:
                     order.remove(question.key)
-        if mot.value not in self.state["skipped_moments"]:
-            self.state["skipped_moments"].append(mot.value)
-        self.state["pending"] = None
+        if mot.value not in self.state.skipped_moments:
+            self.state.skipped_moments.append(mot.value)
+        self.state.pending = None
         self._remember(f"team.{mot.value}")  # "go back" brings the whole moment back
         info = MOMENTS[mot]
         reply = Reply(messages=[text("moment_skipped", name=info.name, code=mot.value.upper())],
@@ -775,14 +766,14 @@ class Interview:
         if question is None:
             return Reply(messages=[text("nothing_to_skip")])
         if question.key == STAGE_KEY:
-            if STAGE_KEY not in self.state["skipped"]:
-                self.state["skipped"].append(STAGE_KEY)
+            if STAGE_KEY not in self.state.skipped:
+                self.state.skipped.append(STAGE_KEY)
             self._remember(STAGE_KEY)
             return Reply(messages=[text("skipped") + " " + self.recommendation()])
         if question.mot is not None and said and self._skips_moment(question, said):
             return self.skip_moment(question.mot)
-        self.state["pending"] = None
-        skipped: list[str] = self.state["skipped"]
+        self.state.pending = None
+        skipped: list[str] = self.state.skipped
         if question.key not in skipped:
             skipped.append(question.key)
         self._remember(question.key)
@@ -790,34 +781,34 @@ class Interview:
 
     def go_back(self) -> Reply:
         """Reopen the last answered (or skipped) question so it can be answered again."""
-        order: list[str] = self.state["order"]
+        order: list[str] = self.state.order
         if not order:
             return Reply(messages=[text("no_earlier")],
                          question=self.current_question())  # fmt: skip
         key = order.pop()
-        self.state["pending"] = None
+        self.state.pending = None
         if key == STAGE_KEY:
-            previous = self.state["stage"]
-            self.state["stage"] = None
-            if STAGE_KEY in self.state["skipped"]:
-                self.state["skipped"].remove(STAGE_KEY)
-            self.state["method"] = None
+            previous = self.state.stage
+            self.state.stage = None
+            if STAGE_KEY in self.state.skipped:
+                self.state.skipped.remove(STAGE_KEY)
+            self.state.method = None
             said = text("you_said", previous=previous) if previous else ""
             return Reply(messages=[text("change_answer", said=said)],
                          question=self.stage_question())  # fmt: skip
         code = key.removeprefix("team.")
-        if code in self.state["skipped_moments"]:
+        if code in self.state.skipped_moments:
             # A skipped moment comes back whole.
-            self.state["skipped_moments"].remove(code)
-            for skipped_key in [k for k in self.state["skipped"] if k.startswith(key + ".")]:
-                self.state["skipped"].remove(skipped_key)
+            self.state.skipped_moments.remove(code)
+            for skipped_key in [k for k in self.state.skipped if k.startswith(key + ".")]:
+                self.state.skipped.remove(skipped_key)
         previous = self.answers.pop(key, None)
-        if key in self.state["skipped"]:
-            self.state["skipped"].remove(key)
+        if key in self.state.skipped:
+            self.state.skipped.remove(key)
         method = Method(key.split(".")[0])
-        self.state["method"] = method.value
-        if method.value in self.state["done"]:
-            self.state["done"].remove(method.value)
+        self.state.method = method.value
+        if method.value in self.state.done:
+            self.state.done.remove(method.value)
         question = next((q for q in self.plan(method) if q.key == key), None)
         said = text("you_said", previous=previous) if previous not in (None, "") else ""
         reply = Reply(messages=[text("change_answer", said=said)])

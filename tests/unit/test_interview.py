@@ -103,11 +103,11 @@ def test_skip_go_back_and_state_survive_a_json_round_trip() -> None:
     interview.answer("yes")
     interview.skip()  # touchpoints
     interview.answer("A client got a free audit")
-    restored = Interview(B2B, json.loads(json.dumps(interview.state)))
+    restored = Interview(B2B, json.loads(json.dumps(interview.state.to_dict())))
     reply = restored.go_back()
     assert reply.question is not None and "glory" in reply.question.text
     assert "team.lzmot.glory" not in restored.answers
-    assert restored.state["skipped"] == ["team.lzmot.touchpoints"]
+    assert restored.state.skipped == ["team.lzmot.touchpoints"]
 
 
 def test_unclear_answers_keep_the_place() -> None:
@@ -265,7 +265,7 @@ def test_live_or_planned_is_asked_first_and_orders_the_methods(
     said = reply.messages[0]
     assert ("service records" in said) if first[0] is Method.RECORDS else ("competitor" in said)
     # Kept in the state, so it survives a pause and a restart.
-    restored = Interview(SHOP, json.loads(json.dumps(interview.state)))
+    restored = Interview(SHOP, json.loads(json.dumps(interview.state.to_dict())))
     assert restored.stage == interview.stage and restored.open_methods() == first
     assert restored.current_question() is None
 
@@ -297,7 +297,7 @@ def test_the_stage_can_be_skipped_or_changed_and_is_not_asked_mid_interview() ->
     started.start(Method.TEAM)
     started.answer("yes")
     started.pause()
-    started.state["method"] = None
+    started.state.method = None
     assert started.current_question() is None and started.stage is None
 
 
@@ -362,7 +362,7 @@ def test_going_back_brings_a_skipped_moment_back() -> None:
     reply = interview.go_back()
     assert reply.question is not None and reply.question.key == "team.lzmot.touchpoints"
     assert interview.skipped_moments() == []
-    assert not any(k.startswith("team.lzmot.") for k in interview.state["skipped"])
+    assert not any(k.startswith("team.lzmot.") for k in interview.state.skipped)
 
 
 def _to_own_moments(interview: Interview) -> None:
@@ -459,3 +459,19 @@ def test_the_survey_names_the_typical_customer_and_the_channels() -> None:
     run = SurveyRun([Mot.FMOT, Mot.SMOT], "ParcelPal", channels=SHOP.channels)
     asked = [q for _, q in run.questions()]
     assert all(q in drafted for q in asked)  # customers get what the team was shown
+
+
+def test_the_state_is_versioned_and_reads_its_older_unversioned_form() -> None:
+    from bot.core.interview_state import VERSION, InterviewState
+
+    legacy = {"method": "team", "answers": {"team.amot.importance": 4}, "done": ["records"],
+              "pending": None, "order": ["team.amot.importance"], "skipped": [],
+              "retired_key": 1}  # fmt: skip
+    state = InterviewState.from_dict(legacy)
+    assert (state.method, state.done, state.stage, state.version) == (
+        "team", ["records"], None, VERSION,
+    )  # fmt: skip
+    stored = state.to_dict()
+    assert stored["version"] == VERSION and "retired_key" not in stored
+    assert InterviewState.from_dict(json.loads(json.dumps(stored))) == state
+    assert InterviewState.from_dict({"answers": "garbage", "done": 3}) == InterviewState()
