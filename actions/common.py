@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import services
 from bot.app import current_app
@@ -14,10 +17,13 @@ from bot.core.context import (
     parse_product_name,
     parse_typical_customer,
 )
-from bot.core.errors import UnclearAnswer
+from bot.core.errors import MotError, UnclearAnswer
+from bot.core.identity import parse_sender
 from bot.core.interview import Interview
 from bot.core.taxonomy import Business
 from bot.core.texts import text
+
+log = logging.getLogger(__name__)
 
 
 def display_name(tracker: Tracker) -> str | None:
@@ -51,13 +57,44 @@ def business_label(business: Business) -> str:
 
 
 def interview_of(tracker: Tracker) -> Interview | None:
-    """The team's interview, or None while the product context is incomplete."""
+    """The speaker's interview, or None while the product context is incomplete.
+
+    Its progress comes from our database (one row per session and participant;
+    a member new to a team's session starts with the team's live/planned
+    answer); the `interview` slot is read only when the database has nothing.
+    """
     try:
         context = context_from_slots(tracker)
     except UnclearAnswer:
         return None
+    session_id = own_session_id(tracker)
+    stored = None
+    if session_id:
+        try:
+            stored = services.load_progress(current_app().uow, session_id, _participant(tracker))
+        except SQLAlchemyError:
+            log.exception("could not read the interview's progress; using the slot")
+    if stored is not None:
+        return Interview(context, stored)
     state = tracker.get_slot("interview")
     return Interview(context, state if isinstance(state, dict) else None)
+
+
+def remember(tracker: Tracker, interview: Interview) -> EventType:
+    """Store the speaker's progress; the slot event mirrors it for the conversation's history."""
+    session_id = own_session_id(tracker)
+    if session_id:
+        try:
+            services.save_progress(
+                current_app().uow, session_id, _participant(tracker), interview.state
+            )
+        except (SQLAlchemyError, MotError):
+            log.exception("could not store the interview's progress; the slot keeps it")
+    return SlotSet("interview", interview.state.to_dict())
+
+
+def _participant(tracker: Tracker) -> str:
+    return parse_sender(tracker.sender_id).participant_key
 
 
 def keep_place(tracker: Tracker) -> list[EventType]:

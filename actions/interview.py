@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import display_name, interview_of, keep_place, own_session_id
+from actions.common import display_name, interview_of, keep_place, own_session_id, remember
 from bot import exports, services
 from bot.app import current_app
 from bot.core.answers import parse_method_choice
@@ -313,7 +313,7 @@ class ActionStartMethod(Action):
                 dispatcher.utter_message(
                     text=text("which_method"), buttons=method_buttons(interview)
                 )
-            return [SlotSet("interview", interview.state.to_dict())]
+            return [remember(tracker, interview)]
         top: list[Mot] = []
         session_id = own_session_id(tracker)
         if method is Method.SURVEY and session_id:
@@ -330,7 +330,7 @@ class ActionStartMethod(Action):
             else:
                 dispatcher.utter_message(text=text("survey.code", code=survey.code))
         return [
-            SlotSet("interview", interview.state.to_dict()),
+            remember(tracker, interview),
             SlotSet("interview_answer", DONE if reply.finished else None),
             SlotSet("method", None),
         ]
@@ -360,7 +360,7 @@ class ActionAskInterviewAnswer(Action):
         dispatcher.utter_message(text=question.text, buttons=question_buttons(question))
         if interview.state.stage_unclear is not None:
             interview.asked()
-            return [SlotSet("interview", interview.state.to_dict())]
+            return [remember(tracker, interview)]
         return []
 
 
@@ -415,7 +415,7 @@ class ValidateInterviewForm(FormValidationAction):
             return {"interview_answer": None}
         _say(dispatcher, reply)
         return {
-            "interview": interview.state.to_dict(),
+            "interview": remember(tracker, interview)["value"],
             "interview_answer": DONE if reply.finished else None,
         }
 
@@ -457,7 +457,7 @@ class _InterviewCommand(Action):
         reply = self.act(interview, str(tracker.latest_message.get("text") or ""))
         _store(tracker, reply)
         _say(dispatcher, reply)
-        return [SlotSet("interview", interview.state.to_dict()), *self.after(reply)]
+        return [remember(tracker, interview), *self.after(reply)]
 
     def after(self, reply: Reply) -> list[EventType]:
         return [SlotSet("interview_answer", DONE if reply.finished else None)]

@@ -22,6 +22,7 @@ from bot.core.identity import (
     participant_key,
     private_workspace_key,
 )
+from bot.core.interview_state import InterviewState
 from bot.core.metrics import Metrics, customer_metrics
 from bot.core.records import (
     RecordsAnalysis,
@@ -165,6 +166,7 @@ def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Remove
     with uow_factory() as uow:
         memberships = uow.repo.participants_with_key(key)
         answers = uow.repo.delete_answers_of([p.id for p in memberships])
+        uow.repo.delete_progress_of(key)
         own = uow.repo.workspace(private_workspace_key(channel, user_id))
         own_sessions = uow.repo.delete_workspace(own) if own is not None else 0
         for membership in uow.repo.participants_with_key(key):
@@ -184,6 +186,43 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
                 raise SessionNotFound("latest")
             session_id = latest.id
         return _view(uow, session_id)
+
+
+# --- interview progress ------------------------------------------------------
+
+TEAM_PROGRESS = "*"  # the row of what the whole team shares: is the product live?
+
+
+def load_progress(
+    uow_factory: UowFactory, session_id: str, participant_key: str
+) -> InterviewState | None:
+    """A participant's interview state; a team member new to the session gets the team's stage."""
+    with uow_factory() as uow:
+        stored = uow.repo.progress(session_id, participant_key)
+        team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
+    if stored is None and not team:
+        return None
+    state = InterviewState.from_dict(stored)
+    if state.stage is None and team.get("stage"):
+        state.stage = str(team["stage"])
+    return state
+
+
+def save_progress(
+    uow_factory: UowFactory, session_id: str, participant_key: str, state: InterviewState
+) -> None:
+    """Store a participant's interview state (and the team's stage, once it is known)."""
+    with uow_factory() as uow:
+        if uow.repo.interview(session_id) is None:
+            raise SessionNotFound(session_id)
+        uow.repo.save_progress(session_id, participant_key, state.version, state.to_dict())
+        if state.stage is not None:
+            team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
+            if team.get("stage") != state.stage:
+                uow.repo.save_progress(
+                    session_id, TEAM_PROGRESS, state.version, {**team, "stage": state.stage}
+                )
+        uow.commit()
 
 
 # --- evidence ---------------------------------------------------------------

@@ -141,6 +141,26 @@ class HandledUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 
 
+class InterviewProgress(Base):
+    """Where one participant stands in a session's interview (`InterviewState`, versioned).
+
+    One row per session and participant; the row with `participant_key` "*"
+    holds what the whole team shares (whether the product is live).
+    """
+
+    __tablename__ = "interview_progress"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("interview_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+
 class SurveyTaker(Base):
     """Someone answering a survey right now, known only by a keyed digest of who they are.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.engine import Engine
@@ -18,6 +19,7 @@ from bot.storage.mapping import evidence_from_row, evidence_row
 from bot.storage.models import (
     EvidenceItem,
     HandledUpdate,
+    InterviewProgress,
     InterviewSession,
     Participant,
     Survey,
@@ -206,6 +208,27 @@ class Repository:
     def delete_participant(self, participant: Participant) -> None:
         self.session.delete(participant)
 
+    def progress(self, session_id: str, participant_key: str) -> dict[str, Any] | None:
+        """The stored interview state of one participant (or "*": the team's), or None."""
+        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        return dict(row.state) if row is not None else None
+
+    def save_progress(
+        self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
+    ) -> None:
+        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        if row is None:
+            row = InterviewProgress(session_id=session_id, participant_key=participant_key)
+            self.session.add(row)
+        row.version, row.state = version, state
+
+    def delete_progress_of(self, participant_key: str) -> int:
+        """One person's interview progress in every session."""
+        result = self.session.execute(
+            delete(InterviewProgress).where(InterviewProgress.participant_key == participant_key)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def delete_workspace(self, workspace: Workspace) -> int:
         """A workspace with everything in it; returns how many sessions went."""
         sessions = list(
@@ -214,6 +237,9 @@ class Repository:
             )
         )
         self.session.execute(delete(EvidenceItem).where(EvidenceItem.session_id.in_(sessions)))
+        self.session.execute(
+            delete(InterviewProgress).where(InterviewProgress.session_id.in_(sessions))
+        )
         self.session.execute(delete(Survey).where(Survey.session_id.in_(sessions)))
         self.session.execute(delete(InterviewSession).where(InterviewSession.id.in_(sessions)))
         self.session.execute(delete(Participant).where(Participant.workspace_id == workspace.id))

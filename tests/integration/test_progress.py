@@ -1,0 +1,68 @@
+"""Interview progress lives in our database: per participant, shared where the team shares it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.actions import ActionStartSession
+from actions.interview import ActionOfferMethods
+from bot import services
+from bot.app import App
+from bot.storage.models import InterviewProgress
+from tests.integration.conftest import make_tracker
+from tests.integration.test_interview_actions import answer, ask, session_slots, texts, titles
+
+
+async def test_progress_is_stored_per_member_and_the_live_answer_is_the_teams(
+    app: App, domain: dict[str, Any]
+) -> None:
+    ana = "tg:-5:7"
+    slots = await session_slots(domain, sender=ana)
+    await ActionOfferMethods().run(CollectingDispatcher(), make_tracker(ana, slots=slots), domain)
+    slots, said = await answer(slots, "Live", domain, ana)
+    assert "Since ParcelPal is live" in texts(said)
+    stored = services.load_progress(app.uow, slots["session_id"], "tg:7")
+    assert stored is not None and stored.stage == "live" and stored.version == 1
+
+    # Ben joins the group's session later: no interview slot of his own, and he is
+    # not asked again whether the product is live; the menu follows the team's answer.
+    ben = "tg:-5:8"
+    events = await ActionStartSession().run(CollectingDispatcher(), make_tracker(ben), domain)
+    ben_slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert ben_slots["session_id"] == slots["session_id"]
+    menu = CollectingDispatcher()
+    tracker = make_tracker(ben, slots=ben_slots)
+    await ActionOfferMethods().run(menu, tracker, domain)
+    assert "already live" not in texts(menu)
+    assert titles(menu)[0] == "Service records"
+
+    # What each member answered stays theirs.
+    with app.uow() as uow:
+        keys = set(uow.session.scalars(select(InterviewProgress.participant_key)))
+    assert keys >= {"tg:7", "*"}
+
+
+async def test_the_database_not_the_slot_says_where_we_are(
+    app: App, domain: dict[str, Any]
+) -> None:
+    slots = await session_slots(domain)
+    await ActionOfferMethods().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
+    slots, _ = await answer(slots, "still planning", domain)
+    stale = {**slots, "interview": None}  # a conversation restarted: the slot is gone
+    asked = await ask(stale, domain)
+    assert "already live" not in texts(asked)
+    assert "Which method shall we start with?" in texts(asked)
+
+
+async def test_forgetting_a_person_removes_their_progress(app: App, domain: dict[str, Any]) -> None:
+    slots = await session_slots(domain)
+    await ActionOfferMethods().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
+    await answer(slots, "Live", domain)
+    assert services.load_progress(app.uow, slots["session_id"], "tg:7") is not None
+    services.forget_person(app.uow, "tg", "7")
+    with app.uow() as uow:
+        left = list(uow.session.scalars(select(InterviewProgress.participant_key)))
+    assert "tg:7" not in left
