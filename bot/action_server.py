@@ -42,22 +42,48 @@ def token_matches(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
-def build_server(settings: Settings) -> Any:
-    """The Sanic app: the SDK's routes behind the token check, actions in threads."""
-    from rasa_sdk.endpoint import create_app
+def unanswered_error_reply() -> Any:
+    """What an action that failed on storage (or an untranslated core error) answers."""
+    from rasa_sdk.executor import ActionExecutorRunResult
+
+    from bot.core.texts import text
+
+    return ActionExecutorRunResult(events=[], responses=[{"text": text("storage_error")}])
+
+
+def threaded_executor() -> Any:
+    """The SDK's executor, running each action call on a worker thread."""
     from rasa_sdk.executor import ActionExecutor
-    from sanic import Request, response
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.errors import MotError
 
     class ThreadedActionExecutor(ActionExecutor):  # type: ignore[misc]
-        """Runs each action call on a worker thread (actions do blocking I/O)."""
+        """Runs each action call on a worker thread (actions do blocking I/O).
+
+        A storage or core error no action translated still gets the user a
+        reply (every message is answered) instead of an error Rasa swallows.
+        """
 
         async def run(self, action_call: dict[str, Any]) -> Any:
             def in_thread() -> Any:
                 return asyncio.run(ActionExecutor.run(self, action_call))
 
-            return await asyncio.to_thread(in_thread)
+            try:
+                return await asyncio.to_thread(in_thread)
+            except (SQLAlchemyError, MotError):
+                log.exception("action %s failed", action_call.get("next_action"))
+                return unanswered_error_reply()
 
-    executor = ThreadedActionExecutor()
+    return ThreadedActionExecutor()
+
+
+def build_server(settings: Settings) -> Any:
+    """The Sanic app: the SDK's routes behind the token check, actions in threads."""
+    from rasa_sdk.endpoint import create_app
+    from sanic import Request, response
+
+    executor = threaded_executor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
     token = settings.action_server_token
