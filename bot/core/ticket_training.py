@@ -56,7 +56,12 @@ THRESHOLD = 0.40
 MIN_DF = 2
 SCALE = 1000
 # Training inputs besides the corpus: a change to any of them retrains.
-CODE_FILES = ("bot/core/ticket_model.py", "bot/core/ticket_training.py", "bot/core/records.py")
+CODE_FILES = (
+    "bot/core/ticket_model.py",
+    "bot/core/ticket_training.py",
+    "bot/core/records.py",
+    "bot/core/lexicon.py",
+)
 
 
 @dataclass(frozen=True)
