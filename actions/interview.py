@@ -70,6 +70,21 @@ def question_buttons(question: Question) -> list[dict[str, str]]:
     return []
 
 
+def _save_turn(tracker: Tracker, interview: Interview, reply: Reply) -> dict[str, Any]:
+    """Store the turn's evidence and the interview's new place together; the slot mirrors it.
+
+    Raises SQLAlchemyError or MotError when nothing could be stored (nothing was).
+    """
+    session_id = own_session_id(tracker)
+    state = interview.state.to_dict()
+    if session_id:
+        services.save_turn(
+            current_app().uow, session_id, parse_sender(tracker.sender_id).participant_key,
+            display_name(tracker), interview.state, reply.evidence,
+        )  # fmt: skip
+    return state
+
+
 def _store(tracker: Tracker, reply: Reply) -> None:
     """Save the evidence a reply carries, attributed to the person who answered."""
     session_id = own_session_id(tracker)
@@ -408,16 +423,13 @@ class ValidateInterviewForm(FormValidationAction):
             elif reply.reread is not None:
                 reply = _reread_file(tracker, interview, reply.reread)
         try:
-            _store(tracker, reply)
+            state = _save_turn(tracker, interview, reply)
         except (SQLAlchemyError, MotError):
-            log.exception("could not store interview evidence")
+            log.exception("could not store the interview turn")
             dispatcher.utter_message(text=text("answer_not_saved"))
             return {"interview_answer": None}
         _say(dispatcher, reply)
-        return {
-            "interview": remember(tracker, interview)["value"],
-            "interview_answer": DONE if reply.finished else None,
-        }
+        return {"interview": state, "interview_answer": DONE if reply.finished else None}
 
 
 class ActionInterviewNext(Action):
@@ -455,9 +467,14 @@ class _InterviewCommand(Action):
             dispatcher.utter_message(text=text("not_started"))
             return [ActiveLoop(None)] if tracker.active_loop_name else []
         reply = self.act(interview, str(tracker.latest_message.get("text") or ""))
-        _store(tracker, reply)
+        try:
+            state = _save_turn(tracker, interview, reply)
+        except (SQLAlchemyError, MotError):
+            log.exception("could not store the interview turn")
+            dispatcher.utter_message(text=text("answer_not_saved"))
+            return keep_place(tracker)
         _say(dispatcher, reply)
-        return [remember(tracker, interview), *self.after(reply)]
+        return [SlotSet("interview", state), *self.after(reply)]
 
     def after(self, reply: Reply) -> list[EventType]:
         return [SlotSet("interview_answer", DONE if reply.finished else None)]

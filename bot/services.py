@@ -225,6 +225,38 @@ def save_progress(
         uow.commit()
 
 
+def save_turn(
+    uow_factory: UowFactory,
+    session_id: str,
+    participant_key: str,
+    display_name: str | None,
+    state: InterviewState,
+    evidence: dict[str, list[Evidence]],
+) -> None:
+    """One interview turn in one transaction: its evidence (replacing the participant's
+    earlier items under each answer's key) and where the interview stands now.
+    Either both are stored or neither is."""
+    with uow_factory() as uow:
+        interview = uow.repo.interview(session_id)
+        if interview is None:
+            raise SessionNotFound(session_id)
+        participant_id = uow.repo.get_or_create_participant(
+            interview.workspace, participant_key, display_name
+        ).id
+        for source_key, items in evidence.items():
+            uow.repo.delete_evidence(session_id, source_key, participant_id)
+            for item in items:
+                uow.repo.add_evidence(session_id, item, participant_id, source_key)
+        uow.repo.save_progress(session_id, participant_key, state.version, state.to_dict())
+        if state.stage is not None:
+            team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
+            if team.get("stage") != state.stage:
+                uow.repo.save_progress(
+                    session_id, TEAM_PROGRESS, state.version, {**team, "stage": state.stage}
+                )
+        uow.commit()
+
+
 # --- evidence ---------------------------------------------------------------
 
 

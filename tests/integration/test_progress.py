@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -66,3 +67,33 @@ async def test_forgetting_a_person_removes_their_progress(app: App, domain: dict
     with app.uow() as uow:
         left = list(uow.session.scalars(select(InterviewProgress.participant_key)))
     assert "tg:7" not in left
+
+
+async def test_a_turn_stores_its_evidence_and_its_place_together_or_not_at_all(
+    app: App, domain: dict[str, Any], monkeypatch: Any
+) -> None:
+    from bot.core.evidence import Evidence
+    from bot.core.interview_state import InterviewState
+    from bot.core.taxonomy import Method, Mot
+    from bot.storage.models import EvidenceItem
+    from bot.storage.uow import Repository
+
+    slots = await session_slots(domain)
+    session_id = slots["session_id"]
+    item = Evidence(Method.TEAM, Mot.AMOT, text="the courier never calls")
+    moved = InterviewState(method="team", answers={"team.amot.pain": "the courier never calls"})
+
+    def fail(*_: Any) -> None:
+        raise RuntimeError("disk full")  # the progress write fails after the evidence's
+
+    monkeypatch.setattr(Repository, "save_progress", fail)
+    with pytest.raises(RuntimeError):
+        services.save_turn(app.uow, session_id, "tg:7", "Ana", moved, {"team.amot": [item]})
+    with app.uow() as uow:
+        assert list(uow.session.scalars(select(EvidenceItem))) == []
+    monkeypatch.undo()
+    services.save_turn(app.uow, session_id, "tg:7", "Ana", moved, {"team.amot": [item]})
+    with app.uow() as uow:
+        assert [e.text for e in uow.session.scalars(select(EvidenceItem))] == [item.text]
+    stored = services.load_progress(app.uow, session_id, "tg:7")
+    assert stored is not None and stored.answers == moved.answers
