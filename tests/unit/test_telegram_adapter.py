@@ -18,14 +18,11 @@ from bot.adapters.rest import (
     EngineUnavailable,
     EngineUnreachable,
 )
-from bot.adapters.telegram import (
-    COMMANDS,
-    RetryingLimiter,
-    TokenFilter,
-    Turns,
-    _file_base,
-    help_for_commands,
-)
+from bot.adapters.telegram import _file_base
+from bot.adapters.telegram_limits import RetryingLimiter
+from bot.adapters.telegram_logging import TokenFilter
+from bot.adapters.telegram_render import COMMANDS, help_for_commands
+from bot.adapters.telegram_state import Turns
 from bot.adapters.telegram_transport import WEBHOOK_MAX_BODY, WEBHOOK_MAX_HEAD, _read_request
 
 TOKEN = "123:secret-token"

@@ -1,0 +1,71 @@
+"""What /help, /status and /report show, as text and files: rendering kept apart from sending.
+
+No Telegram calls here. The database-backed ones block (they read through the
+services), so handlers run them in a thread and only send what comes back.
+"""
+
+from __future__ import annotations
+
+from bot import services
+from bot.app import App
+from bot.core.texts import text
+from bot.report import METHOD_NAMES, workspace_report
+
+# The command menu (setMyCommands) and /help's list: one list, so the two never differ.
+COMMANDS = [
+    ("start", "Start or continue the interview"),
+    ("help", "What I can do, and how to talk to me in a group"),
+    ("status", "Where the session stands"),
+    ("report", "The findings as a document"),
+    ("cancel", "Stop the current question"),
+    ("close_survey", "Close this chat's customer survey"),
+    ("delete_me", "Remove your personal data and answers"),
+]
+
+
+def help_for_commands() -> str:
+    """The help text; its command list is the menu's (`COMMANDS`), so the two never differ."""
+    lines = [text("tg.help_intro"), "", text("tg.help_commands")]
+    lines += [f"/{name}: {about[:1].lower()}{about[1:]}" for name, about in COMMANDS]
+    return "\n".join([*lines, "", text("tg.help_files")])
+
+
+def status_text(app: App, workspace_key: str) -> str:
+    """/status: methods with answers and still open, who answered, survey replies."""
+    session_id = services.workspace_session(app.uow, workspace_key)
+    if session_id is None:
+        return text("tg.report_none")
+    status = services.session_status(app.uow, session_id)
+    context = status.session.context
+    if context is None:
+        return text("tg.status_unnamed")
+    business = context.business.value.upper()
+    lines = [text("tg.status", product=context.product_name, business=business)]
+    for method, name in METHOD_NAMES.items():
+        answers = status.answers_per_method.get(method, 0)
+        mark = "✅" if answers else "⬜"
+        lines.append(text("tg.status_method", mark=mark, method=name, answers=answers))
+    open_methods = [METHOD_NAMES[m] for m in status.open_methods]
+    lines.append(
+        text("tg.status_open", methods=", ".join(open_methods))
+        if open_methods
+        else text("tg.status_all_done")
+    )
+    people = ", ".join(f"{name} ({count})" for name, count in status.participants)
+    lines.append(text("tg.status_people", people=people) if people else text("tg.status_nobody"))
+    if status.survey_code:
+        lines.append(
+            text("tg.status_survey", code=status.survey_code, responses=status.survey_responses)
+        )
+    return "\n".join(lines)
+
+
+def report_document(app: App, workspace_key: str) -> tuple[str, bytes, str] | str:
+    """(file name, bytes, caption) of the workspace's report, or why there is none."""
+    report = workspace_report(app.uow, workspace_key)
+    if report is None:
+        return text("tg.report_none")
+    if not report.moments:
+        return text("tg.report_empty", product=report.product)
+    caption = text("tg.report_caption", product=report.product, count=report.moments)
+    return report.name, report.content.encode(), caption
