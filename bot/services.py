@@ -208,6 +208,19 @@ def load_progress(
     return state
 
 
+def _save_progress(
+    uow: UnitOfWork, session_id: str, participant_key: str, state: InterviewState
+) -> None:
+    """A participant's state, and the team's stage once someone knows it."""
+    uow.repo.save_progress(session_id, participant_key, state.version, state.to_dict())
+    if state.stage is not None:
+        team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
+        if team.get("stage") != state.stage:
+            uow.repo.save_progress(
+                session_id, TEAM_PROGRESS, state.version, {**team, "stage": state.stage}
+            )
+
+
 def save_progress(
     uow_factory: UowFactory, session_id: str, participant_key: str, state: InterviewState
 ) -> None:
@@ -215,13 +228,7 @@ def save_progress(
     with uow_factory() as uow:
         if uow.repo.interview(session_id) is None:
             raise SessionNotFound(session_id)
-        uow.repo.save_progress(session_id, participant_key, state.version, state.to_dict())
-        if state.stage is not None:
-            team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
-            if team.get("stage") != state.stage:
-                uow.repo.save_progress(
-                    session_id, TEAM_PROGRESS, state.version, {**team, "stage": state.stage}
-                )
+        _save_progress(uow, session_id, participant_key, state)
         uow.commit()
 
 
@@ -247,13 +254,7 @@ def save_turn(
             uow.repo.delete_evidence(session_id, source_key, participant_id)
             for item in items:
                 uow.repo.add_evidence(session_id, item, participant_id, source_key)
-        uow.repo.save_progress(session_id, participant_key, state.version, state.to_dict())
-        if state.stage is not None:
-            team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
-            if team.get("stage") != state.stage:
-                uow.repo.save_progress(
-                    session_id, TEAM_PROGRESS, state.version, {**team, "stage": state.stage}
-                )
+        _save_progress(uow, session_id, participant_key, state)
         uow.commit()
 
 
