@@ -123,9 +123,14 @@ class SessionStatus:
     participants: list[tuple[str, int]]
     survey_code: str | None
     survey_responses: int
+    # Methods someone in the team finished, from the stored interview progress
+    # (the source "where are we" reads); None for sessions from before it was stored.
+    done_methods: frozenset[Method] | None = None
 
     @property
     def open_methods(self) -> list[Method]:
+        if self.done_methods is not None:
+            return [m for m in Method if m not in self.done_methods]
         return [m for m in Method if not self.answers_per_method.get(m)]
 
 
@@ -137,12 +142,21 @@ def session_status(uow_factory: UowFactory, session_id: str) -> SessionStatus:
         for method in uow.repo.evidence_methods(session_id):
             per_method[method] = per_method.get(method, 0) + 1
         survey = uow.repo.survey_of(session_id)
+        progress = uow.repo.all_progress(session_id)
+        done = frozenset(
+            Method(method)
+            for key, state in progress.items()
+            if key != TEAM_PROGRESS
+            for method in InterviewState.from_dict(state).done
+            if method in {m.value for m in Method}
+        )
         return SessionStatus(
             view,
             per_method,
             uow.repo.answer_counts(session_id),
             survey.code if survey else None,
             survey.responses if survey else 0,
+            done if any(key != TEAM_PROGRESS for key in progress) else None,
         )
 
 

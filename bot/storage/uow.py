@@ -213,6 +213,13 @@ class Repository:
         row = self.session.get(InterviewProgress, (session_id, participant_key))
         return dict(row.state) if row is not None else None
 
+    def all_progress(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """Every stored interview state of a session, by participant key ("*": the team's)."""
+        rows = self.session.scalars(
+            select(InterviewProgress).where(InterviewProgress.session_id == session_id)
+        )
+        return {row.participant_key: dict(row.state) for row in rows}
+
     def save_progress(
         self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
     ) -> None:

@@ -97,3 +97,21 @@ async def test_a_turn_stores_its_evidence_and_its_place_together_or_not_at_all(
         assert [e.text for e in uow.session.scalars(select(EvidenceItem))] == [item.text]
     stored = services.load_progress(app.uow, session_id, "tg:7")
     assert stored is not None and stored.answers == moved.answers
+
+
+async def test_status_reads_the_methods_done_from_the_stored_progress(
+    app: App, domain: dict[str, Any]
+) -> None:
+    from bot.core.interview_state import InterviewState
+    from bot.core.taxonomy import Method
+
+    slots = await session_slots(domain)
+    session_id = slots["session_id"]
+    before = services.session_status(app.uow, session_id)
+    assert before.done_methods is None and len(before.open_methods) == 4  # nothing stored yet
+    # Ana finished the competitor walk-through; Ben is half way through the team questions.
+    services.save_progress(app.uow, session_id, "tg:7", InterviewState(done=["competitor"]))
+    services.save_progress(app.uow, session_id, "tg:8", InterviewState(method="team", stage="live"))
+    status = services.session_status(app.uow, session_id)
+    assert status.done_methods == {Method.COMPETITOR}
+    assert Method.COMPETITOR not in status.open_methods and Method.TEAM in status.open_methods
