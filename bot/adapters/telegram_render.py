@@ -41,9 +41,10 @@ def status_text(app: App, workspace_key: str) -> str:
         return text("tg.status_unnamed")
     business = context.business.value.upper()
     lines = [text("tg.status", product=context.product_name, business=business)]
+    still_open = set(status.open_methods)
     for method, name in METHOD_NAMES.items():
         answers = status.answers_per_method.get(method, 0)
-        mark = "✅" if answers else "⬜"
+        mark = "✅" if method not in still_open else "🔄" if answers else "⬜"
         lines.append(text("tg.status_method", mark=mark, method=name, answers=answers))
     open_methods = [METHOD_NAMES[m] for m in status.open_methods]
     lines.append(
