@@ -24,7 +24,7 @@ from bot.core.answers import parse_method_choice
 from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
 from bot.core.identity import may_answer_survey, parse_sender, pseudonym, upload_folder
-from bot.core.interview import METHOD_TITLES, FileFound, Interview, Question, Reply, explain
+from bot.core.interview import FileFound, Interview, Question, Reply, explain, method_title
 from bot.core.survey_columns import HOW_TO_NAME, Overrides, describe
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
@@ -51,11 +51,16 @@ def _method_from(tracker: Tracker, text: str = "") -> Method | None:
 def method_buttons(interview: Interview) -> list[dict[str, str]]:
     return [
         {
-            "title": METHOD_TITLES[m].capitalize(),
+            "title": _first_upper(method_title(m)),
             "payload": f'/choose_method{{"method": "{m.value}"}}',
         }
         for m in interview.open_methods()
     ]
+
+
+def _first_upper(title: str) -> str:
+    """'team knowledge' -> 'Team knowledge' (str.capitalize would lower the rest)."""
+    return title[:1].upper() + title[1:]
 
 
 def question_buttons(question: Question) -> list[dict[str, str]]:
@@ -534,9 +539,8 @@ class ActionWhereAreWe(Action):
         if interview is None:
             dispatcher.utter_message(text=text("where_at_start"))
             return keep_place(tracker)
-        status = interview.status()
-        if tracker.active_loop_name == "interview_form":
-            status = status.split("\nCurrent question:")[0]
+        # Inside the interview form the form asks the current question right after.
+        status = interview.status(with_question=tracker.active_loop_name != "interview_form")
         dispatcher.utter_message(text=status)
         return keep_place(tracker)
 

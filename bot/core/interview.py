@@ -32,29 +32,39 @@ from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
 from bot.core.texts import text
 
-METHOD_TITLES = {method: text(f"method.{method.value}") for method in Method}
-METHOD_INTROS = {method: text(f"intro.{method.value}") for method in Method}
-
 TEAM_MOMENTS = (Mot.LZMOT, Mot.ZMOT, Mot.FMOT, Mot.AMOT, Mot.SMOT, Mot.UMOT)
 
-# Where the moment happens, in words a team recognises, per business type.
-EXAMPLES: dict[Mot, dict[Business, str]] = {
-    mot: {business: text(f"example.{mot.value}.{business.value}") for business in Business}
-    for mot in Mot
-}
-
-COMPETITOR_STEPS: tuple[tuple[str, str, Mot], ...] = tuple(
-    (step, text(f"step.{step}"), mot)
-    for step, mot in (
-        ("ads", Mot.LZMOT),
-        ("search", Mot.ZMOT),
-        ("reviews", Mot.ZMOT),
-        ("page", Mot.FMOT),
-        ("buy", Mot.AMOT),
-        ("support", Mot.SMOT),
-        ("replies", Mot.UMOT),
-    )
+# The competitor walk-through: each step a customer takes, and the moment it is.
+COMPETITOR_STEPS: tuple[tuple[str, Mot], ...] = (
+    ("ads", Mot.LZMOT),
+    ("search", Mot.ZMOT),
+    ("reviews", Mot.ZMOT),
+    ("page", Mot.FMOT),
+    ("buy", Mot.AMOT),
+    ("support", Mot.SMOT),
+    ("replies", Mot.UMOT),
 )
+
+
+# Texts are looked up when used, in the conversation's language, never at import.
+def method_title(method: Method) -> str:
+    """'team knowledge', 'service records', ..."""
+    return text(f"method.{method.value}")
+
+
+def method_intro(method: Method) -> str:
+    return text(f"intro.{method.value}")
+
+
+def example(mot: Mot, business: Business) -> str:
+    """Where the moment happens, in words a team of this business type recognises."""
+    return text(f"example.{mot.value}.{business.value}")
+
+
+def step_action(step: str) -> str:
+    """What the team does as the competitor's customer at one step: 'read their reviews'."""
+    return text(f"step.{step}")
+
 
 SURVEY_MOMENTS = 3
 
@@ -217,7 +227,8 @@ class Interview:
     def started(self, method: Method) -> bool:
         return any(key.startswith(method.value + ".") for key in self.answers)
 
-    def status(self) -> str:
+    def status(self, with_question: bool = True) -> str:
+        """Progress per method; without the current question when it is asked next anyway."""
         parts = []
         for method in self.method_order():
             if method.value in self.state.done:
@@ -228,15 +239,15 @@ class Interview:
                 mark = text("status.progress", answered=answered, total=total)
             else:
                 mark = text("status.open")
-            parts.append(f"- {METHOD_TITLES[method]}: {mark}")
+            parts.append(text("status.method", method=method_title(method), mark=mark))
         lines = [text("status.head"), *parts]
         if self.skipped_moments():
             codes = ", ".join(m.value.upper() for m in self.skipped_moments())
             lines.append(text("status.skipped_moments", codes=codes))
         question = self.current_question()
-        if question:
+        if question and with_question:
             lines.append(text("status.current", question=question.text))
-        elif self.open_methods():
+        elif not question and self.open_methods():
             lines.append(text("status.pick"))
         return "\n".join(lines)
 
@@ -274,7 +285,7 @@ class Interview:
         for mot in self._team_moments():
             info = MOMENTS[mot]
             hint = text("h.team.moment", name=info.name, when=info.when,
-                        example=EXAMPLES[mot][business])  # fmt: skip
+                        example=example(mot, business))  # fmt: skip
             if mot is Mot.UMOT:
                 hint += " " + text("umot_loop")
             values = {"name": info.name, "code": mot.value.upper(), "when": info.when,
@@ -393,7 +404,8 @@ class Interview:
         ]  # fmt: skip
         rival = self.answers.get("competitor.name") or text("competitor.someone")
         product = self.context.product_name
-        for step, action, mot in COMPETITOR_STEPS:
+        for step, mot in COMPETITOR_STEPS:
+            action = step_action(step)
             hint = text("h.competitor.step", rival=rival, action=action)
             if step == "replies":
                 hint += " " + text("umot_loop")
@@ -446,9 +458,9 @@ class Interview:
         if method.value in self.state.done:
             self.state.done.remove(method.value)
         if self.started(method):
-            reply.messages.append(text("back_to", method=METHOD_TITLES[method]))
+            reply.messages.append(text("back_to", method=method_title(method)))
         else:
-            reply.messages.append(METHOD_INTROS[method])
+            reply.messages.append(method_intro(method))
         if method is Method.SURVEY and "survey.moments" not in self.answers:
             moments = (top_moments or [])[:SURVEY_MOMENTS] or [Mot.AMOT, Mot.SMOT, Mot.ZMOT]
             self.answers["survey.moments"] = [m.value for m in moments]
@@ -491,8 +503,8 @@ class Interview:
         return reply
 
     def finished_text(self, method: Method) -> str:
-        left = [METHOD_TITLES[m] for m in self.open_methods()]
-        said = text("finished", method=METHOD_TITLES[method])
+        left = [method_title(m) for m in self.open_methods()]
+        said = text("finished", method=method_title(method))
         if left:
             return said + text("still_open", methods=", ".join(left))
         return said + text("all_done")
@@ -879,7 +891,8 @@ class Interview:
         ]  # fmt: skip
 
     def _competitor_evidence(self, step: str) -> list[Evidence]:
-        _, label, mot = next(s for s in COMPETITOR_STEPS if s[0] == step)
+        mot = dict(COMPETITOR_STEPS)[step]
+        label = step_action(step)
         prefix = f"competitor.{step}."
         theirs = self.answers.get(prefix + "theirs")
         ours = self.answers.get(prefix + "ours")
@@ -989,5 +1002,5 @@ def explain(mot: Mot | None, business: Business | None = None) -> str:
     if mot in (Mot.UMOT, Mot.ZMOT):
         said += " " + text("umot_loop")
     if business is not None:
-        said += text("explain.example", example=EXAMPLES[mot][business])
+        said += text("explain.example", example=example(mot, business))
     return said
