@@ -7,7 +7,6 @@ survives restarts; its evidence goes to the database through the services.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from bot.core.errors import MotError, SurveyNotFound
 from bot.core.evidence import Evidence
 from bot.core.identity import may_answer_survey, parse_sender, pseudonym, upload_folder
 from bot.core.interview import FileFound, Interview, Question, Reply, explain, method_title
-from bot.core.survey_columns import HOW_TO_NAME, Overrides, describe
+from bot.core.survey_columns import Overrides, describe, how_to_name, name_one
 from bot.core.surveys import SurveyRun, summarise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import text
@@ -68,10 +67,11 @@ def question_buttons(question: Question) -> list[dict[str, str]]:
         return [{"title": title, "payload": answer} for title, answer in question.options]
     if question.kind == "rating":
         return [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+    yes = {"title": text("answer.yes"), "payload": "yes"}  # payloads: what the answer reads
     if question.kind in ("yesno", "ticket_check"):
-        return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+        return [yes, {"title": text("answer.no"), "payload": "no"}]
     if question.kind == "column_check":
-        return [{"title": "Yes", "payload": "yes"}]
+        return [yes]
     return []
 
 
@@ -179,12 +179,13 @@ def _clip(said: str, width: int) -> str:
 def _unreadable(error: Exception, path: Path) -> str:
     """The reason a file could not be read, naming the file but not the server's folders."""
     # The command line's options to name survey columns mean nothing in a chat.
-    reason = str(error).replace(str(path), path.name).replace(HOW_TO_NAME, text("file_survey_name"))
-    reason = _NAME_ONE.sub(lambda m: text("file_survey_name_one", what=m[1].upper()), reason)
+    reason = (
+        str(error).replace(str(path), path.name).replace(how_to_name(), text("file_survey_name"))
+    )
+    for role in ("nps", "csat"):
+        chat_way = text("file_survey_name_one", what=role.upper())
+        reason = reason.replace(name_one(f"--{role}-column"), chat_way)
     return text("file_unreadable", error=reason)
-
-
-_NAME_ONE = re.compile(r"name the one to use with --(nps|csat)-column")
 
 
 def _analyse_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
@@ -237,8 +238,11 @@ def _reread_file(tracker: Tracker, interview: Interview, key: str) -> Reply:
 
 
 def describe_named(named: dict[str, str]) -> str:
-    roles = {"nps": "NPS", "csat": "CSAT", "text": text("open_answers")}
-    return ", ".join(f"{roles[role]} ← '{_clip(header, 60)}'" for role, header in named.items())
+    """The columns the team named: "NPS ← 'Q4', open answers ← 'What could we improve?'"."""
+    keys = {"nps": "columns.nps", "csat": "columns.csat", "text": "columns.open"}
+    return ", ".join(
+        text(keys[role], column=f"'{_clip(header, 60)}'") for role, header in named.items()
+    )
 
 
 def _receive_upload(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -42,6 +42,15 @@ def token_matches(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
+def conversation_language(action_call: dict[str, Any], default: str) -> str:
+    """The language the front-end named for this conversation (message metadata), else `default`."""
+    tracker = action_call.get("tracker")
+    message = tracker.get("latest_message") if isinstance(tracker, dict) else None
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return language if isinstance(language, str) and language else default
+
+
 def unanswered_error_reply() -> Any:
     """What an action that failed on storage (or an untranslated core error) answers."""
     from rasa_sdk.executor import ActionExecutorRunResult
@@ -51,12 +60,14 @@ def unanswered_error_reply() -> Any:
     return ActionExecutorRunResult(events=[], responses=[{"text": text("storage_error")}])
 
 
-def threaded_executor() -> Any:
-    """The SDK's executor, running each action call on a worker thread."""
+def threaded_executor(default_language: str = "en") -> Any:
+    """The SDK's executor, running each action call on a worker thread in its conversation's
+    language (what the front-end sent, else `default_language`)."""
     from rasa_sdk.executor import ActionExecutor
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.core.errors import MotError
+    from bot.core.texts import use_language
 
     class ThreadedActionExecutor(ActionExecutor):  # type: ignore[misc]
         """Runs each action call on a worker thread (actions do blocking I/O).
@@ -66,14 +77,18 @@ def threaded_executor() -> Any:
         """
 
         async def run(self, action_call: dict[str, Any]) -> Any:
+            language = conversation_language(action_call, default_language)
+
             def in_thread() -> Any:
-                return asyncio.run(ActionExecutor.run(self, action_call))
+                with use_language(language):
+                    return asyncio.run(ActionExecutor.run(self, action_call))
 
             try:
                 return await asyncio.to_thread(in_thread)
             except (SQLAlchemyError, MotError):
                 log.exception("action %s failed", action_call.get("next_action"))
-                return unanswered_error_reply()
+                with use_language(language):
+                    return unanswered_error_reply()
 
     return ThreadedActionExecutor()
 
@@ -83,7 +98,7 @@ def build_server(settings: Settings) -> Any:
     from rasa_sdk.endpoint import create_app
     from sanic import Request, response
 
-    executor = threaded_executor()
+    executor = threaded_executor(settings.language)
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
     token = settings.action_server_token

@@ -9,7 +9,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -19,10 +19,12 @@ from bot.config import (
     DEFAULT_ACTION_PORT,
     DEFAULT_RASA_PORT,
     Settings,
+    configured_language,
     load_settings,
     mask_url,
 )
 from bot.core.errors import MotError
+from bot.core.texts import set_language, text
 from bot.engine import PRIVATE_UMASK
 
 if TYPE_CHECKING:
@@ -31,6 +33,12 @@ if TYPE_CHECKING:
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _fail(error: object) -> NoReturn:
+    """The error line on stderr, and exit code 2."""
+    click.echo(text("cli.error", error=error), err=True)
+    sys.exit(2)
 
 
 def _migrated_app() -> App:
@@ -48,6 +56,7 @@ def main() -> None:
     # What mot creates (the database, uploads, reports, the secret key) holds what
     # teams and customers said: readable by this user only.
     os.umask(PRIVATE_UMASK)
+    set_language(configured_language())  # what mot prints, and the terminal chat
 
 
 @main.command()
@@ -62,7 +71,7 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     from bot.storage.db import upgrade
 
     settings = load_settings()
-    _progress(f"Database: {mask_url(settings.database_url)} (migrating) ...")
+    _progress(text("cli.migrating", url=mask_url(settings.database_url)))
     upgrade(settings.sqlalchemy_url, settings.root)
     model = ensure_model(settings.root, _progress)
     stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
@@ -77,11 +86,11 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
             else:
                 sender = f"terminal-{user}"
                 chat(RestClient(stack.rasa_url), sender=sender, display_name=user,
-                     uploads=settings.uploads_dir,
+                     uploads=settings.uploads_dir, language=settings.language,
                      write_report=_report_writer(build_app(settings), sender))  # fmt: skip
     except KeyboardInterrupt:
-        _progress("\nStopped.")
-    _progress("Servers stopped. Your answers are saved; `make run` continues where you left.")
+        _progress("\n" + text("cli.stopped"))
+    _progress(text("cli.servers_stopped"))
 
 
 def _serve_telegram(settings: Settings) -> None:
@@ -116,7 +125,7 @@ def telegram(rasa_url: str | None) -> None:
 
     settings = load_settings()
     if not settings.telegram_bot_token:
-        raise click.ClickException("Set TELEGRAM_BOT_TOKEN (environment or .env) first.")
+        raise click.ClickException(text("cli.token_missing"))
     upgrade(settings.sqlalchemy_url, settings.root)
     _daily_retention(settings)
     _serve_telegram(replace(settings, rasa_url=rasa_url or settings.rasa_url))
@@ -144,11 +153,10 @@ def purge(days: float | None) -> None:
     kept = app.settings.retention_days if days is None else days
     done = run_purge(app, days)
     click.echo(
-        f"Removed {done.uploads} uploaded files ({done.upload_bytes / 1024 / 1024:.1f} MB), "
-        f"{done.records.conversations} conversations idle for more than {kept:g} days "
-        f"({done.records.conversation_events} events), {done.records.survey_takers} "
-        "unfinished survey takers. Findings are kept."
-    )
+        text("cli.purged", uploads=done.uploads, megabytes=f"{done.upload_bytes / 1024 / 1024:.1f}",
+             conversations=done.records.conversations, days=f"{kept:g}",
+             events=done.records.conversation_events, takers=done.records.survey_takers)
+    )  # fmt: skip
 
 
 @main.command()
@@ -180,7 +188,7 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     upgrade(settings.sqlalchemy_url, settings.root)
-    click.echo(f"Database is up to date: {mask_url(settings.database_url)}")
+    click.echo(text("cli.db_ready", url=mask_url(settings.database_url)))
 
 
 @main.command()
@@ -195,7 +203,8 @@ def chat(url: str | None, sender: str | None) -> None:
     settings = load_settings()
     sender = sender or f"terminal-{user}"
     chat_loop(RestClient(url or settings.rasa_url), sender, user, uploads=settings.uploads_dir,
-              write_report=_report_writer(build_app(settings), sender))  # fmt: skip
+              write_report=_report_writer(build_app(settings), sender),
+              language=settings.language)  # fmt: skip
 
 
 def _report_writer(app: App, sender: str) -> ReportWriter:
@@ -203,7 +212,6 @@ def _report_writer(app: App, sender: str) -> ReportWriter:
 
     def write(request: dict[str, object]) -> str:
         from bot.core.identity import parse_sender
-        from bot.core.texts import text
         from bot.report import workspace_report
 
         workspace_key = parse_sender(sender).workspace_key
@@ -234,8 +242,7 @@ def session_show(session_id: str | None) -> None:
     try:
         view = services.get_session(app.uow, session_id)
     except MotError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
     context = view.context
     click.echo(
         json.dumps(
@@ -290,21 +297,22 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     from bot.tables import UnreadableTable
 
     large = path.exists() and path.stat().st_size > 1_000_000
-    progress = _ProgressBar("Analysing tickets") if large else None
+    progress = _ProgressBar(text("cli.analysing_tickets")) if large else None
     try:
         analysis = exports.analyse_ticket_file(path, text_column, progress)
     except UnreadableTable as error:
         if progress is not None and progress.live and 0 <= progress.shown < 100:
             click.echo(err=True)  # end the live bar's line: the error gets a line of its own
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
     if fmt == "json":
         click.echo(json.dumps(analysis.to_dict(), ensure_ascii=False))
         return
     from bot.core.taxonomy import MOMENTS
 
-    click.echo(f"{len(analysis.tickets)} tickets read, {len(analysis.skipped)} skipped\n")
-    click.echo(f"{'moment':<32} {'tickets':>7} {'negative':>9}  themes")
+    click.echo(text("cli.tickets_read", count=len(analysis.tickets), skipped=len(analysis.skipped)))
+    click.echo()
+    heads = [text(f"cli.column.{name}") for name in ("moment", "tickets", "negative", "themes")]
+    click.echo(f"{heads[0]:<32} {heads[1]:>7} {heads[2]:>9}  {heads[3]}")
     for mot in analysis.hardest():
         tally = analysis.moments[mot]
         click.echo(
@@ -312,11 +320,11 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
             f"{tally.negative_share:>8.0%}  {', '.join(analysis.top_themes(mot))}"
         )
     if analysis.skipped:
-        click.echo("\nSkipped rows:")
+        click.echo("\n" + text("cli.skipped_rows"))
         for skipped in analysis.skipped[:20]:
-            click.echo(f"  row {skipped.row}: {skipped.reason}")
+            click.echo("  " + text("cli.skipped_row", row=skipped.row, reason=skipped.reason))
         if len(analysis.skipped) > 20:
-            click.echo(f"  ... and {len(analysis.skipped) - 20} more (see --format json)")
+            click.echo("  " + text("cli.and_more", count=len(analysis.skipped) - 20))
 
 
 @main.command()
@@ -340,19 +348,17 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
     from bot.report import RENDERERS, build_report
 
     if fmt not in RENDERERS:
-        click.echo(f"error: the {fmt} format is not available yet; use md or json", err=True)
-        sys.exit(2)
+        _fail(text("cli.format_planned", format=fmt))
     app = _migrated_app()
     try:
-        text = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
+        rendered = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
     except MotError as error:
-        click.echo(f"error: {error}. Run `mot demo` for a sample session.", err=True)
-        sys.exit(2)
+        _fail(text("cli.no_session", error=error))
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(rendered, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"Report written to {output}", err=True)
+        output.write_text(rendered, encoding="utf-8")
+        click.echo(text("cli.report_written", path=output), err=True)
 
 
 @main.command()
@@ -402,8 +408,7 @@ def survey_analyze(
     try:
         read = exports.read_survey_export(path, overrides)
     except UnreadableTable as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
     summary = summarise(read.responses)
     skipped = read.skipped
     result = summary.to_dict()
@@ -412,17 +417,16 @@ def survey_analyze(
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    click.echo(f"{summary.responses} responses, {len(skipped)} skipped")
-    click.echo(f"Columns used: {describe(read.columns)}")
+    click.echo(text("cli.survey_read", count=summary.responses, skipped=len(skipped)))
+    click.echo(text("cli.columns_used", columns=describe(read.columns)))
     click.echo(
-        f"NPS: {summary.nps}  (promoters {summary.promoters}, passives {summary.passives}, "
-        f"detractors {summary.detractors})"
-    )
-    click.echo(f"CSAT: {summary.csat} (satisfied share {summary.csat_satisfied_share})")
+        text("cli.nps", nps=summary.nps, promoters=summary.promoters, passives=summary.passives,
+             detractors=summary.detractors)
+    )  # fmt: skip
+    click.echo(text("cli.csat", csat=summary.csat, share=summary.csat_satisfied_share))
     for moment in result["moments"]:  # type: ignore[attr-defined]
-        click.echo(
-            f"  {moment['mot']:<6} +{moment['positive']} -{moment['negative']} "
-            f"CSAT {moment['csat']}"
-        )
+        line = text("cli.survey_moment", mot=f"{moment['mot']:<6}", positive=moment["positive"],
+                    negative=moment["negative"], csat=moment["csat"])  # fmt: skip
+        click.echo("  " + line)
     for s in skipped[:20]:
-        click.echo(f"  skipped row {s.row}: {s.reason}")
+        click.echo("  " + text("cli.survey_skipped_row", row=s.row, reason=s.reason))

@@ -25,6 +25,7 @@ DEFAULT_MAX_UPLOAD_MB = 20  # the Bot API's own limit for bots downloading files
 DEFAULT_UPLOAD_QUOTA_MB = 200  # all raw uploads one chat may keep at a time
 DEFAULT_RETENTION_DAYS = 180  # raw uploads and idle conversations older than this are purged
 DEFAULT_ACTIONS_HOST = "127.0.0.1"
+DEFAULT_LANGUAGE = "en"  # a catalogue under bot/locale; other languages fall back to it
 SECRET_KEY_FILE = "var/secret.key"
 
 
@@ -62,6 +63,8 @@ class Settings:
     actions_host: str = DEFAULT_ACTIONS_HOST
     upload_quota_bytes: int = DEFAULT_UPLOAD_QUOTA_MB * 1024 * 1024
     retention_days: float = DEFAULT_RETENTION_DAYS
+    # The terminal's and the CLI's language, and a chat's when its client names none.
+    language: str = DEFAULT_LANGUAGE
 
     def __repr__(self) -> str:
         token = "***" if self.telegram_bot_token else None
@@ -142,7 +145,15 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         actions_host=env.get("ACTIONS_HOST") or DEFAULT_ACTIONS_HOST,
         upload_quota_bytes=_megabytes(env.get("UPLOAD_QUOTA_MB"), DEFAULT_UPLOAD_QUOTA_MB),
         retention_days=_number(env.get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
+        language=configured_language(env),
     )
+
+
+def configured_language(environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> str:
+    """`MOT_LANGUAGE` (environment, then `.env`), without the rest of the settings' work."""
+    if environ is None:
+        environ = {**read_dotenv(root / ".env"), **os.environ}
+    return environ.get("MOT_LANGUAGE") or DEFAULT_LANGUAGE
 
 
 def _number(raw: str | None, default: float) -> float:

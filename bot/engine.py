@@ -25,6 +25,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bot.core.errors import MotError
+from bot.core.texts import text
 
 Progress = Callable[[str], None]
 ENV_REFERENCE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
@@ -79,11 +80,11 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
     """The trained model for the current data, training only when the inputs changed."""
     target = model_path(root)
     if target.exists() and not force:
-        progress(f"Model is up to date: {target.relative_to(root)}")
+        progress(text("engine.model_ready", path=target.relative_to(root)))
         return target
     log_path = root / "var" / "logs" / "train.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    progress("Training the dialogue model (about two minutes on two cores) ...")
+    progress(text("engine.training"))
     command = [
         str(rasa_bin(root)),
         "train",
@@ -108,12 +109,16 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
             elapsed = int(time.monotonic() - started)
             if elapsed - reported >= 20:
                 reported = elapsed
-                progress(f"  ... still training ({elapsed} s)")
+                progress("  " + text("engine.still_training", seconds=elapsed))
     if process.returncode != 0 or not target.exists():
         raise EngineError(
             f"training failed (exit {process.returncode}); log: {log_path}\n{_tail(log_path)}"
         )
-    progress(f"Trained in {int(time.monotonic() - started)} s: {target.relative_to(root)}")
+    progress(
+        text(
+            "engine.trained", seconds=int(time.monotonic() - started), path=target.relative_to(root)
+        )
+    )
     for old in target.parent.glob("mot-*.tar.gz"):
         if old != target:
             old.unlink()
@@ -297,7 +302,7 @@ class Stack:
         names = {"actions": "action server", "rasa": "Rasa server (loading the model)"}
         started = time.monotonic()
         for key, url in checks.items():
-            progress(f"Waiting for the {names[key]} on {url.rsplit('/', 1)[0]} ...")
+            progress(text(f"engine.waiting_{key}", url=url.rsplit("/", 1)[0]))
             process = self.processes.get(key)
 
             def alive(process: subprocess.Popen[bytes] | None = process) -> bool:
@@ -309,7 +314,7 @@ class Stack:
                 self.stop()
                 log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
                 raise EngineError(f"the {names[key]} {error}; log: {log}\n{_tail(log)}") from None
-        progress(f"Ready after {time.monotonic() - started:.0f} s.")
+        progress(text("engine.ready", seconds=f"{time.monotonic() - started:.0f}"))
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -31,6 +31,7 @@ from bot.core.scoring import MOT_ORDER
 from bot.core.survey_columns import Overrides, SurveyColumns, read_score, redact
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary
 from bot.core.taxonomy import Method, Mot, Polarity, parse_mot
+from bot.core.texts import text
 from bot.core.themes import primary
 from bot.tables import (
     Progress,
@@ -89,8 +90,8 @@ def analyse_ticket_file(
         nonlocal readable
         batch: list[tuple[str, str]] = []
         for row in table.rows(report if progress else None):
-            text, reason = ticket_text(row, columns)
-            if text is None:
+            ticket, reason = ticket_text(row, columns)
+            if ticket is None:
                 analysis.skipped.append(Skipped(row.number, reason))
                 continue
             if not readable:
@@ -98,7 +99,7 @@ def analyse_ticket_file(
                 if held and progress:
                     progress(*held[0])
             ticket_id = (row.values.get(columns.id) or "").strip() if columns.id else ""
-            batch.append((ticket_id or str(row.number), text))
+            batch.append((ticket_id or str(row.number), ticket))
             if len(batch) == BATCH_SIZE:
                 yield batch
                 batch = []
@@ -108,11 +109,11 @@ def analyse_ticket_file(
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if table.size >= PARALLEL_FROM_BYTES else 1
     for batch, results in _classified(batches(), workers, session):
-        for (_, text), result in zip(batch, results, strict=True):
-            analysis.add(result, text)
+        for (_, ticket), result in zip(batch, results, strict=True):
+            analysis.add(result, ticket)
     if not analysis.tickets:
-        reasons = sorted({s.reason for s in analysis.skipped}) or ["no data rows"]
-        raise UnreadableTable(f"{path}: no readable ticket ({'; '.join(reasons)})")
+        reasons = sorted({s.reason for s in analysis.skipped}) or [text("skipped.no_rows")]
+        raise UnreadableTable(f"{path}: {text('file.no_ticket', reasons='; '.join(reasons))}")
     return analysis
 
 
@@ -167,21 +168,30 @@ def read_survey_export(path: Path, overrides: Overrides | None = None) -> Survey
     skipped: list[Skipped] = []
     for row in sheet.rows():
         if "__width_error__" in row.values:
-            skipped.append(
-                Skipped(row.number, f"wrong number of fields ({row.values['__width_error__']})")
-            )
+            problem = row.values["__width_error__"]
+            skipped.append(Skipped(row.number, text("skipped.wrong_fields", problem=problem)))
             continue
         if not any((row.values.get(c) or "").strip() for c in columns.used):
-            skipped.append(Skipped(row.number, "no answer in the survey columns"))
+            skipped.append(Skipped(row.number, text("skipped.no_answer")))
             continue
         try:
             responses.append(_survey_response(row.values, columns))
         except (UnclearAnswer, UnknownCode) as error:
-            skipped.append(Skipped(row.number, str(error)))
+            skipped.append(Skipped(row.number, _unreadable_answer(error)))
     if not responses:
-        reasons = sorted({s.reason for s in skipped}) or ["no data rows"]
-        raise UnreadableTable(f"{path}: no readable survey response ({'; '.join(reasons)})")
+        reasons = sorted({s.reason for s in skipped}) or [text("skipped.no_rows")]
+        problem = text("file.no_survey_response", reasons="; ".join(reasons))
+        raise UnreadableTable(f"{path}: {problem}")
     return SurveyFile(responses, skipped, columns)
+
+
+def _unreadable_answer(error: UnclearAnswer | UnknownCode) -> str:
+    """Why a survey row was skipped: a score off its scale, or an unknown moment code."""
+    if isinstance(error, UnclearAnswer):
+        return text(
+            "skipped.unclear", what=error.question, answer=repr(error.answer), hint=error.hint
+        )
+    return text("skipped.unknown_moment", value=repr(error.value), allowed=", ".join(error.allowed))
 
 
 def read_survey_file(
@@ -198,7 +208,7 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
 
     nps = read_score(cell(columns.nps), 0, 10, "NPS")
     csat = read_score(cell(columns.csat), 1, 5, "CSAT")
-    moment_csat = read_score(cell(columns.moment_csat), 1, 5, "moment CSAT")
+    moment_csat = read_score(cell(columns.moment_csat), 1, 5, text("score.moment_csat"))
     stated = parse_mot(cell(columns.moment)) if cell(columns.moment) else None
     answers: list[MomentAnswer] = []
     polarities: dict[str, Polarity | None] = {
@@ -207,16 +217,16 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
         **{c: None for c in columns.comments},
     }
     for column in columns.open:
-        text = redact(cell(column))
+        said = redact(cell(column))
         polarity = polarities[column]
-        if not text or text.lower() in _NO_ANSWER:
+        if not said or said.lower() in _NO_ANSWER:
             continue
-        result = classify("", text)
+        result = classify("", said)
         if polarity is None:
             if result.sentiment == "neutral":
                 continue
             polarity = Polarity.GLORY if result.sentiment == "positive" else Polarity.PAIN
-        answers.append(MomentAnswer(stated or result.mot, polarity, text, moment_csat))
+        answers.append(MomentAnswer(stated or result.mot, polarity, said, moment_csat))
     if stated and moment_csat is not None and not answers:
         answers.append(
             MomentAnswer(

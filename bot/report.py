@@ -16,6 +16,7 @@ from bot import services
 from bot.core.names import safe_file_name
 from bot.core.scoring import RankedMoment
 from bot.core.taxonomy import MOMENTS, Method, Mot
+from bot.core.texts import text
 from bot.services import Findings, UowFactory
 
 Report = dict[str, Any]
@@ -28,12 +29,15 @@ METHOD_NAMES = {
 }
 
 
-SOURCE_NAMES = {
-    "team": "your team's idea",
-    "competitor": "a competitor's practice",
-    "customer": "customers' own words",
-    "library": "library",
-}
+def method_name(method: Method) -> str:
+    """'team knowledge', 'service records', ... in the conversation's language."""
+    return text(f"method.{method.value}")
+
+
+def source_name(source: str) -> str:
+    """Where a suggestion comes from: "your team's idea", "library", ... (unknown: as it is)."""
+    known = ("team", "competitor", "customer", "library")
+    return text(f"report.source.{source}") if source in known else source
 
 
 def _item(moment: RankedMoment, findings: Findings) -> dict[str, Any]:
@@ -83,29 +87,32 @@ def _md(text: object) -> str:
 
 def _metrics_lines(metrics: dict[str, Any]) -> list[str]:
     if not metrics.get("survey_responses"):
-        return [
-            "Customers: no survey yet; NPS and CSAT appear here once customers have answered.",
-            "",
-        ]
+        return [text("report.no_survey"), ""]
     nps = metrics.get("nps")
     csat = metrics.get("csat")
-    said = [f"{metrics['survey_responses']} survey response(s)"]
-    said.append(f"NPS **{nps:+.1f}**" if isinstance(nps, int | float) else "NPS not asked")
-    said.append(f"CSAT **{csat}/5**" if isinstance(csat, int | float) else "CSAT not asked")
-    lines = ["Customers: " + ", ".join(said) + "."]
+    said = [text("report.responses", count=metrics["survey_responses"])]
+    said.append(
+        text("report.nps", nps=f"{nps:+.1f}")
+        if isinstance(nps, int | float)
+        else text("report.nps_not_asked")
+    )
+    said.append(
+        text("report.csat", csat=csat)
+        if isinstance(csat, int | float)
+        else text("report.csat_not_asked")
+    )
+    lines = [text("report.customers", facts=", ".join(said))]
     by_moment = metrics.get("csat_by_moment") or {}
     if by_moment:
-        lines.append(
-            "CSAT by moment: "
-            + ", ".join(f"{code.upper()} {value}/5" for code, value in by_moment.items())
-            + "."
-        )
+        listed = ", ".join(f"{code.upper()} {value}/5" for code, value in by_moment.items())
+        lines.append(text("report.csat_by_moment", moments=listed))
     return [*lines, ""]
 
 
 def _table(items: list[dict[str, Any]]) -> list[str]:
+    heads = [text(f"report.column.{c}") for c in ("rank", "moment", "stage", "score", "methods")]
     lines = [
-        "| rank | moment | stage | score | methods |",
+        "| " + " | ".join(heads) + " |",
         "| ---: | --- | --- | ---: | --- |",
     ]
     for m in items:
@@ -118,83 +125,72 @@ def _table(items: list[dict[str, Any]]) -> list[str]:
 
 def _details(m: dict[str, Any], prefix: str) -> list[str]:
     info = MOMENTS[Mot(m["mot"])]
-    where = f" at {_md(m['touchpoint'])}" if m.get("touchpoint") else ""
+    where = " " + text("report.at", touchpoint=_md(m["touchpoint"])) if m.get("touchpoint") else ""
+    polarity = m["polarity"]
+    shown_polarity = (
+        text(f"report.polarity.{polarity}")
+        if polarity in ("pain", "glory")
+        else polarity.capitalize()
+    )
     lines = [
         "",
         f"### {prefix}{m['rank']}. {_md(m['title'])}",
         "",
-        f"{info.name} (`{m['mot']}`, {m['stage']}){where}: {info.when}. "
-        f"{m['polarity'].capitalize()}, score **{m['score']}**.",
+        text("report.moment", name=info.name, code=m["mot"], stage=m["stage"], where=where,
+             when=info.when, polarity=shown_polarity, score=m["score"]),
         "",
-        "Evidence:",
-    ]
-    lines += [f"- {METHOD_NAMES[Method(e['method'])]}: {_md(e['summary'])}" for e in m["evidence"]]
+        text("report.evidence"),
+    ]  # fmt: skip
+    lines += [f"- {method_name(Method(e['method']))}: {_md(e['summary'])}" for e in m["evidence"]]
     if m["suggestions"]:
-        lines += ["", "What to do next:"]
+        lines += ["", text("report.next")]
         for index, s in enumerate(m["suggestions"], start=1):
             answers = "; ".join(_md(a) for a in s["answers"])
             lines.append(
-                f"{index}. {_md(s['text'])} *({SOURCE_NAMES.get(s['source'], s['source'])}; "
-                f"answers: {answers})*"
-            )
+                text("report.suggestion", index=index, text=_md(s["text"]),
+                     source=source_name(s["source"]), answers=answers)
+            )  # fmt: skip
     inputs = ", ".join(f"{k} = {v}" for k, v in m["score_inputs"].items())
-    lines += ["", f"<sub>Score inputs: {_md(inputs)}</sub>"]
+    lines += ["", text("report.inputs", inputs=_md(inputs))]
     return lines
 
 
 def render_markdown(report: Report) -> str:
     session = report["session"]
-    business = (session.get("business") or "").upper() or "unknown"
+    business = (session.get("business") or "").upper() or text("report.business_unknown")
+    product = session.get("product") or text("report.unnamed_product")
     lines = [
-        f"# Moments of truth: {_md(session.get('product') or 'unnamed product')}",
+        "# " + text("report.title", product=_md(product)),
         "",
-        f"Session `{session['id']}` ({business}), started {session.get('created_at', '')[:10]}.",
+        text("report.session", id=session["id"], business=business,
+             started=session.get("created_at", "")[:10]),
         "",
-    ]
+    ]  # fmt: skip
     moments, strengths = report["moments"], report.get("strengths", [])
     if not moments and not strengths:
-        lines += [
-            "No evidence yet. Answer the interview questions, send a helpdesk export or survey "
-            "results, and the ranked moments appear here.",
-            "",
-        ]
+        lines += [text("report.empty"), ""]
         return "\n".join(lines)
     lines += _metrics_lines(report.get("metrics") or {})
     covered = sorted({m for moment in [*moments, *strengths] for m in moment["methods"]})
-    missing = [METHOD_NAMES[m] for m in Method if m.value not in covered]
-    lines.append(
-        "Methods used: "
-        + ", ".join(METHOD_NAMES[Method(m)] for m in covered)
-        + "."
-        + (f" Not yet used: {', '.join(missing)}." if missing else "")
-    )
-    lines += ["", "## Pains to fix", ""]
-    lines += _table(moments) if moments else ["No pains found yet."]
+    missing = [method_name(m) for m in Method if m.value not in covered]
+    used = text("report.methods_used", methods=", ".join(method_name(Method(m)) for m in covered))
+    if missing:
+        used += " " + text("report.methods_missing", methods=", ".join(missing))
+    lines.append(used)
+    lines += ["", "## " + text("report.pains"), ""]
+    lines += _table(moments) if moments else [text("report.no_pains")]
     if strengths:
-        lines += ["", "## Strengths to keep", ""]
+        lines += ["", "## " + text("report.strengths"), ""]
         lines += _table(strengths)
     if moments:
-        lines += ["", "## What to do about each pain"]
+        lines += ["", "## " + text("report.pain_details")]
         for m in moments:
             lines += _details(m, "")
     if strengths:
-        lines += ["", "## How to keep each strength"]
+        lines += ["", "## " + text("report.strength_details")]
         for m in strengths:
             lines += _details(m, "S")
-    lines += [
-        "",
-        "---",
-        "How the score works: evidence is grouped into concrete items (moment, pain or glory, "
-        "theme). Each method gives a signal from 0 to 1 (team: importance-performance "
-        "opportunity; records: frequency x share of tickets; competitor: how much better the "
-        "competitor does; survey: share of mentions, CSAT at the moment, NPS for "
-        "recommendations), weighted and averaged over the methods present, raised 15 % for "
-        "every further method that confirms it, for peaks, the end of the journey, review "
-        "evidence at the UMOT (for the ZMOT) and the number of observations, and scaled so "
-        "the largest possible value is 100. Pains and strengths are ranked separately, each "
-        "by score. See docs/scoring.md.",
-        "",
-    ]
+    lines += ["", "---", text("report.how_scored"), ""]
     return "\n".join(lines)
 
 
@@ -228,7 +224,7 @@ def workspace_report(uow: UowFactory, workspace_key: str, fmt: str = "md") -> Re
         return None
     findings = services.findings(uow, session_id)
     context = findings.session.context
-    product = context.product_name if context else "your product"
+    product = context.product_name if context else text("report.your_product")
     fmt = fmt if fmt in RENDERERS else "md"
     count = len(findings.moments) + len(findings.strengths)
     content = RENDERERS[fmt](build_report(findings)) if count else ""

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bot.core.errors import MotError
 from bot.core.survey_columns import Overrides, SurveyColumns, SurveyColumnsError, recognise
+from bot.core.texts import text
 from bot.xlsx import MAX_CELL, MAX_COLUMNS, Workbook, XlsxError
 
 SAMPLE_BYTES = 256 * 1024
@@ -37,6 +38,7 @@ MAX_LINE = MAX_FIELD * 2  # a longer physical line is skipped unread
 MAX_BAD_ROWS_IN_A_ROW = 100
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, password-protected .xlsx
 ROW_ERROR = "\x00row-error"  # marks a row the CSV parser could not read
+UNREADABLE_ROW = "__unreadable__"  # beside "__width_error__": the row could not be parsed at all
 # Control characters no text export contains (Excel's \x0b line breaks are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -85,7 +87,7 @@ Progress = Callable[[int, int], None]
 
 
 class UnreadableTable(MotError):
-    """The file as a whole cannot be read; the message says why in one line."""
+    """The file as a whole cannot be read; the message says why in one line, to the user."""
 
     def __init__(self, message: str) -> None:
         # Paths and column names come from outside: no line breaks or controls in the message.
@@ -190,9 +192,9 @@ def detect_delimiter(text_sample: str) -> str:
     return min(DELIMITERS, key="".join(lines).count)
 
 
-def _looks_binary(text: str) -> bool:
+def _looks_binary(sample: str) -> bool:
     """NUL at the start, or more control, private or unassigned characters than text has."""
-    start = text[:4096]
+    start = sample[:4096]
     if "\0" in start:
         return True
     odd = sum(
@@ -245,22 +247,20 @@ class Table:
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.exists():
-            raise UnreadableTable(f"{path}: no such file")
+            raise UnreadableTable(f"{path}: {text('file.missing')}")
         if path.is_dir():
-            raise UnreadableTable(f"{path}: is a folder, not a CSV or XLSX file")
+            raise UnreadableTable(f"{path}: {text('file.folder')}")
         try:
             self.size = path.stat().st_size
             with path.open("rb") as handle:
                 head = handle.read(SAMPLE_BYTES)
         except OSError as error:
-            raise UnreadableTable(f"{path}: cannot be read ({error.strerror or error})") from None
+            problem = text("file.cannot_read", error=error.strerror or error)
+            raise UnreadableTable(f"{path}: {problem}") from None
         if self.size == 0:
-            raise UnreadableTable(f"{path}: the file is empty")
+            raise UnreadableTable(f"{path}: {text('file.empty')}")
         if head.startswith(OLE_MAGIC):
-            raise UnreadableTable(
-                f"{path}: an old Excel .xls file or a password-protected workbook; "
-                "save it as XLSX (without a password) or CSV"
-            )
+            raise UnreadableTable(f"{path}: {text('file.old_excel')}")
         self.kind = "xlsx" if _is_xlsx(path, head) else "csv"
         self._book: Workbook | None = None
         if self.kind == "xlsx":
@@ -272,25 +272,24 @@ class Table:
             self.encoding = detect_encoding(head)
             sample = _decode_sample(head, self.encoding)
             if _looks_binary(sample):
-                raise UnreadableTable(
-                    f"{path}: this looks like a binary file, not a CSV or XLSX export"
-                )
+                raise UnreadableTable(f"{path}: {text('file.binary')}")
             self.delimiter = detect_delimiter(sample)
         self.columns = self._read_header()
         if not any(c.strip() for c in self.columns):
-            raise UnreadableTable(f"{path}: the first row has no column names")
+            raise UnreadableTable(f"{path}: {text('file.no_column_names')}")
 
     def _read_header(self) -> list[str]:
         for header in self._raw_rows():
             if header and header[0] == ROW_ERROR:
-                raise UnreadableTable(f"{self.path}: the first row is unreadable ({header[1]})")
+                problem = text("file.header_unreadable", error=header[1])
+                raise UnreadableTable(f"{self.path}: {problem}")
             if len(header) > MAX_COLUMNS:
-                raise UnreadableTable(
-                    f"{self.path}: {len(header):,} columns in the first row; "
-                    f"the limit is {MAX_COLUMNS:,} columns"
+                problem = text(
+                    "file.too_many_columns", count=f"{len(header):,}", limit=f"{MAX_COLUMNS:,}"
                 )
+                raise UnreadableTable(f"{self.path}: {problem}")
             return [h.strip() for h in header]
-        raise UnreadableTable(f"{self.path}: the file has no rows")
+        raise UnreadableTable(f"{self.path}: {text('file.no_rows')}")
 
     def _raw_rows(self, progress: Progress | None = None) -> Iterator[list[str]]:
         if self.kind == "xlsx":
@@ -298,8 +297,8 @@ class Table:
             return
         csv.field_size_limit(MAX_FIELD)
         with self.path.open("rb") as binary:
-            text = io.TextIOWrapper(binary, encoding=self.encoding, errors="replace", newline="")
-            reader = csv.reader(_Lines(text), delimiter=self.delimiter)
+            stream = io.TextIOWrapper(binary, encoding=self.encoding, errors="replace", newline="")
+            reader = csv.reader(_Lines(stream), delimiter=self.delimiter)
             index = failures = 0
             while True:
                 try:
@@ -309,9 +308,8 @@ class Table:
                 except (csv.Error, _LineTooLong) as error:
                     failures += 1
                     if failures > MAX_BAD_ROWS_IN_A_ROW:
-                        raise UnreadableTable(
-                            f"{self.path}: unreadable from line {reader.line_num} on ({error})"
-                        ) from None
+                        problem = text("file.unreadable_from", line=reader.line_num, error=error)
+                        raise UnreadableTable(f"{self.path}: {problem}") from None
                     yield [ROW_ERROR, str(error)]
                     continue
                 failures = 0
@@ -352,11 +350,12 @@ def keyed_rows(
         if not any(c.strip() for c in cells):
             continue
         if cells and cells[0] == ROW_ERROR:
-            yield Row(number, {"__width_error__": f"unreadable row: {cells[1]}"})
+            problem = text("skipped.unreadable_row", error=cells[1])
+            yield Row(number, {"__width_error__": problem, UNREADABLE_ROW: "1"})
             continue
         values = dict(zip(columns, cells, strict=False))
         if width and len(cells) != width:
-            values["__width_error__"] = f"{len(cells)} fields where the header has {width}"
+            values["__width_error__"] = text("skipped.fields", count=len(cells), width=width)
         yield Row(number, values)
 
 
@@ -372,20 +371,16 @@ def ticket_columns(table: Table, text_column: str | None = None) -> TicketColumn
         found = _find(table.columns, (text_column,))
         if found is None:
             found_columns = ", ".join(table.columns)
-            raise UnreadableTable(
-                f"{table.path}: no column {text_column!r}; columns found: {found_columns}"
-            )
+            problem = text("file.no_such_column", column=repr(text_column), columns=found_columns)
+            raise UnreadableTable(f"{table.path}: {problem}")
         return TicketColumns(found, None, _find(table.columns, ID_COLUMNS))
-    text = _find(table.columns, TEXT_COLUMNS)
+    body = _find(table.columns, TEXT_COLUMNS)
     subject = _find(table.columns, SUBJECT_COLUMNS)
-    if text is None and subject is None:
+    if body is None and subject is None:
         shown = ", ".join(c[:40] for c in table.columns[:20])
-        raise UnreadableTable(
-            f"{table.path}: no ticket text column recognised; columns found: {shown}. "
-            "Name the column with --text-column NAME"
-        )
+        raise UnreadableTable(f"{table.path}: {text('file.no_text_column', columns=shown)}")
     return TicketColumns(
-        text or subject or "", subject if text else None, _find(table.columns, ID_COLUMNS)
+        body or subject or "", subject if body else None, _find(table.columns, ID_COLUMNS)
     )
 
 
@@ -393,21 +388,21 @@ def ticket_text(row: Row, columns: TicketColumns) -> tuple[str | None, str]:
     """The ticket text, or None and the reason the row is skipped."""
     problem = row.values.get("__width_error__")
     if problem:
-        return None, problem if problem.startswith(
-            "unreadable"
-        ) else f"wrong number of fields ({problem})"
+        if UNREADABLE_ROW in row.values:
+            return None, problem
+        return None, text("skipped.wrong_fields", problem=problem)
     body = (row.values.get(columns.text) or "").strip()
     subject = (row.values.get(columns.subject) or "").strip() if columns.subject else ""
-    text = f"{subject}. {body}" if subject and body else (body or subject)
-    if not text:
-        return None, "empty text"
-    if "\ufffd" in text:
-        return None, "undecodable bytes in the text"
-    if _CONTROL.search(text):
-        return None, "binary data in the text"
-    if len(text) > MAX_CELL:
-        return None, f"text longer than {MAX_CELL} characters"
-    return text, ""
+    ticket = f"{subject}. {body}" if subject and body else (body or subject)
+    if not ticket:
+        return None, text("skipped.empty")
+    if "\ufffd" in ticket:
+        return None, text("skipped.undecodable")
+    if _CONTROL.search(ticket):
+        return None, text("skipped.binary")
+    if len(ticket) > MAX_CELL:
+        return None, text("skipped.too_long", limit=MAX_CELL)
+    return ticket, ""
 
 
 # --- survey exports ----------------------------------------------------------

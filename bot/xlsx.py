@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from bot.core.texts import text
+
 MB = 1024 * 1024
 MAX_UNCOMPRESSED = 200 * MB  # all members together, as the archive states them
 MAX_PARTS = 10_000  # files inside the archive (a workbook has a few dozen)
@@ -50,15 +52,15 @@ _BROKEN = (
 
 
 class XlsxError(Exception):
-    """Why the workbook cannot be read, as a phrase that follows the file name."""
+    """Why the workbook cannot be read, as a phrase that follows the file name (the user's)."""
 
 
 def _broken(error: BaseException) -> XlsxError:
-    return XlsxError(f"not a readable XLSX file ({error})")
+    return XlsxError(text("file.xlsx_broken", error=error))
 
 
 def _no_doctype(name: str, system_id: str | None, public_id: str | None, internal: bool) -> None:
-    raise XlsxError("not a readable XLSX file (it declares a document type; XLSX parts never do)")
+    raise XlsxError(text("file.xlsx_doctype"))
 
 
 def _parser() -> Any:  # typeshed's XMLParserType handler attributes are too narrow for methods
@@ -88,7 +90,7 @@ def _starts(archive: zipfile.ZipFile, name: str, wanted: set[str]) -> list[dict[
     def start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) in wanted:
             if len(found) >= MAX_PARTS:
-                raise XlsxError("not a readable XLSX file (too many sheets or relationships)")
+                raise XlsxError(text("file.xlsx_too_many_parts"))
             found.append(attrs)
 
     parser = _parser()
@@ -106,11 +108,11 @@ def _check_directory(path: Path) -> None:
         tail = handle.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
-        raise XlsxError("not a readable XLSX file (no zip directory)")
+        raise XlsxError(text("file.xlsx_no_directory"))
     fields = struct.unpack("<4s4H2LH", tail[at : at + 22])
     entries, directory = fields[4], fields[5]
     if entries > MAX_PARTS or directory > MAX_DIRECTORY:  # also what ZIP64 would need
-        raise XlsxError(f"more than {MAX_PARTS:,} files inside; not an XLSX workbook")
+        raise XlsxError(text("file.xlsx_too_many_files", limit=f"{MAX_PARTS:,}"))
 
 
 def _column(ref: str) -> int | None:
@@ -145,20 +147,15 @@ class _SharedStrings:
     def end(self, name: str) -> None:
         local = _local(name) if ":" in name else name
         if local == "si":
-            text = "".join(self.parts)
+            joined = "".join(self.parts)
             self.parts = []
             self.length = 0
-            self.strings.append(text)
-            self.chars += len(text)
+            self.strings.append(joined)
+            self.chars += len(joined)
             if len(self.strings) > MAX_SHARED_STRINGS:
-                raise XlsxError(
-                    f"more than {MAX_SHARED_STRINGS:,} shared strings (the limit for XLSX files)"
-                )
+                raise XlsxError(text("file.xlsx_too_many_strings", limit=f"{MAX_SHARED_STRINGS:,}"))
             if self.chars > MAX_SHARED_CHARS:
-                raise XlsxError(
-                    f"shared strings of more than {MAX_SHARED_CHARS:,} characters "
-                    "(the limit for XLSX files)"
-                )
+                raise XlsxError(text("file.xlsx_strings_too_long", limit=f"{MAX_SHARED_CHARS:,}"))
         elif local == "t":
             self.collect = False
         elif local == "rPh":
@@ -211,7 +208,7 @@ class _Sheet:
         number = int(ref) if ref.isascii() and ref.isdigit() else 0
         number = max(number, self.number + 1)
         if number > MAX_ROWS:
-            raise XlsxError(f"more than {MAX_ROWS:,} rows (the limit for XLSX files)")
+            raise XlsxError(text("file.xlsx_too_many_rows", limit=f"{MAX_ROWS:,}"))
         for _ in range(number - self.number - 1):  # rows the sheet leaves out are empty
             self.rows.append([])
         self.number = number
@@ -233,25 +230,25 @@ class _Sheet:
             self.phonetic -= 1
 
     def _end_cell(self) -> None:
-        text = "".join(self.parts)
+        value = "".join(self.parts)
         if self.kind == "s":
-            index = int(text) if text.isascii() and text.isdigit() else -1
-            text = self.shared[index] if 0 <= index < len(self.shared) else ""
+            index = int(value) if value.isascii() and value.isdigit() else -1
+            value = self.shared[index] if 0 <= index < len(self.shared) else ""
         elif self.kind == "b":
-            text = {"1": "TRUE", "0": "FALSE"}.get(text, text)
-        if not text:
+            value = {"1": "TRUE", "0": "FALSE"}.get(value, value)
+        if not value:
             return  # an empty or only formatted cell does not make the row wider
         if self.column >= MAX_COLUMNS:
             raise XlsxError(
-                f"a value in column {self.column + 1:,} of row {self.number:,}; "
-                f"the limit is {MAX_COLUMNS:,} columns"
-            )
+                text("file.xlsx_too_wide", column=f"{self.column + 1:,}", row=f"{self.number:,}",
+                     limit=f"{MAX_COLUMNS:,}")
+            )  # fmt: skip
         missing = self.column - len(self.cells)
         if missing >= 0:
             self.cells.extend([""] * missing)
-            self.cells.append(text)
+            self.cells.append(value)
         else:
-            self.cells[self.column] = text
+            self.cells[self.column] = value
 
     def text(self, data: str) -> None:
         if self.collect and self.length <= MAX_CELL:
@@ -272,11 +269,11 @@ class Workbook:
                 stated = sum(info.file_size for info in infos)
                 if stated > MAX_UNCOMPRESSED:
                     raise XlsxError(
-                        f"unpacks to {stated / MB:,.0f} MB; the limit for XLSX files is "
-                        f"{MAX_UNCOMPRESSED // MB} MB"
-                    )
+                        text("file.xlsx_too_large", size=f"{stated / MB:,.0f}",
+                             limit=MAX_UNCOMPRESSED // MB)
+                    )  # fmt: skip
                 if any(info.flag_bits & 0x1 for info in infos):
-                    raise XlsxError("password-protected; save it without a password")
+                    raise XlsxError(text("file.xlsx_password"))
                 names = {info.filename: info for info in infos}
                 self.sheet, shared = self._parts(archive, names)
                 self.size = names[self.sheet].file_size
@@ -295,7 +292,7 @@ class Workbook:
                 if rel.get("Type", "").endswith("/officeDocument"):
                     book = rel.get("Target", book).lstrip("/")
         if book not in names:
-            raise XlsxError("not a readable XLSX file (no workbook inside)")
+            raise XlsxError(text("file.xlsx_no_workbook"))
         folder = posixpath.dirname(book)
         rels_name = posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels")
         targets: dict[str, tuple[str, str]] = {}
@@ -318,7 +315,7 @@ class Workbook:
         fallback = posixpath.join(folder, "worksheets", "sheet1.xml")
         sheet = sheet or (fallback if fallback in names else None)
         if sheet is None:
-            raise XlsxError("not a readable XLSX file (no worksheet inside)")
+            raise XlsxError(text("file.xlsx_no_worksheet"))
         shared = next(
             (t for kind, t in targets.values() if kind.endswith("/sharedStrings") and t in names),
             None,

@@ -21,7 +21,7 @@ from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
 from bot.core.identity import LOCAL_UPLOADS
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.names import safe_file_name
-from bot.core.texts import text
+from bot.core.texts import current_language, text, use_language
 
 READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
 
@@ -82,17 +82,35 @@ def chat(
     stdout: TextIO = sys.stdout,
     uploads: Path | None = None,
     write_report: ReportWriter | None = None,
+    language: str | None = None,
 ) -> int:
     """Runs until end of input; returns the number of messages sent.
 
     With `uploads`, a typed file path is sent as an upload; with `write_report`,
-    a report the bot hands over is written to a file and its path shown.
+    a report the bot hands over is written to a file and its path shown. The
+    conversation speaks `language` (English by default), here and in the actions.
     """
+    with use_language(language):
+        return _chat(client, sender, display_name, stdin, stdout, uploads, write_report)
+
+
+def _chat(
+    client: Engine,
+    sender: str,
+    display_name: str | None,
+    stdin: TextIO,
+    stdout: TextIO,
+    uploads: Path | None,
+    write_report: ReportWriter | None,
+) -> int:
+    metadata: dict[str, object] = {"language": current_language()}
+    if display_name:
+        metadata["display_name"] = display_name
     interactive = stdin.isatty()
     buttons: list[Button] = []
     sent = 0
     if interactive:
-        print("Type a message and press Enter; Ctrl-D or Ctrl-C ends the chat.\n", file=stdout)
+        print(text("terminal.how") + "\n", file=stdout)
     while True:
         if interactive:
             print("you> ", end="", file=stdout, flush=True)
@@ -114,22 +132,13 @@ def chat(
                 print(f"bot> {text('terminal.copy_failed', error=error.strerror)}", file=stdout)
                 continue
         try:
-            answers = client.send(
-                sender,
-                outgoing,
-                {"display_name": display_name} if display_name else None,
-            )
+            answers = client.send(sender, outgoing, metadata)
         except EngineUnavailable as error:
-            print(
-                f"bot> Sorry, the dialogue engine is not answering ({error}). "
-                "Please try again in a moment.",
-                file=stdout,
-                flush=True,
-            )
+            print(f"bot> {text('terminal.engine_down', error=error)}", file=stdout, flush=True)
             continue
         sent += 1
         shown, buttons = render(answers)
-        print(shown or "bot> (no answer)", file=stdout, flush=True)
+        print(shown or f"bot> {text('terminal.no_answer')}", file=stdout, flush=True)
         for answer in answers:
             report = answer.custom.get("report")
             if isinstance(report, dict) and write_report is not None:

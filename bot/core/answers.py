@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.records import cue_classifier, default_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
+from bot.core.texts import text
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -34,10 +35,9 @@ class Rating:
     confident: bool  # False: read from a word, so the bot confirms it first
 
 
-def parse_rating(text: str, low: int = 1, high: int = 5) -> Rating:
+def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
     """'4', 'four', '4/5', '4 out of 5', '3.0' -> a whole number; 'poor' -> 2, to confirm."""
-    clean = normalise(text).strip(" .!")
-    hint = f"Please answer with a number from {low} to {high}, for example '4' or '4 out of 5'."
+    clean = normalise(said).strip(" .!")
     match = re.fullmatch(
         r"(?:(?:a|an|it'?s|i'?d say|say|maybe|about|around|probably)\s+)*(\w+(?:[.,]0)?)"
         r"(?:\s*(?:/|out of|of|von)\s*(\w+))?(?:\s*(?:points|stars|punkte))?",
@@ -47,16 +47,23 @@ def parse_rating(text: str, low: int = 1, high: int = 5) -> Rating:
         number = _number(match.group(1))
         scale = _number(match.group(2)) if match.group(2) else None
         if number is not None:
+            hint = text("h.rating", low=low, high=high)
             if scale is not None and scale != high:
-                raise UnclearAnswer("rating", text, f"We use a scale from {low} to {high}. {hint}")
+                raise UnclearAnswer(
+                    "rating", said, text("h.rating_scale", low=low, high=high, hint=hint)
+                )
             if not low <= number <= high:
-                raise UnclearAnswer("rating", text, f"{number} is outside {low} to {high}. {hint}")
+                raise UnclearAnswer(
+                    "rating",
+                    said,
+                    text("h.rating_outside", number=number, low=low, high=high, hint=hint),
+                )
             return Rating(number, confident=True)
     for words in sorted(_RATING_WORDS, key=len, reverse=True):
         if re.search(rf"\b{re.escape(words)}\b", clean):
             value = max(low, min(high, _RATING_WORDS[words]))
             return Rating(value, confident=False)
-    raise UnclearAnswer("rating", text, hint)
+    raise UnclearAnswer("rating", said, text("h.rating", low=low, high=high))
 
 
 def _number(token: str) -> int | None:
@@ -76,13 +83,13 @@ _YES = re.compile(
 _NO = re.compile(r"^(n|no|nope|nah|not really|none|never|nein|noch nicht|not yet)\b")
 
 
-def parse_yes_no(text: str) -> bool:
-    clean = normalise(text).strip(" .!")
+def parse_yes_no(said: str) -> bool:
+    clean = normalise(said).strip(" .!")
     if _YES.search(clean) and not _NO.search(clean):
         return True
     if _NO.search(clean):
         return False
-    raise UnclearAnswer("yes_no", text, "Please answer yes or no.")
+    raise UnclearAnswer("yes_no", said, text("h.yes_no"))
 
 
 @dataclass(frozen=True)
@@ -104,14 +111,14 @@ _MOMENT_NAMES: dict[str, Mot] = {
 GUESS_AT_LEAST = 0.75  # nonsense reads as the catch-all at about 0.6
 
 
-def recognise_moment(text: str) -> RecognisedMoment:
+def recognise_moment(said: str) -> RecognisedMoment:
     """A moment from a code ('amot'), a name ('second moment') or a description.
 
     Descriptions go through the ticket classifier's cue words: 'when the parcel
     arrives' -> amot, 'reading reviews on Google' -> zmot. A weak match is
     returned with `confident=False` so the bot can ask before storing it.
     """
-    clean = normalise(text).strip(" .!?")
+    clean = normalise(said).strip(" .!?")
     for token in re.findall(r"[a-z]+", clean):
         try:
             return RecognisedMoment(parse_mot(token), confident=True)
@@ -122,19 +129,13 @@ def recognise_moment(text: str) -> RecognisedMoment:
             return RecognisedMoment(mot, confident=True)
     # The cue words alone: these thresholds are theirs (the trained model's
     # confidence is a calibrated probability, on tickets rather than descriptions).
-    result = cue_classifier().classify("", text)
+    result = cue_classifier().classify("", said)
     if result.confidence < 0.3:
         # The trained model as a second reader: a guess the bot confirms first.
-        guess = default_classifier().guess(text)
+        guess = default_classifier().guess(said)
         if guess is not None and guess[1] >= GUESS_AT_LEAST:
             return RecognisedMoment(guess[0], confident=False)
-        raise UnclearAnswer(
-            "moment",
-            text,
-            "Which moment is it? For example: before they search (lzmot), research online "
-            "(zmot), first look at the offer (fmot), between paying and receiving (amot), "
-            "using the product (smot), or their feedback afterwards (umot).",
-        )
+        raise UnclearAnswer("moment", said, text("h.which_moment"))
     return RecognisedMoment(result.mot, confident=result.confidence >= 0.6)
 
 
@@ -154,19 +155,14 @@ _LIVE_WORDS = re.compile(
 )
 
 
-def parse_stage(text: str) -> str:
+def parse_stage(said: str) -> str:
     """Whether the product is live or still being planned: 'launched last year' -> 'live'."""
-    clean = normalise(text).strip(" .!?")
+    clean = normalise(said).strip(" .!?")
     if _PLANNING_WORDS.search(clean):
         return PLANNING
     if _LIVE_WORDS.search(clean):
         return LIVE
-    raise UnclearAnswer(
-        "stage",
-        text,
-        "Is it live (customers can buy or use it today) or still being planned? "
-        "Answer 'live' or 'still planning'.",
-    )
+    raise UnclearAnswer("stage", said, text("h.live_or_planned"))
 
 
 _METHOD_WORDS: dict[Method, str] = {
@@ -177,9 +173,9 @@ _METHOD_WORDS: dict[Method, str] = {
 }
 
 
-def parse_method_choice(text: str) -> Method | None:
+def parse_method_choice(said: str) -> Method | None:
     """Which identification method a free answer names ('the ticket export' -> records)."""
     for method, words in _METHOD_WORDS.items():
-        if re.search(words, text, re.I):
+        if re.search(words, said, re.I):
             return method
     return None

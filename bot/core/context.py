@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Business
+from bot.core.texts import text
 
 MAX_NAME = 80
 MAX_CUSTOMER = 300
@@ -55,19 +56,15 @@ _B2C_WORDS = (
 _BOTH = re.compile(r"\b(both|either|mixed|all of (them|the above)|b2b2c)\b", re.I)
 
 
-def _matches(patterns: tuple[str, ...], text: str) -> bool:
-    return any(re.search(rf"\b{p}\b", text, re.I) for p in patterns)
+def _matches(patterns: tuple[str, ...], said: str) -> bool:
+    return any(re.search(rf"\b{p}\b", said, re.I) for p in patterns)
 
 
-def parse_business(text: str) -> Business:
+def parse_business(said: str) -> Business:
     """B2B or B2C from answers like 'we sell to companies' or 'b2c'."""
-    cleaned = text.strip()
-    hint = (
-        "Do you mainly sell to businesses (B2B) or to private consumers (B2C)? "
-        "If both, pick the one that brings most of your revenue."
-    )
+    cleaned = said.strip()
     if _BOTH.search(cleaned):
-        raise UnclearAnswer("business", text, hint)
+        raise UnclearAnswer("business", said, text("h.business"))
     # An explicit code wins over incidental words ("B2C, for families and schools").
     b2b_code = re.search(r"\bb\s*2\s*b\b", cleaned, re.I) is not None
     b2c_code = re.search(r"\bb\s*2\s*c\b", cleaned, re.I) is not None
@@ -79,19 +76,15 @@ def parse_business(text: str) -> Business:
         return Business.B2B
     if is_b2c and not is_b2b:
         return Business.B2C
-    raise UnclearAnswer("business", text, hint)
+    raise UnclearAnswer("business", said, text("h.business"))
 
 
-def parse_product_name(text: str) -> str:
-    name = " ".join(text.split()).strip(" .!\"'")
+def parse_product_name(said: str) -> str:
+    name = " ".join(said.split()).strip(" .!\"'")
     if not name:
-        raise UnclearAnswer("product_name", text, "Just the name, for example 'ParcelPal'.")
+        raise UnclearAnswer("product_name", said, text("h.product_name"))
     if len(name) > MAX_NAME:
-        raise UnclearAnswer(
-            "product_name",
-            text,
-            f"That is long for a name: please keep it under {MAX_NAME} characters.",
-        )
+        raise UnclearAnswer("product_name", said, text("h.product_name_long", limit=MAX_NAME))
     return name
 
 
@@ -121,35 +114,23 @@ def _canonical_channel(part: str) -> str:
     return part
 
 
-# How a channel reads in a sentence: "on your website", "in our app".
-_CHANNEL_PHRASES: dict[str, str] = {
-    "website": "on {owner} website",
-    "mobile app": "in {owner} app",
-    "email": "by email",
-    "phone": "on the phone",
-    "physical store": "in {owner} store",
-    "sales team": "with {owner} sales team",
-    "marketplaces": "on marketplaces",
-    "social media": "on social media",
-    "chat": "in chat",
-    "partners": "through {owner} partners",
-}
-
-
-def channel_phrase(channel: str, owner: str = "your") -> str:
-    """A channel as a place in a sentence: 'website' -> 'on your website' ('our' for customers)."""
-    template = _CHANNEL_PHRASES.get(channel.lower())
-    return template.format(owner=owner) if template else f"via {channel}"
+def channel_phrase(channel: str, to_customers: bool = False) -> str:
+    """A channel as a place in a sentence: 'website' -> 'on your website' ('on our website'
+    when the sentence is for customers); the team's own words -> 'via trade fairs'."""
+    if not is_known_channel(channel):
+        return text("where.other", channel=channel)
+    seen_by = "customer" if to_customers else "team"
+    return text(f"where.{seen_by}.{channel.lower().replace(' ', '_')}")
 
 
 def is_known_channel(channel: str) -> bool:
     """One of the channels the product questions recognise (not the team's own words)."""
-    return channel.lower() in _CHANNEL_PHRASES
+    return channel.lower() in _CHANNEL_NAMES
 
 
-def parse_channels(text: str) -> list[str]:
+def parse_channels(said: str) -> list[str]:
     """The main channels as a clean list: 'Web shop, app & phone' -> 3 entries."""
-    parts = re.split(r",|;|/|&|\+|\band\b|\bor\b|\n", text, flags=re.I)
+    parts = re.split(r",|;|/|&|\+|\band\b|\bor\b|\n", said, flags=re.I)
     channels: list[str] = []
     for raw in parts:
         part = " ".join(raw.split()).strip(" .!-")
@@ -157,35 +138,23 @@ def parse_channels(text: str) -> list[str]:
         if not part:
             continue
         if len(part) > MAX_CHANNEL_LEN:
-            raise UnclearAnswer(
-                "channels", text, "Name each channel in a few words, separated by commas."
-            )
+            raise UnclearAnswer("channels", said, text("h.channel_long"))
         channel = _canonical_channel(part)
         if channel.lower() not in (c.lower() for c in channels):
             channels.append(channel)
     if not channels:
-        raise UnclearAnswer(
-            "channels", text, "For example: 'website, mobile app and phone support'."
-        )
+        raise UnclearAnswer("channels", said, text("h.channels"))
     if len(channels) > MAX_CHANNELS:
-        raise UnclearAnswer(
-            "channels", text, f"Please name your main channels only, at most {MAX_CHANNELS}."
-        )
+        raise UnclearAnswer("channels", said, text("h.channels_many", limit=MAX_CHANNELS))
     return channels
 
 
-def parse_typical_customer(text: str) -> str:
-    described = " ".join(text.split()).strip()
+def parse_typical_customer(said: str) -> str:
+    described = " ".join(said.split()).strip()
     if len(described) < 3:
-        raise UnclearAnswer(
-            "typical_customer",
-            text,
-            "A few words are enough, for example 'office managers at small law firms'.",
-        )
+        raise UnclearAnswer("typical_customer", said, text("h.customer"))
     if len(described) > MAX_CUSTOMER:
-        raise UnclearAnswer(
-            "typical_customer", text, f"Please keep it under {MAX_CUSTOMER} characters."
-        )
+        raise UnclearAnswer("typical_customer", said, text("h.customer_long", limit=MAX_CUSTOMER))
     return described
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.errors import MotError
+from bot.core.texts import text
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -10,15 +11,12 @@ MAX_MESSAGE_CHARS = 4000
 class MessageTooLong(MotError):
     def __init__(self, length: int) -> None:
         self.length = length
-        super().__init__(
-            f"That message is {length} characters long; please keep it under "
-            f"{MAX_MESSAGE_CHARS} (split it into several messages if you need to)."
-        )
+        super().__init__(text("message_too_long", length=length, limit=MAX_MESSAGE_CHARS))
 
 
-def check_message(text: str) -> str:
+def check_message(said: str) -> str:
     """The message without surrounding blanks, or MessageTooLong."""
-    cleaned = text.strip()
+    cleaned = said.strip()
     if len(cleaned) > MAX_MESSAGE_CHARS:
         raise MessageTooLong(len(cleaned))
     return cleaned

@@ -23,6 +23,7 @@ from statistics import mean
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.surveys import parse_score
 from bot.core.taxonomy import parse_mot
+from bot.core.texts import text
 
 
 def fold(value: str) -> str:
@@ -293,7 +294,11 @@ class SurveyColumns:
 
 
 class SurveyColumnsError(ValueError):
-    """No usable mapping: the message says what was found and how to name the columns."""
+    """No usable mapping: the message says what was found and how to name the columns.
+
+    The message is for the user (in the conversation's language): the CLI prints it,
+    the chat shows it with the command line's options replaced (`how_to_name`).
+    """
 
 
 @dataclass(frozen=True)
@@ -312,10 +317,14 @@ def _quoted(headers: Iterable[str]) -> str:
     return ", ".join(f"'{shorten(h, 50)}'" for h in headers)
 
 
-HOW_TO_NAME = (
-    "name them with --nps-column, --csat-column and --text-column "
-    "(or rename the headers to NPS, CSAT and Comment)"
-)
+def how_to_name() -> str:
+    """How the command line names the columns: "name them with --nps-column, ..."."""
+    return text("columns.how_to_name")
+
+
+def name_one(flag: str) -> str:
+    """How the command line picks one of several fitting columns: "name the one to use with ..."."""
+    return text("columns.name_one", flag=flag)
 
 
 def _pick(headers: Sequence[str], wanted: str, flag: str) -> str:
@@ -329,10 +338,11 @@ def _pick(headers: Sequence[str], wanted: str, flag: str) -> str:
         return containing[0]
     if containing:
         raise SurveyColumnsError(
-            f"{flag} {wanted!r} matches several columns: {_quoted(containing)}; "
-            "give more of the header"
+            text("columns.several", flag=flag, wanted=repr(wanted), columns=_quoted(containing))
         )
-    raise SurveyColumnsError(f"{flag}: no column {wanted!r}; columns found: {_quoted(headers)}")
+    raise SurveyColumnsError(
+        text("columns.not_found", flag=flag, wanted=repr(wanted), columns=_quoted(headers))
+    )
 
 
 def _is_metadata(header: str, p: Profile) -> bool:
@@ -494,8 +504,7 @@ def recognise(
     # needs a score, a moment, or open questions its headers name.
     if not (columns.nps or columns.csat or columns.moment or header_named_open):
         raise SurveyColumnsError(
-            "no survey columns recognised (NPS, CSAT or open answers); "
-            f"columns found: {_found(headers, ignored)}; {HOW_TO_NAME}"
+            text("columns.none", found=_found(headers, ignored), how=how_to_name())
         )
     return columns
 
@@ -507,9 +516,9 @@ def _is_label_column(p: Profile) -> bool:
 
 def _found(headers: Sequence[str], ignored: Sequence[str]) -> str:
     shown = [h for h in headers if h not in ignored][:12]
-    found = _quoted(shown) if shown else "none besides metadata"
+    found = _quoted(shown) if shown else text("columns.only_metadata")
     if ignored:
-        found += f" (ignored as metadata: {_quoted(ignored[:8])})"
+        return text("columns.found_and_ignored", found=found, ignored=_quoted(ignored[:8]))
     return found
 
 
@@ -519,20 +528,18 @@ def _one(
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     raise SurveyColumnsError(
-        f"{len(candidates)} columns could be the {what}: {_quoted(candidates)}; "
-        f"name the one to use with {flag} (columns found: {_found(headers, ignored)})"
-    )
+        text("columns.ambiguous", count=len(candidates), what=what, columns=_quoted(candidates),
+             name_one=name_one(flag), found=_found(headers, ignored))
+    )  # fmt: skip
 
 
 def describe(columns: SurveyColumns) -> str:
     """The mapping in one line: "NPS ← 'How likely…', CSAT ← '…', open answers ← '…'"."""
     parts = []
-    if columns.nps:
-        parts.append(f"NPS ← '{shorten(columns.nps)}'")
-    if columns.csat:
-        parts.append(f"CSAT ← '{shorten(columns.csat)}'")
-    if columns.moment:
-        parts.append(f"moment ← '{shorten(columns.moment)}'")
+    for role, column in (("nps", columns.nps), ("csat", columns.csat), ("moment", columns.moment)):
+        if column:
+            parts.append(text(f"columns.{role}", column=f"'{shorten(column)}'"))
     if columns.open:
-        parts.append("open answers ← " + ", ".join(f"'{shorten(c)}'" for c in columns.open))
-    return ", ".join(parts) or "no columns"
+        listed = ", ".join(f"'{shorten(c)}'" for c in columns.open)
+        parts.append(text("columns.open", column=listed))
+    return ", ".join(parts) or text("columns.nothing")

@@ -18,17 +18,20 @@ from bot.core.texts import text
 
 
 def parse_score(value: str | int | float | None, low: int, high: int, what: str) -> int | None:
-    """A whole-number score in [low, high]; None for an empty cell."""
+    """A whole-number score in [low, high]; None for an empty cell.
+
+    `what` names the score in the hint ("NPS", or `text("score.satisfaction")`).
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
         raise UnclearAnswer(
-            what, str(value), f"{what} must be a number from {low} to {high}"
+            what, str(value), text("h.score_number", what=what, low=low, high=high)
         ) from None
     if not number.is_integer() or not low <= number <= high:
-        raise UnclearAnswer(what, str(value), f"{what} must be a whole number from {low} to {high}")
+        raise UnclearAnswer(what, str(value), text("h.score_whole", what=what, low=low, high=high))
     return int(number)
 
 
@@ -167,8 +170,11 @@ def moment_prompt(mot: Mot, channels: list[str] | tuple[str, ...] = ()) -> str:
     'your first look at our offer (on our website or in our app)'."""
     where = text(f"prompt.{mot.value}")
     fitting = [c for c in channels if c.lower() in _PROMPT_CHANNELS.get(mot, ())][:2]
-    if fitting:
-        where += " (" + " or ".join(channel_phrase(c, "our") for c in fitting) + ")"
+    places = [channel_phrase(c, to_customers=True) for c in fitting]
+    if len(places) == 2:
+        return text("prompt.where_two", where=where, first=places[0], second=places[1])
+    if places:
+        return text("prompt.where_one", where=where, channel=places[0])
     return where
 
 
@@ -219,9 +225,9 @@ class SurveyRun:
         cleaned = " ".join(said.split())
         try:
             if key == "nps":
-                self.answers[key] = parse_score(cleaned, 0, 10, "the recommendation score")
+                self.answers[key] = parse_score(cleaned, 0, 10, text("score.recommendation"))
             elif key == "csat":
-                self.answers[key] = parse_score(cleaned, 1, 5, "satisfaction")
+                self.answers[key] = parse_score(cleaned, 1, 5, text("score.satisfaction"))
             else:
                 self.answers[key] = (
                     "" if cleaned.lower() in ("skip", "-", "nothing", "n/a") else cleaned[:1000]
@@ -229,7 +235,7 @@ class SurveyRun:
         except UnclearAnswer as unclear:
             return unclear.hint
         if self.answers[key] is None:
-            return "Please give a number."
+            return text("h.give_number")
         return None
 
     def skip(self) -> None:

@@ -230,22 +230,29 @@ def test_every_translation_keeps_to_the_english_keys_and_placeholders() -> None:
     assert not problems, "\n".join(problems)
 
 
+GERMAN = (
+    'msgid "skipped"\nmsgstr "Übersprungen."\n\n'
+    '#, python-brace-format\nmsgid "back_to"\nmsgstr "Zurück zu: {method}."\n\n'
+    '#, fuzzy\nmsgid "welcome_back"\nmsgstr "Willkommen zurück!"\n\n'
+    'msgid "storage_error"\nmsgstr "Das konnte ich gerade nicht speichern."\n'
+)
+
+
+def partial_german(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small German catalogue beside a copy of the English one, as the catalogues in use."""
+    for language in ("en", "de"):
+        (folder / language / "LC_MESSAGES").mkdir(parents=True)
+    (folder / "en" / "LC_MESSAGES" / "messages.po").write_bytes(ENGLISH.read_bytes())
+    german = folder / "de" / "LC_MESSAGES" / "messages.po"
+    german.write_text(GERMAN, encoding="utf-8")
+    monkeypatch.setattr(catalogue, "LOCALE_DIR", folder)
+    catalogue.clear_cache()
+    return german
+
+
 @pytest.fixture
 def with_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A partial German catalogue beside the real English one."""
-    for language in ("en", "de"):
-        (tmp_path / language / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_bytes(ENGLISH.read_bytes())
-    german = tmp_path / "de" / "LC_MESSAGES" / "messages.po"
-    german.write_text(
-        'msgid "skipped"\nmsgstr "Übersprungen."\n\n'
-        '#, python-brace-format\nmsgid "back_to"\nmsgstr "Zurück zu: {method}."\n\n'
-        '#, fuzzy\nmsgid "welcome_back"\nmsgstr "Willkommen zurück!"\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", tmp_path)
-    catalogue.clear_cache()
-    yield german
+    yield partial_german(tmp_path, monkeypatch)
     catalogue.clear_cache()
 
 

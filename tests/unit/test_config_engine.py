@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import load_settings, mask_url
+import pytest
+
+from bot.config import configured_language, load_settings, mask_url
 from bot.engine import Ports, Stack, fingerprint, model_path, tracker_store_config
 
 
@@ -21,6 +23,18 @@ def test_environment_overrides_dotenv(tmp_path: Path) -> None:
     settings = load_settings({"RASA_URL": "http://y:2"}, root=tmp_path)
     assert settings.telegram_bot_token == "123:abc"
     assert settings.rasa_url == "http://y:2"
+
+
+def test_the_language_is_english_unless_mot_language_names_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOT_LANGUAGE", raising=False)
+    assert load_settings({}, root=tmp_path).language == "en"
+    assert configured_language(None, root=tmp_path) == "en"
+    (tmp_path / ".env").write_text("MOT_LANGUAGE=de\n")
+    assert load_settings({}, root=tmp_path).language == "de"
+    assert configured_language(None, root=tmp_path) == "de"
+    assert configured_language({"MOT_LANGUAGE": "fr"}, root=tmp_path) == "fr"
 
 
 def test_secrets_never_show_in_the_settings_repr(tmp_path: Path) -> None:

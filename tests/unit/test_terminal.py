@@ -46,8 +46,14 @@ def test_chat_reads_a_pipe_line_by_line_and_skips_blank_lines() -> None:
     sent = chat(engine, "t-1", "ana", stdin=io.StringIO("hello\n\n1\n"), stdout=out)
     assert sent == 2
     assert [m for _, m, _ in engine.sent] == ["hello", "/affirm"]
-    assert engine.sent[0][2] == {"display_name": "ana"}
+    assert engine.sent[0][2] == {"language": "en", "display_name": "ana"}
     assert "bot> echo hello" in out.getvalue()
+
+
+def test_the_conversation_names_its_language_to_the_engine() -> None:
+    engine = RecordingEngine()
+    chat(engine, "t-1", stdin=io.StringIO("hallo\n"), stdout=io.StringIO(), language="de-DE")
+    assert engine.sent[0][2] == {"language": "de_DE"}
 
 
 def test_oversized_lines_get_a_friendly_reply_and_are_not_sent() -> None:
