@@ -55,6 +55,7 @@ TEXT_COLUMNS = (
     "first message",
     "initial message",
     "customer message",
+    "preview",  # Help Scout: the start of the customer's message
     "ticket text",
     "details",
     "issue",
@@ -64,7 +65,17 @@ TEXT_COLUMNS = (
     "kommentar",
     "text",
 )
-SUBJECT_COLUMNS = ("subject", "title", "ticket subject", "betreff", "titel")
+SUBJECT_COLUMNS = (
+    "subject",
+    "title",
+    "ticket subject",
+    "summary",  # Jira
+    "ticket name",  # HubSpot
+    "issue summary",
+    "betreff",
+    "titel",
+    "zusammenfassung",
+)
 ID_COLUMNS = (
     "id",
     "ticket id",
@@ -81,6 +92,9 @@ ID_COLUMNS = (
     "nummer",
     "ticketnummer",
     "ticket-id",
+    "issue key",  # Jira
+    "issue id",
+    "key",
 )
 
 Progress = Callable[[int, int], None]
@@ -441,14 +455,23 @@ class SurveySheet:
         raw = table._raw_rows()
         header = next(raw, [])
         second = next(raw, None)
+        third = next(raw, None)
         self.subheader = second is not None and _is_subheader(second)
-        merged = _merge_headers(header, second if self.subheader and second else [])
+        self.header_rows = 2 if self.subheader else 1
+        if second is not None and third is not None and _is_qualtrics_import_row(third):
+            # Qualtrics: ids ("Q1"), then the question texts, then {"ImportId": ...}.
+            self.header_rows = 3
+            merged = [
+                (second[i].strip() if i < len(second) else "") or top
+                for i, top in enumerate(header)
+            ]
+        else:
+            merged = _merge_headers(header, second if self.subheader and second else [])
         self.columns = _unique([h.strip() for h in merged])
 
     def rows(self) -> Iterator[Row]:
         width = len(self.table.columns) if self.table.kind == "csv" else 0
-        header_rows = 2 if self.subheader else 1
-        yield from keyed_rows(self.table._raw_rows(), self.columns, width, header_rows)
+        yield from keyed_rows(self.table._raw_rows(), self.columns, width, self.header_rows)
 
     def samples(self) -> dict[str, list[str]]:
         """Up to SURVEY_SAMPLE_ROWS values of each column, for recognising the columns."""
@@ -461,6 +484,12 @@ class SurveySheet:
             for column, value in row.values.items():
                 found[column].append(value)
         return found
+
+
+def _is_qualtrics_import_row(cells: list[str]) -> bool:
+    """Qualtrics' third header row: a JSON object naming each column's ImportId."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return bool(filled) and sum('"ImportId"' in c for c in filled) >= len(filled) / 2
 
 
 def _is_subheader(cells: list[str]) -> bool:

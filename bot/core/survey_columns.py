@@ -42,7 +42,8 @@ _NPS_HEADER = re.compile(
 _CSAT_HEADER = re.compile(r"\bcsat\b|satisf|zufrieden|rate your (overall )?experience")
 _OVERALL = re.compile(r"overall|in general|insgesamt|gesamt|allgemein|alles in allem")
 _WELL_HEADER = re.compile(
-    r"like most|liked|did you like|enjoy|went well|what was good|best thing|positive|"
+    r"like most|liked|did you like|enjoy|went well|(did|do|doing|worked) well|what was good|"
+    r"best thing|positive|"
     r"\bloved?\b|gefallen|gefallt|gefiel|lief gut|was war gut|am besten|positiv|\bgut\b"
 )
 _BADLY_HEADER = re.compile(
@@ -430,7 +431,10 @@ def recognise(
         by_header = [
             h for h in header_matches(_NPS_HEADER) if _fits_nps(profiles[h], NAMED_SCORE_SHARE)
         ]
-        chosen["nps"] = _one("NPS", "--nps-column", by_header, headers, ignored)
+        # A derived column beside the score (Qualtrics' "... - Group": 1 detractor,
+        # 2 passive, 3 promoter) never goes above 5: the score column does.
+        spread = [h for h in by_header if profiles[h].above_five > 0]
+        chosen["nps"] = _one("NPS", "--nps-column", spread or by_header, headers, ignored)
     free = [h for h in free if h != chosen["nps"]]
     if chosen["csat"] is None:
         by_header = [

@@ -237,3 +237,35 @@ def test_an_unclear_export_in_the_chat_says_how_to_fix_it_without_cli_options(
     assert "2 columns could be the NPS: 'Q1', 'Q2'" in said
     assert "rename the one to use to NPS and send the file again" in said
     assert "--" not in said and str(tmp_path) not in said
+
+
+def test_a_qualtrics_export_with_three_header_rows_is_read_by_its_question_texts(
+    tmp_path: Path,
+) -> None:
+    """Ids, then question texts, then ImportId JSON; the derived NPS group is not the score."""
+    import csv
+
+    path = tmp_path / "qualtrics.csv"
+    scores = [10, 9, 9, 8, 7, 6, 3, 0, 10, 5]  # 4 promoters, 4 detractors: NPS 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["StartDate", "ResponseId", "Q1_NPS_GROUP", "Q1", "Q2", "Q3"])
+        writer.writerow(["Start Date", "Response ID",
+                         "How likely are you to recommend us to a friend? - Group",
+                         "How likely are you to recommend us to a friend?",
+                         "How satisfied are you overall?",
+                         "Why did you give that score?"])  # fmt: skip
+        writer.writerow(['{"ImportId":"startDate"}', '{"ImportId":"_recordId"}',
+                         '{"ImportId":"QID1_NPS_GROUP"}', '{"ImportId":"QID1"}',
+                         '{"ImportId":"QID2"}', '{"ImportId":"QID3_TEXT"}'])  # fmt: skip
+        for n, score in enumerate(scores):
+            group = 3 if score >= 9 else 2 if score >= 7 else 1
+            writer.writerow([f"2026-11-0{n % 9 + 1} 10:00", f"R_{n}", group, score, 4,
+                             "Fast delivery" if n % 2 else ""])  # fmt: skip
+    result = analyse(path, cwd=tmp_path)
+    assert (result["responses"], result["nps"], result["csat"]) == (10, 0.0, 4.0)
+    assert result["columns"] == {
+        "nps": "How likely are you to recommend us to a friend?",
+        "csat": "How satisfied are you overall?",
+        "open": ["Why did you give that score?"],
+    }

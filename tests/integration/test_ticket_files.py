@@ -242,3 +242,20 @@ def test_rows_the_parser_rejects_are_skipped_not_fatal(tmp_path: Path) -> None:
     reasons = {s["row"]: s["reason"] for s in result["skipped"]}
     assert reasons[502] == "binary data in the text"
     assert reasons[503].startswith("unreadable row: field larger than field limit")
+
+
+def test_a_title_column_and_an_issue_key_are_used_where_the_tool_names_them(
+    tmp_path: Path,
+) -> None:
+    """Jira: Summary + Description, ids from Issue key; a ticket with only a title still counts."""
+    header = ["Issue key", "Issue id", "Summary", "Status", "Description"]
+    rows = [
+        ["HELP-1", "10001", "Parcel never arrived", "Open", "Tracking stopped five days ago."],
+        ["HELP-2", "10002", "App crashes on login", "Open", ""],
+    ]
+    code, out, err = analyze(write_csv(tmp_path / "jira.csv", header, rows), "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [t["id"] for t in result["tickets"]] == ["HELP-1", "HELP-2"]
+    assert result["skipped"] == []
+    assert [t["mot"] for t in result["tickets"]] == ["amot", "smot"]
