@@ -21,13 +21,6 @@ from bot.services import Findings, UowFactory
 
 Report = dict[str, Any]
 
-METHOD_NAMES = {
-    Method.TEAM: "team knowledge",
-    Method.RECORDS: "service records",
-    Method.COMPETITOR: "competitor walk-through",
-    Method.SURVEY: "customer survey",
-}
-
 
 def method_name(method: Method) -> str:
     """'team knowledge', 'service records', ... in the conversation's language."""

@@ -226,8 +226,8 @@ def _is_xlsx(path: Path, head: bytes) -> bool:
 
 
 class _LineTooLong(Exception):
-    def __init__(self) -> None:
-        super().__init__(f"line longer than {MAX_LINE:,} characters")
+    def __init__(self) -> None:  # the reason a row is skipped, shown to the user
+        super().__init__(text("file.line_too_long", limit=f"{MAX_LINE:,}"))
 
 
 class _Lines:

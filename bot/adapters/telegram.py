@@ -19,11 +19,13 @@ handlers share), `telegram_uploads` (files on disk), `telegram_render` (/status,
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -58,17 +60,18 @@ from bot.adapters.telegram_conversation import (
 )
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
-from bot.adapters.telegram_render import COMMANDS, help_for_commands, status_text
+from bot.adapters.telegram_render import commands, help_for_commands, status_text
 from bot.adapters.telegram_state import SharedState, attach_state, shared
 from bot.adapters.telegram_text import addressed_text, escape_html
 from bot.adapters.telegram_transport import once_only, poll, serve_webhook
 from bot.adapters.telegram_uploads import ChatUploads, remove_uploads
 from bot.app import App
 from bot.config import Settings
+from bot.core.catalogue import available
 from bot.core.errors import SurveyNotFound
 from bot.core.identity import pseudonym
 from bot.core.messages import MessageTooLong, check_message
-from bot.core.texts import text
+from bot.core.texts import spoken, text, use_language
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,24 @@ class TelegramUnavailable(Exception):
     """The adapter cannot start: the token is refused or the Bot API is out of reach."""
 
 
-# --- Who said what, and was it meant for the bot --------------------------------------
+# --- Who said what, in which language, and was it meant for the bot ------------------
+
+Incoming = TypeVar("Incoming")  # an Update, or anything for the error handler
+Handler = Callable[[Incoming, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def speaking(handler: Handler[Incoming]) -> Handler[Incoming]:
+    """Handle the update in its sender's language: their Telegram app's, when the bot speaks
+    it, else the deployment's (`MOT_LANGUAGE`). The turn's Rasa metadata carries it on."""
+
+    @functools.wraps(handler)
+    async def in_their_language(update: Incoming, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        language = spoken(user.language_code if user else None)
+        with use_language(language or shared(context).settings.language):
+            await handler(update, context)
+
+    return in_their_language
 
 
 def _where(update: Update) -> tuple[Chat, User, Message]:
@@ -345,7 +365,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if _addressed(context, chat, message, message.caption or "") is None:
         return
     reply_to = _group_reply_to(chat, message)
-    name = document.file_name or "file"
+    name = document.file_name or text("tg.file_unnamed")
     uploads = ChatUploads.of(state.settings, chat.id)
     refusal = uploads.refusal(name, document.file_size)
     if refusal is not None:
@@ -433,28 +453,27 @@ def build_application(
         builder = builder.base_url(base).base_file_url(_file_base(base))
     application = builder.build()
     attach_state(application, SharedState(engine, app, settings, engine_retry_s))
-    application.add_handler(CommandHandler("start", on_start))
-    application.add_handler(CommandHandler("help", on_help))
-    application.add_handler(CommandHandler("cancel", on_cancel))
-    application.add_handler(CommandHandler("report", on_report))
-    application.add_handler(CommandHandler("status", on_status))
-    application.add_handler(CommandHandler("close_survey", on_close_survey))
-    application.add_handler(CommandHandler("delete_me", on_delete_me))
-    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
-    )
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, on_document)
-    )
-    application.add_handler(
-        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, on_added_to_group)
-    )
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_other)
-    )
-    application.add_handler(CallbackQueryHandler(on_button))
-    application.add_error_handler(on_error)
+    for command, handler in (
+        ("start", on_start),
+        ("help", on_help),
+        ("cancel", on_cancel),
+        ("report", on_report),
+        ("status", on_status),
+        ("close_survey", on_close_survey),
+        ("delete_me", on_delete_me),
+    ):
+        application.add_handler(CommandHandler(command, speaking(handler)))
+    message = filters.UpdateType.MESSAGE
+    for wanted, handler in (
+        (filters.COMMAND, on_unknown_command),
+        (message & filters.TEXT & ~filters.COMMAND, on_text),
+        (message & filters.Document.ALL, on_document),
+        (filters.StatusUpdate.NEW_CHAT_MEMBERS, on_added_to_group),
+        (message & ~filters.StatusUpdate.ALL, on_other),
+    ):
+        application.add_handler(MessageHandler(wanted, speaking(handler)))
+    application.add_handler(CallbackQueryHandler(speaking(on_button)))
+    application.add_error_handler(speaking(on_error))
     return application
 
 
@@ -465,11 +484,21 @@ def _file_base(api_base: str) -> str:
 
 
 async def prepare(application: Application) -> None:  # type: ignore[type-arg]
-    """Initialise, learn the bot's name, and register the commands for Telegram's menu."""
+    """Initialise, learn the bot's name, and register the commands for Telegram's menu.
+
+    The menu is in the deployment's language, and in each other language the bot
+    speaks for the Telegram apps set to it.
+    """
     await application.initialize()
-    shared(application).bot_username = application.bot.username or ""
+    state = shared(application)
+    state.bot_username = application.bot.username or ""
+    default = state.settings.language
+    others = sorted(lang for lang in available() if len(lang) == 2 and lang != default)
     try:
-        await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        for language in (None, *others):
+            with use_language(language or default):
+                menu = [BotCommand(name, about) for name, about in commands()]
+            await application.bot.set_my_commands(menu, language_code=language)
     except TelegramError as error:  # only the menu is missing: getMe answered, so serve
         log.warning("setMyCommands failed, the command menu may be stale: %s", error)
 
@@ -493,14 +522,14 @@ async def run_telegram(
         try:
             await prepare(application)
         except InvalidToken as error:
-            raise TelegramUnavailable(
-                "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN."
-            ) from error
+            raise TelegramUnavailable(text("tg.token_refused")) from error
         except TelegramError as error:
             where = settings.telegram_api_base_url or "api.telegram.org"
-            raise TelegramUnavailable(f"Cannot reach the Bot API at {where}: {error}") from error
-        mode = "webhook" if settings.telegram_webhook_url else "long polling"
-        progress(f"Telegram: serving @{shared(application).bot_username} ({mode}). Ctrl-C stops.")
+            raise TelegramUnavailable(
+                text("tg.api_unreachable", where=where, error=error)
+            ) from error
+        mode = text("tg.mode_webhook" if settings.telegram_webhook_url else "tg.mode_polling")
+        progress(text("tg.serving", bot=shared(application).bot_username, mode=mode))
         # The application's own handler errors go to on_error; repeats are skipped.
         process = once_only(application.process_update, app.uow, str(application.bot.id))
         if settings.telegram_webhook_url:

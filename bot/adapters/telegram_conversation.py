@@ -32,7 +32,7 @@ from bot.adapters.telegram_render import report_document
 from bot.adapters.telegram_state import shared
 from bot.adapters.telegram_text import keyboard, split_escaped
 from bot.core.identity import anonymous_sender, pseudonym, sender_for
-from bot.core.texts import text
+from bot.core.texts import current_language, text
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ async def converse(
     sender, with neither their user id nor their name.
     """
     state = shared(context)
-    metadata: dict[str, Any] = {"bot_username": state.bot_username}
+    # The actions answer in the language this turn speaks (see `telegram.speaking`).
+    metadata: dict[str, Any] = {"bot_username": state.bot_username, "language": current_language()}
     if person is None:
         metadata["display_name"] = user.full_name
         sender = sender_for(CHANNEL, chat.id, user.id)

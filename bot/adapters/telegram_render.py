@@ -8,25 +8,23 @@ from __future__ import annotations
 
 from bot import services
 from bot.app import App
+from bot.core.taxonomy import Method
 from bot.core.texts import text
-from bot.report import METHOD_NAMES, workspace_report
+from bot.report import method_name, workspace_report
 
 # The command menu (setMyCommands) and /help's list: one list, so the two never differ.
-COMMANDS = [
-    ("start", "Start or continue the interview"),
-    ("help", "What I can do, and how to talk to me in a group"),
-    ("status", "Where the session stands"),
-    ("report", "The findings as a document"),
-    ("cancel", "Stop the current question"),
-    ("close_survey", "Close this chat's customer survey"),
-    ("delete_me", "Remove your personal data and answers"),
-]
+COMMANDS = ("start", "help", "status", "report", "cancel", "close_survey", "delete_me")
+
+
+def commands() -> list[tuple[str, str]]:
+    """(command, what it does) in the current language, as the menu and /help show them."""
+    return [(name, text(f"tg.command.{name}")) for name in COMMANDS]
 
 
 def help_for_commands() -> str:
-    """The help text; its command list is the menu's (`COMMANDS`), so the two never differ."""
+    """The help text; its command list is the menu's (`commands`), so the two never differ."""
     lines = [text("tg.help_intro"), "", text("tg.help_commands")]
-    lines += [f"/{name}: {about[:1].lower()}{about[1:]}" for name, about in COMMANDS]
+    lines += [f"/{name}: {about[:1].lower()}{about[1:]}" for name, about in commands()]
     return "\n".join([*lines, "", text("tg.help_files")])
 
 
@@ -42,11 +40,13 @@ def status_text(app: App, workspace_key: str) -> str:
     business = context.business.value.upper()
     lines = [text("tg.status", product=context.product_name, business=business)]
     still_open = set(status.open_methods)
-    for method, name in METHOD_NAMES.items():
+    for method in Method:
         answers = status.answers_per_method.get(method, 0)
         mark = "✅" if method not in still_open else "🔄" if answers else "⬜"
-        lines.append(text("tg.status_method", mark=mark, method=name, answers=answers))
-    open_methods = [METHOD_NAMES[m] for m in status.open_methods]
+        lines.append(
+            text("tg.status_method", mark=mark, method=method_name(method), answers=answers)
+        )
+    open_methods = [method_name(m) for m in status.open_methods]
     lines.append(
         text("tg.status_open", methods=", ".join(open_methods))
         if open_methods

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.texts import text
+
 
 class MotError(Exception):
     """Base of every error the core raises on purpose."""
@@ -28,7 +30,7 @@ class UnclearAnswer(MotError):
 class SessionNotFound(MotError):
     def __init__(self, ref: str) -> None:
         self.ref = ref
-        super().__init__(f"no interview session {ref!r}")
+        super().__init__(text("error.no_session", ref=repr(ref)))  # mot prints it
 
 
 class SurveyNotFound(MotError):

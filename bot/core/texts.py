@@ -32,6 +32,16 @@ def normalise_language(code: str | None) -> str | None:
     return name if catalogue.LANGUAGE.fullmatch(name) else None
 
 
+def spoken(code: str | None) -> str | None:
+    """`code` as the catalogues name it when there is a catalogue for it or its base language
+    ("de-AT" with a German catalogue); None otherwise, so the caller can pick a default."""
+    name = normalise_language(code)
+    if name is None:
+        return None
+    available = catalogue.available()
+    return name if name in available or name.partition("_")[0] in available else None
+
+
 def current_language() -> str:
     return _LANGUAGE.get()
 

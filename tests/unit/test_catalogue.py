@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 
 from bot.core import catalogue
 from bot.core.catalogue import CatalogueError, Entry, parse
-from bot.core.texts import current_language, normalise_language, text, use_language
+from bot.core.texts import current_language, normalise_language, spoken, text, use_language
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = catalogue.path_for("en")
@@ -268,6 +268,13 @@ def test_a_language_speaks_its_own_texts_and_english_for_the_rest(with_german: P
         assert text("skipped") == "Skipped."  # no such catalogue: English
     assert current_language() == "en" and text("skipped") == "Skipped."
     assert translation_problems("de") == []
+    # What a chat client asks for is taken only when the bot speaks it.
+    assert (spoken("de-AT"), spoken("DE"), spoken("fr"), spoken("../de")) == (
+        "de_AT",
+        "de",
+        None,
+        None,
+    )
 
 
 def test_a_translation_with_a_placeholder_the_code_does_not_pass_is_caught(
