@@ -392,6 +392,14 @@ def recognise(
         ("csat", overrides.csat, "--csat-column"),
     ):
         chosen[role] = _pick(headers, wanted, flag) if wanted else None
+        named = chosen[role]
+        fits = _fits_nps if role == "nps" else _fits_csat
+        if named is not None and not fits(profiles[named], NAMED_SCORE_SHARE):
+            # A column named for a score must hold that score, or the figure is made up.
+            scale = "0-10" if role == "nps" else "1-5"
+            raise SurveyColumnsError(
+                text("columns.not_scores", flag=flag, column=repr(shorten(named, 60)), scale=scale)
+            )
     texts = [_pick(headers, t, "--text-column") for t in overrides.text]
     taken = {c for c in (*chosen.values(), *texts) if c}
     ignored = [h for h in ignored if h not in taken]

@@ -159,6 +159,18 @@ def test_an_override_naming_no_column_lists_the_columns(tmp_path: Path) -> None:
     assert "'What did you like most?'" in lines[0]
 
 
+def test_an_override_naming_a_column_without_scores_is_refused(tmp_path: Path) -> None:
+    """Naming the open question as the NPS would make every respondent a detractor."""
+    for flag in ("--nps-column", "--csat-column"):
+        done = mot(
+            "survey", "analyze", FIXTURES / "google_forms.csv", flag, "like most", cwd=tmp_path
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert f"{flag}: the column 'What did you like most?' holds no scores" in lines[0]
+
+
 def test_a_file_without_survey_columns_says_what_it_found(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(
