@@ -552,17 +552,7 @@ class Interview:
             moment = recognise_moment(cleaned)
             value = {"mot": moment.mot.value, "text": cleaned}
             if not moment.confident:
-                self.state.pending = {
-                    "key": question.key,
-                    "value": value,
-                    "question": text(
-                        "confirm_moment",
-                        name=MOMENTS[moment.mot].name,
-                        code=moment.mot.value.upper(),
-                        when=MOMENTS[moment.mot].when,
-                    ),
-                }
-                return _PENDING
+                return self._confirm_moment_first(question, value, moment.mot)
             return value
         if question.kind == "file":
             if not cleaned:
@@ -603,18 +593,20 @@ class Interview:
             except UnclearAnswer:
                 raise UnclearAnswer(question.key, said, question.hint) from None
         if not correction.confident:
-            self.state.pending = {
-                "key": question.key,
-                "value": correction.as_answer(),
-                "question": text(
-                    "confirm_moment",
-                    name=MOMENTS[correction.target].name,
-                    code=correction.target.value.upper(),
-                    when=MOMENTS[correction.target].when,
-                ),
-            }
-            return _PENDING
+            return self._confirm_moment_first(question, correction.as_answer(), correction.target)
         return correction.as_answer()
+
+    def _confirm_moment_first(self, question: Question, value: Any, mot: Mot) -> object:
+        """A moment guessed from the team's words is stored only after they confirm it."""
+        info = MOMENTS[mot]
+        self.state.pending = {
+            "key": question.key,
+            "value": value,
+            "question": text(
+                "confirm_moment", name=info.name, code=mot.value.upper(), when=info.when
+            ),
+        }
+        return _PENDING
 
     def _column_check(self, question: Question, said: str) -> Any:
         """Yes, or the columns to use instead ("NPS is column 4")."""
