@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.evidence import Evidence
-from bot.core.surveys import net_promoter_score
+from bot.core.surveys import PromoterCounts
 from bot.core.taxonomy import Method, Mot
 
 TOTALS_KEY = "survey_totals"
 
 
 @dataclass(frozen=True)
-class Metrics:
+class Metrics(PromoterCounts):
     responses: int = 0
     promoters: int = 0
     passives: int = 0
@@ -36,14 +36,6 @@ class Metrics:
     csat_answers: int = 0
     csat_by_moment: dict[Mot, float] = field(default_factory=dict)
     nps_by_moment: dict[Mot, float] = field(default_factory=dict)
-
-    @property
-    def nps_answers(self) -> int:
-        return self.promoters + self.passives + self.detractors
-
-    @property
-    def nps(self) -> float | None:
-        return net_promoter_score(self.promoters, self.detractors, self.nps_answers)
 
     @property
     def csat(self) -> float | None:

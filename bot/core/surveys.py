@@ -68,14 +68,12 @@ def net_promoter_score(promoters: int, detractors: int, answers: int) -> float |
     return round(100 * (promoters - detractors) / answers, 1) if answers else None
 
 
-@dataclass
-class SurveySummary:
-    responses: int = 0
-    promoters: int = 0
-    passives: int = 0
-    detractors: int = 0
-    csats: list[int] = field(default_factory=list)
-    moments: dict[Mot, MomentFeedback] = field(default_factory=dict)
+class PromoterCounts:
+    """NPS from promoter, passive and detractor counts (fields of the dataclass using it)."""
+
+    promoters: int
+    passives: int
+    detractors: int
 
     @property
     def nps_answers(self) -> int:
@@ -84,6 +82,16 @@ class SurveySummary:
     @property
     def nps(self) -> float | None:
         return net_promoter_score(self.promoters, self.detractors, self.nps_answers)
+
+
+@dataclass
+class SurveySummary(PromoterCounts):
+    responses: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    csats: list[int] = field(default_factory=list)
+    moments: dict[Mot, MomentFeedback] = field(default_factory=dict)
 
     @property
     def csat(self) -> float | None:
