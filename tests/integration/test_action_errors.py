@@ -29,7 +29,7 @@ class _Broken(Action):
         raise self.error
 
 
-CALL = {
+CALL: dict[str, Any] = {
     "next_action": "action_broken",
     "sender_id": "tg:-5:7",
     "tracker": {"sender_id": "tg:-5:7", "slots": {}, "latest_message": {}, "events": []},

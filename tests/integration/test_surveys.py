@@ -52,7 +52,7 @@ async def test_answering_again_replaces_the_first_response(
         said = uow.session.scalars(select(EvidenceItem.text).where(
             EvidenceItem.method == "survey")).all()  # fmt: skip
         scores = uow.session.scalars(select(SurveyAnswer.nps).order_by(SurveyAnswer.id)).all()
-    assert sorted(said) == ["box came 3 days late", "never arrived"]
+    assert sorted(said, key=str) == ["box came 3 days late", "never arrived"]
     assert scores == [6, 0]
 
 

@@ -174,7 +174,8 @@ def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
 def _pattern(key: ast.JoinedStr) -> re.Pattern[str]:
     """text(f"q.team.{part}") as a pattern of the keys it can name."""
     parts = [
-        re.escape(v.value) if isinstance(v, ast.Constant) else r"[a-z0-9_]+" for v in key.values
+        re.escape(str(v.value)) if isinstance(v, ast.Constant) else r"[a-z0-9_]+"
+        for v in key.values
     ]
     return re.compile("".join(parts))
 
