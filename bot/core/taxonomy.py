@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.errors import UnknownCode
+from bot.core.texts import text
 
 
 class Stage(StrEnum):
@@ -49,56 +50,36 @@ class Business(StrEnum):
 
 @dataclass(frozen=True)
 class MomentInfo:
+    """A moment's code and stage; its name, "when" and levers are said from the catalogue
+    (`moment.<code>.name`, `.when`, `.lever.<n>`), in the conversation's language."""
+
     code: Mot
-    name: str
     stage: Stage
-    when: str
-    levers: tuple[str, ...]
+    lever_count: int
+
+    @property
+    def name(self) -> str:
+        return text(f"moment.{self.code.value}.name")
+
+    @property
+    def when(self) -> str:
+        return text(f"moment.{self.code.value}.when")
+
+    @property
+    def levers(self) -> tuple[str, ...]:
+        return tuple(
+            text(f"moment.{self.code.value}.lever.{number}")
+            for number in range(1, self.lever_count + 1)
+        )
 
 
 MOMENTS: dict[Mot, MomentInfo] = {
-    Mot.LZMOT: MomentInfo(
-        Mot.LZMOT,
-        "Less-than-Zero Moment of Truth",
-        Stage.AWARENESS,
-        "something in the customer's life triggers a need, before any search",
-        ("proactive outreach on social media, email or ads", "watching customer signals"),
-    ),
-    Mot.ZMOT: MomentInfo(
-        Mot.ZMOT,
-        "Zero Moment of Truth",
-        Stage.INTEREST,
-        "the customer researches online before contacting you: search, reviews, forums",
-        ("useful content for each stage", "encouraging and answering reviews", "SEO"),
-    ),
-    Mot.FMOT: MomentInfo(
-        Mot.FMOT,
-        "First Moment of Truth",
-        Stage.CONSIDERATION,
-        "the first few seconds with your offer: packaging, product page, a sales pitch",
-        ("presentation that shows how it meets the need", "clear pricing"),
-    ),
-    Mot.AMOT: MomentInfo(
-        Mot.AMOT,
-        "Actual Moment of Truth",
-        Stage.DECISION,
-        "the gap between paying and receiving: confirmation, shipping, activation",
-        ("proactive status updates", "honest delivery promises"),
-    ),
-    Mot.SMOT: MomentInfo(
-        Mot.SMOT,
-        "Second Moment of Truth",
-        Stage.RETENTION,
-        "using the product and the service around it: first use, onboarding, support",
-        ("onboarding", "reachable, helpful service", "quality"),
-    ),
-    Mot.UMOT: MomentInfo(
-        Mot.UMOT,
-        "Ultimate Moment of Truth",
-        Stage.ADVOCACY,
-        "the customer's own feedback: reviews, posts, telling friends or colleagues",
-        ("asking for feedback", "answering criticism quickly", "spreading praise"),
-    ),
+    Mot.LZMOT: MomentInfo(Mot.LZMOT, Stage.AWARENESS, 2),
+    Mot.ZMOT: MomentInfo(Mot.ZMOT, Stage.INTEREST, 3),
+    Mot.FMOT: MomentInfo(Mot.FMOT, Stage.CONSIDERATION, 2),
+    Mot.AMOT: MomentInfo(Mot.AMOT, Stage.DECISION, 2),
+    Mot.SMOT: MomentInfo(Mot.SMOT, Stage.RETENTION, 3),
+    Mot.UMOT: MomentInfo(Mot.UMOT, Stage.ADVOCACY, 3),
 }
 
 # Other names people use for the same moment; stored as the canonical code.
