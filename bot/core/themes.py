@@ -1,10 +1,12 @@
 """What a piece of evidence is about: a small, transparent theme vocabulary (English and German).
 
-A theme is a short label such as "tracking" or "support tone". It comes from
+A theme is a short code such as "tracking" or "support tone". It comes from
 cue words in what people wrote (a team's story, a touchpoint, a ticket, a
 survey answer), counted per theme; a theme that belongs to the moment gets a
 small head start (reviews at the ZMOT, billing at the AMOT), and on a tie the
 order of `THEMES` decides. Same text, same theme: no model, no randomness.
+The cue patterns are recognition data and stay here; what a theme is called
+(`theme.<code>.name`, and its titles as a pain or a strength) is in the catalogue.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from bot.core.taxonomy import Mot, Polarity
+from bot.core.texts import text
 
 # theme -> cue patterns on normalised text (lower case, umlauts as ae/oe/ue, ß as ss).
 # The order is the tie-break: more specific themes first.
@@ -301,36 +304,6 @@ HOME_BONUS = 0.5
 # at the SMOT about support.
 _WAITING_MEANS = {Mot.AMOT: "delivery", Mot.SMOT: "support"}
 
-# Short names of a theme as a pain and as a strength, for titles.
-LABELS: dict[str, tuple[str, str]] = {
-    "billing": ("billing and invoices go wrong", "billing that just works"),
-    "payment": ("payment problems", "easy payment"),
-    "activation": ("slow access or activation", "instant access"),
-    "tracking": ("no tracking or status updates", "clear tracking"),
-    "delivery": ("late or failed deliveries", "reliable delivery"),
-    "support tone": ("rude or unfriendly service", "friendly service"),
-    "bugs": ("crashes and errors", "software that works"),
-    "missing items": ("missing or wrong items", "complete orders"),
-    "quality": ("damaged or poor-quality goods", "quality customers notice"),
-    "returns": ("returns, refunds and cancellations", "easy returns and refunds"),
-    "support": ("slow or unreachable support", "helpful support"),
-    "onboarding": ("a hard start with the product", "a smooth start"),
-    "usability": ("hard to use", "easy to use"),
-    "pricing": ("unclear or high prices", "fair, clear prices"),
-    "offers": ("offers that miss", "a welcome offer"),
-    "product info": ("the offer is unclear at first sight", "a convincing first impression"),
-    "packaging": ("packaging problems", "packaging people like"),
-    "checkout": ("a hard checkout or sign-up", "an easy checkout"),
-    "sales": ("the sales pitch misses", "a convincing sales conversation"),
-    "reviews": ("negative or unanswered reviews", "good reviews"),
-    "social": ("criticism on social media", "customers posting about you"),
-    "referral": ("customers would not recommend you", "customers recommending you"),
-    "outreach": ("outreach that annoys", "outreach that starts a search"),
-    "search": ("hard to find online", "easy to find online"),
-    "content": ("missing answers online", "useful content"),
-    "waiting": ("long waits", "no waiting"),
-}
-
 _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 )
@@ -391,11 +364,25 @@ def primary(themes: Iterable[str], mot: Mot) -> str | None:
     return ranked({t: 1.0 for t in listed}, mot)[0]
 
 
+def _key(theme: str) -> str:
+    """A theme's part of its catalogue keys: "support tone" -> "support_tone"."""
+    return theme.replace(" ", "_")
+
+
 def label(theme: str | None, polarity: Polarity) -> str:
+    """A theme's short name as a pain or a strength, for titles (`theme.<theme>.pain`/`.glory`).
+
+    A theme this vocabulary does not know (stored by an older version) is shown as it is.
+    """
+    side = "glory" if polarity is Polarity.GLORY else "pain"
     if theme is None:
-        return "other feedback" if polarity is Polarity.GLORY else "other complaints"
-    pain, glory = LABELS.get(theme, (theme, theme))
-    return glory if polarity is Polarity.GLORY else pain
+        return text(f"theme.other.{side}")
+    return text(f"theme.{_key(theme)}.{side}") if theme in THEMES else theme
+
+
+def theme_name(theme: str) -> str:
+    """What a theme is about, in the conversation's language (`theme.<theme>.name`)."""
+    return text(f"theme.{_key(theme)}.name") if theme in THEMES else theme
 
 
 _CLAUSE = re.compile(r"[.;!?:]\s|\s[-\u2013\u2014]\s|,\s(?:and|but|so|und|aber)\s")
