@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import getpass
 import json
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import exports, services
 from bot.app import App, build_app
@@ -25,7 +29,7 @@ from bot.config import (
 )
 from bot.core.errors import MotError
 from bot.core.texts import set_language, text
-from bot.engine import PRIVATE_UMASK
+from bot.engine import PRIVATE_UMASK, EngineError
 
 if TYPE_CHECKING:
     from bot.adapters.terminal import ReportWriter
@@ -35,44 +39,118 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _fail(error: object) -> NoReturn:
-    """The error line on stderr, and exit code 2."""
-    click.echo(text("cli.error", error=error), err=True)
-    sys.exit(2)
+# Exit codes, so scripts can tell a mistake in what they passed from a failure to retry.
+BAD_INPUT = 2  # arguments, option values, files that cannot be read, unknown sessions
+FAILURE = 1  # everything else: the database, Rasa, Telegram, the disk
+INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (SIGTERM in `mot run` exits 143)
+
+
+def _one_line(error: object) -> str:
+    """The first non-empty line of an error: exception texts may carry a log tail or SQL."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _fail(error: object, code: int = BAD_INPUT) -> NoReturn:
+    """Every error of mot ends here: one line on stderr, and exit 2 (bad input) or 1."""
+    click.echo(text("cli.error", error=_one_line(error)), err=True)
+    sys.exit(code)
+
+
+def _database_reason(error: Exception) -> str:
+    """The driver's own words (`unable to open database file`), without SQLAlchemy's extras."""
+    return _one_line(getattr(error, "orig", None) or error)
+
+
+def _upgrade(settings: Settings) -> None:
+    """Bring the database to the newest schema; one line and exit 1 when it cannot be used."""
+    from bot.storage.db import upgrade
+
+    try:
+        upgrade(settings.sqlalchemy_url, settings.root)
+    except (OSError, SQLAlchemyError) as error:
+        url = mask_url(settings.database_url)
+        _fail(text("cli.database_unusable", url=url, reason=_database_reason(error)), FAILURE)
 
 
 def _migrated_app() -> App:
     """The app on a database brought to the newest schema (a no-op when it already is)."""
-    from bot.storage.db import upgrade
-
     settings = load_settings()
-    upgrade(settings.sqlalchemy_url, settings.root)
+    _upgrade(settings)
     return build_app(settings)
 
 
-@click.group()
+class _Mot(click.Group):
+    """`mot` itself: whatever goes wrong ends in `_fail`, never in a traceback or usage text."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:  # a caller that handles click's exceptions itself
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            set_language(configured_language())  # what mot prints, usage errors included
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:  # `mot` alone: its help, as ever
+            error.show()
+            sys.exit(error.exit_code)
+        except click.UsageError as error:  # unknown command or option, bad or missing value
+            where = error.ctx.command_path if error.ctx else self.name
+            _fail(text("cli.usage", error=error.format_message(), command=where), BAD_INPUT)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.Abort:  # Ctrl-C or the end of input at a prompt
+            _fail(text("cli.interrupted"), INTERRUPTED)
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # `mot ... | head`: the reader has gone, say nothing
+                _silence_stdout()
+                sys.exit(FAILURE)
+            _fail(error, FAILURE)
+        except SQLAlchemyError as error:
+            _fail(text("cli.storage_failed", reason=_database_reason(error)), FAILURE)
+        except EngineError as error:  # Rasa would not train or start; the line names its log
+            _fail(error, FAILURE)
+        except Exception as error:  # a bug: still one line, saying what broke
+            _fail(text("cli.unexpected", kind=type(error).__name__, reason=_one_line(error)),
+                  FAILURE)  # fmt: skip
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not hit the closed pipe again."""
+    with contextlib.suppress(OSError, ValueError):  # no real file behind it: nothing to do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@click.group(cls=_Mot)
 def main() -> None:
     """Find your product's moments of truth with a chatbot interview."""
     # What mot creates (the database, uploads, reports, the secret key) holds what
     # teams and customers said: readable by this user only.
     os.umask(PRIVATE_UMASK)
-    set_language(configured_language())  # what mot prints, and the terminal chat
+
+
+_PORT = click.IntRange(1, 65535)
 
 
 @main.command()
 @click.option("--name", default=None, help="Your name in the chat (default: your login).")
-@click.option("--rasa-port", default=DEFAULT_RASA_PORT, show_default=True, type=int)
-@click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=int)
+@click.option("--rasa-port", default=DEFAULT_RASA_PORT, show_default=True, type=_PORT)
+@click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=_PORT)
 def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
     from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
     from bot.engine import Ports, Stack, ensure_model, running_stack
-    from bot.storage.db import upgrade
 
     settings = load_settings()
     _progress(text("cli.migrating", url=mask_url(settings.database_url)))
-    upgrade(settings.sqlalchemy_url, settings.root)
+    _upgrade(settings)
     model = ensure_model(settings.root, _progress)
     stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
     user = name or getpass.getuser()
@@ -114,19 +192,17 @@ def _serve_telegram(settings: Settings) -> None:
     try:
         asyncio.run(serve())
     except TelegramUnavailable as error:
-        raise click.ClickException(str(error)) from None
+        _fail(error, FAILURE)
 
 
 @main.command()
 @click.option("--rasa-url", default=None, help="Rasa server (default: RASA_URL).")
 def telegram(rasa_url: str | None) -> None:
     """Serve Telegram in front of an already running Rasa server (needs TELEGRAM_BOT_TOKEN)."""
-    from bot.storage.db import upgrade
-
     settings = load_settings()
     if not settings.telegram_bot_token:
-        raise click.ClickException(text("cli.token_missing"))
-    upgrade(settings.sqlalchemy_url, settings.root)
+        _fail(text("cli.token_missing"), FAILURE)
+    _upgrade(settings)
     _daily_retention(settings)
     _serve_telegram(replace(settings, rasa_url=rasa_url or settings.rasa_url))
 
@@ -184,10 +260,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
-    from bot.storage.db import upgrade
-
     settings = load_settings()
-    upgrade(settings.sqlalchemy_url, settings.root)
+    _upgrade(settings)
     click.echo(text("cli.db_ready", url=mask_url(settings.database_url)))
 
 
@@ -357,7 +431,10 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        output.write_text(rendered, encoding="utf-8")
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as error:  # the -o path: no such folder, a folder, not ours
+            _fail(text("cli.cannot_write", path=output, reason=error.strerror or error))
         click.echo(text("cli.report_written", path=output), err=True)
 
 
