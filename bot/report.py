@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import services
 from bot.core.names import safe_file_name
-from bot.core.scoring import RankedMoment
+from bot.core.scoring import RankedMoment, explain_tie_break
 from bot.core.taxonomy import MOMENTS, Method, Mot
 from bot.core.texts import text
 from bot.services import Findings, UowFactory
@@ -143,7 +143,11 @@ def _details(m: dict[str, Any], prefix: str) -> list[str]:
                 text("report.suggestion", index=index, text=_md(s["text"]),
                      source=source_name(s["source"]), answers=answers)
             )  # fmt: skip
-    inputs = ", ".join(f"{k} = {v}" for k, v in m["score_inputs"].items())
+    shown = {k: v for k, v in m["score_inputs"].items() if k != "tie_break_rank"}
+    tie_break = explain_tie_break(m["score_inputs"])
+    if tie_break:
+        shown["tie_break"] = tie_break
+    inputs = ", ".join(f"{k} = {v}" for k, v in shown.items())
     lines += ["", text("report.inputs", inputs=_md(inputs))]
     return lines
 

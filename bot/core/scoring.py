@@ -28,8 +28,9 @@
    most 0.10.
 5. `score = 100 x raw / RAW_MAX`, RAW_MAX being the largest raw possible, so
    scores never clip at 100 and rank order is score order. Ties are broken
-   by the unrounded score, observations, methods, journey order and title,
-   and the tie-break is written into `score_inputs`.
+   by the unrounded score, observations, methods, journey order and the item's
+   name (the team's words, else its theme code: never the title, which is worded
+   in the reader's language); the tie-break's code is written into `score_inputs`.
 Pains go to `moments`, strengths to `strengths`, each sorted by score.
 Everything is deterministic: same evidence, same ranking.
 """
@@ -45,7 +46,8 @@ from statistics import mean
 from bot.core.evidence import Evidence
 from bot.core.metrics import Metrics, customer_metrics, is_totals
 from bot.core.taxonomy import MOMENTS, Method, Mot, Polarity, Stage
-from bot.core.themes import label, phrase, primary, themes_in
+from bot.core.texts import text
+from bot.core.themes import label, phrase, primary, theme_name, themes_in
 
 WEIGHTS: dict[Method, float] = {
     Method.TEAM: 0.35,
@@ -76,25 +78,149 @@ QUOTE_LIMIT = 140
 InputValue = float | int | str | None
 
 
+# What each method says about an item, as data: the numbers and names, never a sentence.
+# `render()` words them in the conversation's language (catalogue keys `evidence.*`), where
+# they are shown; the suggestions read the same fields.
+
+
+@dataclass(frozen=True)
+class TeamFacts:
+    """The team's answers on an item; their mean ratings when they rated it."""
+
+    answers: int
+    importance: float | None = None
+    performance: float | None = None
+
+    def render(self) -> str:
+        if self.importance is None or self.performance is None:
+            return text("evidence.team", count=self.answers)
+        return text(
+            "evidence.team_rated",
+            count=self.answers,
+            importance=self.importance,
+            performance=self.performance,
+        )
+
+
+@dataclass(frozen=True)
+class RecordsFacts:
+    """Service tickets on the item's side, of all the tickets of its theme; or, without an
+    export, how many complaints or praise the team recalls from the records."""
+
+    side: Polarity
+    theme: str | None = None
+    tickets: int | None = None  # None: no counted tickets, only what the team recalls
+    of_theme: int = 0
+    share: float = 0.0
+    recalled: int = 0
+
+    def render(self) -> str:
+        if self.tickets is None:
+            return text("evidence.records.recalled", count=self.recalled)
+        side = "pain" if self.side is Polarity.PAIN else "glory"
+        if self.theme:
+            return text(
+                f"evidence.records.{side}_about",
+                count=self.tickets,
+                theme=theme_name(self.theme),
+                share=self.share,
+                of=self.of_theme,
+            )
+        return text(
+            f"evidence.records.{side}", count=self.tickets, share=self.share, of=self.of_theme
+        )
+
+
+@dataclass(frozen=True)
+class CompetitorFacts:
+    """Competitor walk-throughs of the item: who, and their mean ratings against ours."""
+
+    observations: int
+    competitors: tuple[str, ...] = ()  # the names given; "" for a competitor left unnamed
+    rating: float | None = None
+    own_rating: float | None = None
+
+    def names(self) -> str:
+        said = {name or text("evidence.a_competitor") for name in self.competitors}
+        return ", ".join(sorted(said))
+
+    def render(self) -> str:
+        if self.rating is None or self.own_rating is None:
+            return text("evidence.competitor", count=self.observations, names=self.names())
+        return text(
+            "evidence.competitor_rated",
+            names=self.names(),
+            theirs=self.rating,
+            ours=self.own_rating,
+        )
+
+
+@dataclass(frozen=True)
+class SurveyFacts:
+    """Survey answers naming the item (of all respondents, or of the moment's mentions when
+    the number of respondents is unknown), the CSAT at the moment and, for the
+    recommendation item, the NPS."""
+
+    mentions: int | None = None
+    mentioned_of: int = 0
+    of_respondents: bool = False
+    csat: float | None = None
+    csat_overall: bool = False  # the overall CSAT stands in for the moment's
+    nps: float | None = None
+    nps_answers: int = 0
+
+    def render(self) -> str:
+        bits = []
+        if self.mentions is not None:
+            respondents = self.of_respondents
+            bits.append(
+                text(
+                    "evidence.survey.respondents" if respondents else "evidence.survey.mentions",
+                    count=self.mentions,
+                    of=self.mentioned_of,
+                )
+            )
+        if self.csat is not None:
+            overall = self.csat_overall
+            bits.append(
+                text(
+                    "evidence.survey.csat_overall" if overall else "evidence.survey.csat",
+                    csat=self.csat,
+                )
+            )
+        if self.nps is not None:
+            bits.append(text("evidence.survey.nps", nps=self.nps, answers=self.nps_answers))
+        return ", ".join(bits)
+
+
+Facts = TeamFacts | RecordsFacts | CompetitorFacts | SurveyFacts
+
+
 @dataclass(frozen=True)
 class EvidenceSummary:
     method: Method
-    summary: str
+    facts: Facts
     count: int
     quote: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The facts in the conversation's language, with the first quote."""
+        said = self.facts.render()
+        return text("evidence.quoted", summary=said, quote=self.quote) if self.quote else said
 
 
 @dataclass(frozen=True)
 class Quote:
     method: Method
     text: str
-    source: str = ""  # who said it: "team", a competitor's name, "customer"
+    source: str = ""  # who said it: "team", "customer", a competitor's name ("" if unnamed)
 
 
 @dataclass(frozen=True)
 class RankedMoment:
     rank: int
-    title: str
+    subject: str  # the first clause of the team's story; "" when the theme names the item
     mot: Mot
     stage: Stage
     polarity: str
@@ -115,6 +241,12 @@ class RankedMoment:
     @property
     def code(self) -> str:
         return self.mot.value.upper()
+
+    @property
+    def title(self) -> str:
+        """ "AMOT · boxes arrive hours late": the team's words, else the theme's title."""
+        side = Polarity.GLORY if self.polarity == Polarity.GLORY.value else Polarity.PAIN
+        return f"{self.code} \u00b7 {self.subject or label(self.theme, side)}"
 
 
 @dataclass(frozen=True)
@@ -467,7 +599,7 @@ def _short(said: str) -> str:
 def _source_of(e: Evidence) -> str:
     if e.method is Method.COMPETITOR:
         name = e.details.get("competitor")
-        return str(name) if name else "a competitor"
+        return str(name) if name else ""
     return {Method.TEAM: "team", Method.RECORDS: "customer", Method.SURVEY: "customer"}[e.method]
 
 
@@ -486,64 +618,69 @@ def _quotes(c: _Cluster) -> list[Quote]:
     return quotes
 
 
+def _number(inputs: Mapping[str, InputValue], key: str) -> float | None:
+    value = inputs.get(key)
+    return value if isinstance(value, int | float) else None
+
+
+def _facts(c: _Cluster, method: Method, inputs: Mapping[str, InputValue]) -> Facts:
+    parts = [p for p in c.parts if p.evidence.method is method]
+    if method is Method.TEAM:
+        return TeamFacts(
+            len(parts) + len(c.ratings),
+            _number(inputs, "team_importance"),
+            _number(inputs, "team_performance"),
+        )
+    if method is Method.RECORDS:
+        word = "negative" if c.side is Polarity.PAIN else "positive"
+        if f"records_{word}" not in inputs:
+            return RecordsFacts(c.side, c.theme, recalled=len(parts))
+        return RecordsFacts(
+            c.side,
+            c.theme,
+            int(_number(inputs, f"records_{word}") or 0),  # counted: the team's recollections aside
+            int(_number(inputs, "records_of_theme") or 0),
+            float(_number(inputs, f"records_{word}_share") or 0),
+        )
+    if method is Method.COMPETITOR:
+        return CompetitorFacts(
+            len(parts),
+            tuple(sorted({_source_of(p.evidence) for p in parts})),
+            _number(inputs, "competitor_rating"),
+            _number(inputs, "own_rating"),
+        )
+    mentions = _number(inputs, "survey_mentions")
+    of_respondents = "survey_respondents" in inputs
+    return SurveyFacts(
+        int(mentions) if mentions is not None else None,
+        int(
+            _number(inputs, "survey_respondents" if of_respondents else "survey_mentions_at_moment")
+            or 0
+        ),
+        of_respondents,
+        _number(inputs, "survey_csat"),
+        inputs.get("survey_csat_source") == "overall",
+        _number(inputs, "survey_nps"),
+        int(_number(inputs, "survey_nps_answers") or 0),
+    )
+
+
 def _summaries(c: _Cluster, inputs: Mapping[str, InputValue]) -> list[EvidenceSummary]:
     summaries: list[EvidenceSummary] = []
     quotes = _quotes(c)
-    word = "negative" if c.side is Polarity.PAIN else "positive"
     for method in Method:
         if not c.has(method) and not (method is Method.SURVEY and "survey_nps" in inputs):
             continue
         quote = next((q.text for q in quotes if q.method is method), "")
-        parts = [p for p in c.parts if p.evidence.method is method]
-        count = sum(p.n for p in parts)
-        if method is Method.TEAM:
-            count = len(parts) + len(c.ratings)
-            head = f"{count} team answer(s)"
-            if "team_importance" in inputs:
-                head += (
-                    f": importance {inputs['team_importance']}/5, "
-                    f"performance {inputs['team_performance']}/5"
-                )
-        elif method is Method.RECORDS:
-            if f"records_{word}" in inputs:
-                about = f" about {c.theme}" if c.theme else ""
-                head = (
-                    f"{count} {word} service ticket(s){about} "
-                    f"({float(inputs[f'records_{word}_share'] or 0):.0%} of "
-                    f"{inputs['records_of_theme']})"
-                )
-            else:
-                head = f"{len(parts)} complaint(s) or praise the team recalls from service records"
-        elif method is Method.COMPETITOR:
-            names = sorted({_source_of(p.evidence) for p in parts})
-            head = f"{len(parts)} competitor observation(s) ({', '.join(names)})"
-            if "competitor_rating" in inputs:
-                head = (
-                    f"{', '.join(names)} {inputs['competitor_rating']}/5, "
-                    f"us {inputs['own_rating']}/5"
-                )
-            count = len(parts)
-        else:
-            bits = []
-            if "survey_mentions" in inputs:
-                if "survey_respondents" in inputs:
-                    bits.append(
-                        f"{inputs['survey_mentions']} of {inputs['survey_respondents']} "
-                        "survey respondents named it"
-                    )
-                else:
-                    bits.append(
-                        f"{inputs['survey_mentions']} of {inputs['survey_mentions_at_moment']} "
-                        "survey mention(s) at this moment"
-                    )
-            if "survey_csat" in inputs:
-                bits.append(f"CSAT {inputs['survey_csat']}/5 ({inputs['survey_csat_source']})")
-            if "survey_nps" in inputs:
-                bits.append(f"NPS {inputs['survey_nps']} over {inputs['survey_nps_answers']}")
-                count = count or int(inputs["survey_nps_answers"] or 0)
-            head = ", ".join(bits)
-        summary = f"{head}. \u201c{quote}\u201d" if quote else head
-        summaries.append(EvidenceSummary(method, summary, count, quote))
+        facts = _facts(c, method, inputs)
+        count = sum(p.n for p in c.parts if p.evidence.method is method)
+        if isinstance(facts, TeamFacts):
+            count = facts.answers
+        elif isinstance(facts, CompetitorFacts):
+            count = facts.observations
+        elif isinstance(facts, SurveyFacts) and facts.nps is not None:
+            count = count or facts.nps_answers
+        summaries.append(EvidenceSummary(method, facts, count, quote))
     return summaries
 
 
@@ -554,14 +691,14 @@ def _most_common(values: Iterable[str | None]) -> str | None:
     return sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def _title(c: _Cluster) -> str:
+def _subject(c: _Cluster) -> str:
+    """The team's own words for the item (a story, or what they recall from the records)."""
     stories = [
         p.evidence.text for p in c.parts if p.evidence.method is Method.TEAM and p.evidence.text
     ] + [
         p.quote for p in c.parts if p.evidence.method is Method.RECORDS and _is_summary(p.evidence)
     ]
-    about = phrase(stories[0]) if stories else ""
-    return f"{c.mot.value.upper()} \u00b7 {about or label(c.theme, c.side)}"
+    return phrase(stories[0]) if stories else ""
 
 
 # --- ranking ------------------------------------------------------------------
@@ -575,7 +712,7 @@ class _Scored:
     score: float
     inputs: dict[str, InputValue]
     signals: dict[Method, float]
-    title: str
+    subject: str
 
 
 def _score(c: _Cluster, ctx: _Context, vote_share: float) -> _Scored:
@@ -610,7 +747,7 @@ def _score(c: _Cluster, ctx: _Context, vote_share: float) -> _Scored:
             "vote_share": round(vote_share, 3),
         }
     )
-    return _Scored(c, 0.0, base, 0.0, inputs, signals, _title(c))
+    return _Scored(c, 0.0, base, 0.0, inputs, signals, _subject(c))
 
 
 def _finish(s: _Scored) -> None:
@@ -655,24 +792,30 @@ def _link_umot_to_zmot(scored: list[_Scored]) -> None:
             s.inputs["umot_link_bonus"] = round(LINK_BONUS * strongest, 3)
 
 
-def _order_key(s: _Scored) -> tuple[float, float, int, int, int, str]:
+def _order_key(s: _Scored) -> tuple[float, float, int, int, int, tuple[str, str]]:
+    # The last resort is the team's words or the theme's code, not the title: a title is
+    # worded in the conversation's language, and the ranking must not depend on it.
     return (
         -s.score,
         -round(s.raw, 6),
         -int(s.inputs["observations"] or 0),
         -len(s.signals),
         MOT_ORDER[s.cluster.mot],
-        s.title,
+        (s.subject, s.cluster.theme or ""),
     )
 
 
-_TIE_REASONS = (
-    "a higher unrounded score",
-    "more observations",
-    "more methods",
-    "earlier in the journey",
-    "its title comes first alphabetically",
-)
+# Why the item above a tie comes first, one code per element of `_order_key` after the
+# score; `score_inputs["tie_break"]` holds it, `tie_break_rank` the rank of the item above.
+TIE_BREAKS = ("unrounded_score", "observations", "methods", "journey", "name")
+
+
+def explain_tie_break(inputs: Mapping[str, object]) -> str | None:
+    """An item's tie-break in the conversation's language; None when it had no tie."""
+    reason, above = inputs.get("tie_break"), inputs.get("tie_break_rank")
+    if reason not in TIE_BREAKS or not isinstance(above, int):
+        return None
+    return text("tie_break", rank=above, reason=text(f"tie_break.{reason}"))
 
 
 def _ranked(scored: list[_Scored]) -> list[RankedMoment]:
@@ -683,9 +826,8 @@ def _ranked(scored: list[_Scored]) -> list[RankedMoment]:
         if index and ordered[index - 1].score == s.score:
             above, here = _order_key(ordered[index - 1]), _order_key(s)
             step = next((k for k in range(1, 6) if above[k] != here[k]), 5)
-            s.inputs["tie_break"] = (
-                f"same score as rank {index}; that one is ranked first by {_TIE_REASONS[step - 1]}"
-            )
+            s.inputs["tie_break"] = TIE_BREAKS[step - 1]
+            s.inputs["tie_break_rank"] = index
         items = sorted({id(p.evidence): p.evidence for p in c.parts}.values(), key=_sort_key)
         items += [r for r in c.ratings if r not in items]
         touchpoint = _most_common(
@@ -701,7 +843,7 @@ def _ranked(scored: list[_Scored]) -> list[RankedMoment]:
         moments.append(
             RankedMoment(
                 rank=index + 1,
-                title=s.title,
+                subject=s.subject,
                 mot=c.mot,
                 stage=stage,
                 polarity=c.side.value,

@@ -16,528 +16,134 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from bot.core.scoring import Quote, RankedMoment
+from bot.core.evidence import Evidence
+from bot.core.scoring import (
+    CompetitorFacts,
+    Quote,
+    RankedMoment,
+    RecordsFacts,
+    SurveyFacts,
+    TeamFacts,
+)
 from bot.core.taxonomy import Business, Method, Mot, Polarity
-from bot.core.themes import phrase
+from bot.core.texts import text
+from bot.core.themes import phrase, theme_name
 
 
 @dataclass(frozen=True)
 class Suggestion:
     mot: Mot
     polarity: Polarity
-    text: str
+    key: str  # its words in the catalogue, with {product} and {channels}
     themes: tuple[str, ...] = ()  # empty: fits any theme of the moment
     business: Business | None = None  # None: fits both
+
+    @property
+    def text(self) -> str:
+        """The template in the conversation's language, placeholders still open."""
+        return text(self.key, product="{product}", channels="{channels}")
 
 
 P, G = Polarity.PAIN, Polarity.GLORY
 B2B, B2C = Business.B2B, Business.B2C
 
+# The curated levers of shared/domain.md; their words are catalogue entries `lib.*`,
+# with {product} and {channels} filled in when an item gets one.
 LIBRARY: tuple[Suggestion, ...] = (
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.map_life_business", ("outreach",)),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.watch_customer_signals", ("outreach",)),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.cap_often_person", ("outreach",)),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.target_outreach_social", ("social",)),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.give_account_managers", ("outreach",), B2B),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.ask_new_customers", ()),
+    Suggestion(Mot.LZMOT, P, "lib.lzmot.pain.pick_trigger_event", ()),
+    Suggestion(Mot.LZMOT, G, "lib.lzmot.glory.turn_outreach_works", ("outreach",)),
+    Suggestion(Mot.LZMOT, G, "lib.lzmot.glory.keep_well_timed", ("offers",)),
+    Suggestion(Mot.LZMOT, G, "lib.lzmot.glory.invite_happy_customers", ("referral", "social")),
+    Suggestion(Mot.LZMOT, G, "lib.lzmot.glory.ask_customers_made", ()),
+    Suggestion(Mot.LZMOT, G, "lib.lzmot.glory.write_down_which", ()),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.answer_review_negative", ("reviews",)),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.set_up_online", ("reviews",)),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.customer_problem_solved", ("reviews",)),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.publish_useful_content", ("content", "pricing")),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.check_shows_up", ("search",)),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.publish_case_studies", ("content",), B2B),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.search_customer_would", ()),
+    Suggestion(Mot.ZMOT, P, "lib.zmot.pain.people_find_about", ()),
+    Suggestion(Mot.ZMOT, G, "lib.zmot.glory.feature_best_reviews", ("reviews",)),
+    Suggestion(Mot.ZMOT, G, "lib.zmot.glory.keep_answering_reviews", ("reviews",)),
+    Suggestion(Mot.ZMOT, G, "lib.zmot.glory.turn_questions_people", ("content", "search")),
+    Suggestion(Mot.ZMOT, G, "lib.zmot.glory.measure_search_visibility", ()),
+    Suggestion(Mot.ZMOT, G, "lib.zmot.glory.link_people_find", ()),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.rewrite_first_screen", ("product info",)),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.show_full_price", ("pricing",)),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.test_packaging_product", ("packaging", "product info")),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.give_sales_reps", ("sales",), B2B),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.simplify_checkout_sign", ("checkout", "payment")),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.show_five_people", ()),
+    Suggestion(Mot.FMOT, P, "lib.fmot.pain.put_first_impression", ()),
+    Suggestion(Mot.FMOT, G, "lib.fmot.glory.keep_presentation_works", ("product info",)),
+    Suggestion(Mot.FMOT, G, "lib.fmot.glory.offer_welcome_discount", ("offers", "pricing")),
+    Suggestion(Mot.FMOT, G, "lib.fmot.glory.easy_find_where", ()),
+    Suggestion(Mot.FMOT, G, "lib.fmot.glory.use_works_too", ()),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.send_proactive_status", ("tracking", "delivery")),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.delivery_promises_can", ("delivery",)),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.add_tracking_link", ("tracking",)),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.delivery_fails_apologise", ("delivery",)),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.activate_paid_accounts", ("activation",)),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.give_customers_named", ("activation",), B2B),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.send_invoice_payment", ("billing",)),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.catch_double_charges", ("billing", "payment")),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.give_finance_teams", ("billing",), B2B),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.confirm_payments_orders", ("payment", "billing")),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.write_down_happens", ()),
+    Suggestion(Mot.AMOT, P, "lib.amot.pain.measure_time_payment", ()),
+    Suggestion(Mot.AMOT, G, "lib.amot.glory.keep_fast_delivery", ("delivery", "tracking")),
+    Suggestion(Mot.AMOT, G, "lib.amot.glory.add_small_surprise", ("delivery", "packaging")),
+    Suggestion(Mot.AMOT, G, "lib.amot.glory.ask_quick_rating", ("delivery", "reviews")),
     Suggestion(
-        Mot.LZMOT,
-        P,
-        "Map the life or business events that trigger a need for {product} and reach people there with a helpful message, not an ad.",
-        ("outreach",),
+        Mot.AMOT, G, "lib.amot.glory.say_sales_conversation", ("activation", "billing", "payment")
     ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Watch customer signals (sign-up anniversaries, usage drops, seasonal peaks) and start a proactive email before the customer goes looking.",
-        ("outreach",),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Cap how often one person sees your ads, and stop retargeting people who already bought or said no.",
-        ("outreach",),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Target outreach on social media at the moments people talk about the problem {product} solves, and measure which messages start a search.",
-        ("social",),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Give account managers a trigger list (new funding, new hires, a regulation change) to call prospects before they issue a tender.",
-        ("outreach",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Ask new customers what made them look for a solution, and plan outreach around the three triggers they name most.",
-        (),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        P,
-        "Pick one trigger event and test a helpful, non-salesy message on {channels} for a month; keep it only if it starts searches.",
-        (),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        G,
-        "Turn the outreach that works into a repeatable campaign and track how many later searches for {product} it starts.",
-        ("outreach",),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        G,
-        "Keep the well-timed offers (birthdays, anniversaries) and extend them to the next trigger customers mention.",
-        ("offers",),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        G,
-        "Invite happy customers to refer friends or colleagues when the same trigger happens to them.",
-        ("referral", "social"),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        G,
-        "Ask customers what made them look for a solution and reuse their words in ads and emails.",
-        (),
-    ),
-    Suggestion(
-        Mot.LZMOT,
-        G,
-        "Write down which triggers bring customers to {product} and review them every quarter with sales and marketing.",
-        (),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Answer every review of {product}, negative ones first, within two working days, and say what you changed.",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Set up online reputation monitoring and measure review ratings and search visibility every month.",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "When a customer's problem is solved, invite them to update their review.",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Publish useful content for each stage of the search (comparisons, prices, how-tos) so people find honest answers from you first.",
-        ("content", "pricing"),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Check how {product} shows up in search and on mobile; fix outdated pages and make the site fast and mobile-friendly.",
-        ("search",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Publish case studies and references that buyers' committees can forward internally.",
-        ("content",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Search for {product} as a customer would, once a month, and fix the first thing that would put you off.",
-        (),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        P,
-        "Make sure what people find about {product} online matches what {channels} say today: prices, promises, contact details.",
-        (),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        G,
-        "Feature the best reviews on the product pages and in search snippets (with the reviewers' consent).",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        G,
-        "Keep answering reviews, the good ones too: it shows future customers someone is listening.",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        G,
-        "Turn the questions people search for into FAQ pages and short videos that rank well.",
-        ("content", "search"),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        G,
-        "Measure search visibility and review ratings monthly so you notice when the lead slips.",
-        (),
-    ),
-    Suggestion(
-        Mot.ZMOT,
-        G,
-        "Link to what people find about you (reviews, comparisons) from {channels}, so new customers see it first.",
-        (),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Rewrite the first screen of the product page so it says in one sentence which need {product} meets and for whom.",
-        ("product info",),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Show the full price, including delivery and fees, before checkout; no surprises at the last step.",
-        ("pricing",),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Test the packaging or product photos with five customers: what do they understand in five seconds?",
-        ("packaging", "product info"),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Give sales reps a short demo script that starts from the customer's problem, not the feature list.",
-        ("sales",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Simplify the checkout or sign-up to as few steps as possible and offer the payment methods customers ask for.",
-        ("checkout", "payment"),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Show five people from your target group the first screen or shelf of {product} for five seconds and ask what it offers; fix what they miss.",
-        (),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        P,
-        "Put your first impression next to the strongest competitor's and borrow what makes theirs clearer.",
-        (),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        G,
-        "Keep the presentation that works and A/B-test small changes before redesigning it.",
-        ("product info",),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        G,
-        "Offer a welcome discount or free trial on the first visit: a small surprise that turns interest into a purchase.",
-        ("offers", "pricing"),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        G,
-        "Make {product} easy to find where customers already look: marketplaces, comparison sites, the right shelf.",
-        (),
-    ),
-    Suggestion(
-        Mot.FMOT,
-        G,
-        "Use what works here on {channels} too, so every first contact looks as good.",
-        (),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Send proactive status updates at every step (confirmed, packed, shipped, out for delivery) before the customer has to ask.",
-        ("tracking", "delivery"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Make delivery promises you can keep: show honest delivery dates and warn early when something is late.",
-        ("delivery",),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Add a tracking link that works to every confirmation, including the hand-over to the carrier or freight partner, and a clear contact for delivery problems.",
-        ("tracking",),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "When a delivery fails, apologise and offer a small service-recovery gesture (a voucher, free express shipping next time).",
-        ("delivery",),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Activate paid accounts instantly and send the access details with a first-steps guide in the same email.",
-        ("activation",),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Give B2B customers a named contact and a provisioning timeline right after the contract is signed.",
-        ("activation",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Send the invoice with the payment confirmation, and make every invoice downloadable in the customer's account of {product}.",
-        ("billing",),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Catch double charges automatically: reconcile payments daily, refund duplicates before the customer notices and say so in one email.",
-        ("billing", "payment"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Give finance teams what they need: invoices with PO number and VAT ID, sent to the address they choose, and a named billing contact.",
-        ("billing",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Confirm payments and orders immediately, with what happens next and when.",
-        ("payment", "billing"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Write down what happens between paying and receiving {product}, step by step, and tell the customer at each step what comes next.",
-        (),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        P,
-        "Measure the time from payment to delivery or access every week and set a target the team can see.",
-        (),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        G,
-        "Keep the fast delivery visible: tell customers at checkout what they can expect, and thank them when it arrives.",
-        ("delivery", "tracking"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        G,
-        "Add a small surprise in the first parcel or welcome email (a note, a sample) to turn a smooth delivery into a story.",
-        ("delivery", "packaging"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        G,
-        "Ask for a quick rating right after delivery while the experience is fresh.",
-        ("delivery", "reviews"),
-    ),
-    Suggestion(
-        Mot.AMOT,
-        G,
-        "Say in the sales conversation and on {channels} how fast and simple access and billing are: it is a promise others may not make.",
-        ("activation", "billing", "payment"),
-    ),
-    Suggestion(
-        Mot.AMOT, G, "Write down what makes this step work so it survives growth and new staff.", ()
-    ),
-    Suggestion(
-        Mot.AMOT,
-        G,
-        "Tell customers on {channels} what they can count on between paying and receiving.",
-        (),
-    ),
+    Suggestion(Mot.AMOT, G, "lib.amot.glory.write_down_makes", ()),
+    Suggestion(Mot.AMOT, G, "lib.amot.glory.tell_customers_can", ()),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.coach_support_team", ("support tone",)),
     Suggestion(
         Mot.SMOT,
         P,
-        "Coach the support team on tone and give them the authority to fix problems on the first contact.",
-        ("support tone",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Answer complaints with a service-recovery gesture (an apology and a discount on the next order) so a pain becomes a moment of glory.",
+        "lib.smot.pain.answer_complaints_service",
         ("support tone", "support", "quality", "missing items"),
     ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Make support reachable when customers use {product}: publish response times on {channels} and keep them.",
-        ("support",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Call or email new customers a few days after purchase to offer help with set-up and first use.",
-        ("onboarding", "usability"),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Run a guided onboarding for each new account, with a check-in after the first month.",
-        ("onboarding",),
-        B2B,
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Track the defects and returns behind the complaints and fix the top three causes in the product itself.",
-        ("quality", "returns"),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Add a packing check (a scan or photo of every order) before dispatch, and send a replacement without questions when something is missing.",
-        ("missing items",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Put the crash and error reports customers hit most in front of the developers every week, fix them first, and tell the affected customers when it is fixed.",
-        ("bugs",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Test the most used flows of {product} on real devices before every release, and keep a status page customers can check.",
-        ("bugs",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Make returns and refunds simple and fast, and ask every returning customer one question about why.",
-        ("returns",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Watch five customers use {product} for the first time and remove the steps where they get stuck.",
-        ("usability",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Ask five customers who had this experience what would have made it good, and fix the point they name most.",
-        (),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        P,
-        "Give front-line staff a short playbook for this moment: what to say, what they may offer, whom to call.",
-        (),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        G,
-        "Share the stories of delighted users with the whole team and keep doing what they praise.",
-        ("support",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        G,
-        "Ask delighted customers for a review or a referral right after a good support contact.",
-        ("support", "reviews"),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        G,
-        "Turn what works in onboarding into a checklist every new customer gets.",
-        ("onboarding",),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        G,
-        "Offer loyal customers early access or a loyalty programme to turn satisfaction into repeat purchases.",
-        (),
-    ),
-    Suggestion(
-        Mot.SMOT,
-        G,
-        "Name who makes this moment work and make their way the standard in the team's playbook.",
-        (),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        P,
-        "Answer criticism quickly and publicly where it was posted, then move the conversation to a private channel to solve it.",
-        ("reviews", "social"),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        P,
-        "Monitor social media and review sites for {product} daily and route every complaint to someone who can fix it.",
-        ("social", "reviews"),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        P,
-        "Call back every detractor (NPS 0-6) within a week, ask what would change their mind and fix the reason named most.",
-        ("referral",),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        P,
-        "Ask for feedback before customers post it elsewhere: a short survey after key moments, with a reply to every low score.",
-        ("referral",),
-    ),
-    Suggestion(
-        Mot.UMOT, P, "Close the loop: tell customers what changed because of their feedback.", ()
-    ),
-    Suggestion(
-        Mot.UMOT, P, "Give every public complaint an owner and a reply within one working day.", ()
-    ),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Ask delighted customers for a review and make it one click away.",
-        ("reviews",),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Spread positive feedback: share customer stories on {channels} (with permission).",
-        ("social",),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Build a community or referral programme where fans help new customers.",
-        ("referral", "social"),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Ask promoters (NPS 9-10) for a referral right after they answer, while they feel it.",
-        ("referral",),
-    ),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Invite happy B2B customers to be references or co-present a case study.",
-        ("referral",),
-        B2B,
-    ),
-    Suggestion(Mot.UMOT, G, "Thank the customers who speak up for you, personally.", ()),
-    Suggestion(
-        Mot.UMOT,
-        G,
-        "Share what customers praise with the team every week so they keep doing it.",
-        (),
-    ),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.support_reachable_customers", ("support",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.call_email_new", ("onboarding", "usability")),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.run_guided_onboarding", ("onboarding",), B2B),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.track_defects_returns", ("quality", "returns")),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.add_packing_check", ("missing items",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.put_crash_error", ("bugs",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.test_most_used", ("bugs",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.returns_refunds_simple", ("returns",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.watch_five_customers", ("usability",)),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.ask_five_customers", ()),
+    Suggestion(Mot.SMOT, P, "lib.smot.pain.give_front_line", ()),
+    Suggestion(Mot.SMOT, G, "lib.smot.glory.share_stories_delighted", ("support",)),
+    Suggestion(Mot.SMOT, G, "lib.smot.glory.ask_delighted_customers", ("support", "reviews")),
+    Suggestion(Mot.SMOT, G, "lib.smot.glory.turn_works_onboarding", ("onboarding",)),
+    Suggestion(Mot.SMOT, G, "lib.smot.glory.offer_loyal_customers", ()),
+    Suggestion(Mot.SMOT, G, "lib.smot.glory.name_makes_moment", ()),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.answer_criticism_quickly", ("reviews", "social")),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.monitor_social_media", ("social", "reviews")),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.call_back_detractor", ("referral",)),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.ask_feedback_customers", ("referral",)),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.close_loop_tell", ()),
+    Suggestion(Mot.UMOT, P, "lib.umot.pain.give_public_complaint", ()),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.ask_delighted_customers", ("reviews",)),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.spread_positive_feedback", ("social",)),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.build_community_referral", ("referral", "social")),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.ask_promoters_nps", ("referral",)),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.invite_happy_customers", ("referral",), B2B),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.thank_customers_speak", ()),
+    Suggestion(Mot.UMOT, G, "lib.umot.glory.share_customers_praise", ()),
 )
 
 SOURCES = ("team", "competitor", "customer", "library")
@@ -552,9 +158,6 @@ class GroundedSuggestion:
 
     def to_dict(self) -> dict[str, object]:
         return {"text": self.text, "source": self.source, "answers": list(self.answers)}
-
-    def __str__(self) -> str:
-        return f"{self.text} ({self.source}; answers: {'; '.join(self.answers)})"
 
 
 def candidates(mot: Mot, polarity: Polarity, business: Business | None) -> list[Suggestion]:
@@ -589,15 +192,19 @@ def library_for(
     return sorted(allowed, key=fit)
 
 
-def _fill(template: str, product: str, channels: Sequence[str]) -> str:
-    where = _joined(list(channels)) if channels else "your channels"
-    return template.format(product=product or "your product", channels=where)
+def _fill(key: str, product: str, channels: Sequence[str]) -> str:
+    return text(key, product=product or text("suggest.your_product"), channels=_where(channels))
+
+
+def _where(channels: Sequence[str], fallback: str = "suggest.your_channels") -> str:
+    """The team's channels as a list in words, or `fallback` when it named none."""
+    return _joined(list(channels)) if channels else text(fallback)
 
 
 def _joined(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return text("suggest.and", first=", ".join(words[:-1]), last=words[-1])
 
 
 def _sentence(said: str, limit: int = 120) -> str:
@@ -610,36 +217,57 @@ def _sentence(said: str, limit: int = 120) -> str:
 
 
 def _quoted(said: str) -> str:
-    return f"\u201c{said}\u201d"
+    return text("suggest.quoted", said=said)
+
+
+F = TypeVar("F", TeamFacts, RecordsFacts, CompetitorFacts, SurveyFacts)
+
+
+def _facts(moment: RankedMoment, kind: type[F]) -> F | None:
+    return next((e.facts for e in moment.evidence if isinstance(e.facts, kind)), None)
 
 
 def _count_grounds(moment: RankedMoment) -> list[str]:
-    """The counts an item rests on, as short phrases."""
-    i = moment.score_inputs
-    word = "negative" if moment.polarity == Polarity.PAIN.value else "positive"
+    """The counts an item rests on, as short phrases, read from its evidence's facts."""
     grounds: list[str] = []
-    if f"records_{word}" in i:
-        about = f" about {moment.theme}" if moment.theme else ""
-        grounds.append(f"{i[f'records_{word}']} {word} service ticket(s){about}")
-    if "survey_mentions" in i:
-        grounds.append(f"{i['survey_mentions']} survey answer(s) at the {moment.code}")
-    if "survey_csat" in i:
-        grounds.append(f"CSAT {i['survey_csat']}/5 at the {moment.code}")
-    if "survey_nps" in i:
-        grounds.append(f"NPS {i['survey_nps']} ({i['survey_nps_answers']} answers)")
-    if "team_importance" in i:
+    records = _facts(moment, RecordsFacts)
+    survey = _facts(moment, SurveyFacts)
+    team = _facts(moment, TeamFacts)
+    competitor = _facts(moment, CompetitorFacts)
+    if records is not None and records.tickets is not None:
+        side = "pain" if records.side is Polarity.PAIN else "glory"
+        if records.theme:
+            grounds.append(
+                text(
+                    f"ground.records.{side}_about",
+                    count=records.tickets,
+                    theme=theme_name(records.theme),
+                )
+            )
+        else:
+            grounds.append(text(f"ground.records.{side}", count=records.tickets))
+    if survey is not None:
+        if survey.mentions is not None:
+            grounds.append(text("ground.survey", count=survey.mentions, code=moment.code))
+        if survey.csat is not None:
+            grounds.append(text("ground.csat", csat=survey.csat, code=moment.code))
+        if survey.nps is not None:
+            grounds.append(text("ground.nps", nps=survey.nps, answers=survey.nps_answers))
+    if team is not None and team.importance is not None:
         grounds.append(
-            f"team: importance {i['team_importance']}/5, performance {i['team_performance']}/5"
+            text("ground.team", importance=team.importance, performance=team.performance)
         )
-    if "competitor_rating" in i:
-        grounds.append(f"competitor {i['competitor_rating']}/5 vs us {i['own_rating']}/5")
+    if competitor is not None and competitor.rating is not None:
+        grounds.append(
+            text("ground.competitor", theirs=competitor.rating, ours=competitor.own_rating)
+        )
     return grounds
 
 
 def _grounds(moment: RankedMoment) -> tuple[str, ...]:
     quote = [_quoted(moment.quotes[0].text)] if moment.quotes else []
     counts = _count_grounds(moment)
-    return tuple([*quote, *counts[:1]] or [f"the team named the {moment.code} here"])
+    return tuple([*quote, *counts[:1]] or [text("ground.team_named", code=moment.code)])
 
 
 _REQUEST = re.compile(
@@ -647,6 +275,20 @@ _REQUEST = re.compile(
     r"why (can'?t|don'?t) you|bitte|koennt|koenntet|waere (schoen|gut)|wuensche)\b",
     re.I,
 )
+
+
+def _rival(e: Evidence) -> str:
+    return str(e.details.get("competitor") or text("suggest.a_competitor"))
+
+
+def _ratings(e: Evidence, rival: str, product: str) -> str:
+    return text(
+        "suggest.answers.ratings",
+        rival=rival,
+        theirs=e.competitor_rating,
+        product=product,
+        ours=e.own_rating,
+    )
 
 
 def _team_ideas(moment: RankedMoment, product: str) -> list[GroundedSuggestion]:
@@ -657,30 +299,30 @@ def _team_ideas(moment: RankedMoment, product: str) -> list[GroundedSuggestion]:
         if not isinstance(idea, str) or not idea.strip() or idea.strip() in seen:
             continue
         seen.add(idea.strip())
-        rival = str(e.details.get("competitor") or "a competitor")
-        answers = [f"your walk-through of {rival}"]
+        rival = _rival(e)
+        answers = [text("suggest.answers.walkthrough", rival=rival)]
         if e.text:
             answers.append(_quoted(e.text))
         if e.competitor_rating is not None and e.own_rating is not None:
-            answers.append(f"{rival} {e.competitor_rating}/5 vs {product} {e.own_rating}/5")
-        text = f"Take over your own idea from the {rival} walk-through: {idea.strip().rstrip('.')}."
-        found.append(GroundedSuggestion(text, "team", tuple(answers)))
+            answers.append(_ratings(e, rival, product))
+        advice = text("suggest.take_over_idea", rival=rival, idea=idea.strip().rstrip("."))
+        found.append(GroundedSuggestion(advice, "team", tuple(answers)))
     return found[:2]
 
 
 def _glory_to_spread(
     moment: RankedMoment, related: Iterable[RankedMoment], channels: Sequence[str]
 ) -> list[GroundedSuggestion]:
-    where = _joined(list(channels)) if channels else "every channel"
     if moment.polarity == Polarity.GLORY.value:
         story = next((q for q in moment.quotes if q.method is Method.TEAM), None)
         if story is None:
             return []
-        text = (
-            f"Spread what already works: write down how \u201c{phrase(story.text)}\u201d "
-            f"happened and make it the standard for every customer, on {where}."
+        advice = text(
+            "suggest.spread",
+            story=phrase(story.text),
+            channels=_where(channels, "suggest.every_channel"),
         )
-        return [GroundedSuggestion(text, "team", (_quoted(story.text),))]
+        return [GroundedSuggestion(advice, "team", (_quoted(story.text),))]
     glories = [
         g
         for g in related
@@ -692,11 +334,8 @@ def _glory_to_spread(
     if not glories:
         return []
     story_ = next(q for q in glories[0].quotes if q.method is Method.TEAM)
-    text = (
-        f"Bring your own glory story at the {moment.code} to this pain: "
-        f"\u201c{phrase(story_.text)}\u201d shows what good looks like here."
-    )
-    return [GroundedSuggestion(text, "team", (_quoted(story_.text), _grounds(moment)[0]))]
+    advice = text("suggest.bring_glory", code=moment.code, story=phrase(story_.text))
+    return [GroundedSuggestion(advice, "team", (_quoted(story_.text), _grounds(moment)[0]))]
 
 
 def _competitor_practice(
@@ -710,22 +349,20 @@ def _competitor_practice(
             continue
         if pain and isinstance(e.details.get("ideas"), str) and str(e.details["ideas"]).strip():
             continue  # the team already named what to take over (see _team_ideas)
-        rival = str(e.details.get("competitor") or "a competitor")
-        rating = f"{rival} {e.competitor_rating}/5 vs {product} {e.own_rating}/5"
+        rival = _rival(e)
+        rating = _ratings(e, rival, product)
         answers = (_quoted(e.text), rating) if e.text else (rating,)
         if pain and e.competitor_rating > e.own_rating:
             if e.text:
-                text = f"Match what {rival} does here: {e.text.strip().rstrip('.')}."
+                advice = text("suggest.match", rival=rival, practice=e.text.strip().rstrip("."))
             else:
-                text = f"Walk through this step at {rival} again and copy what makes it better."
-            return [GroundedSuggestion(text, "competitor", answers)]
+                advice = text("suggest.walk_again", rival=rival)
+            return [GroundedSuggestion(advice, "competitor", answers)]
         if not pain and e.own_rating > e.competitor_rating:
-            where = _joined(list(channels)) if channels else "your channels"
-            text = (
-                f"Keep your lead over {rival} at the {moment.code} and say so on {where}: "
-                "customers comparing the two should notice it."
+            advice = text(
+                "suggest.keep_lead", rival=rival, code=moment.code, channels=_where(channels)
             )
-            return [GroundedSuggestion(text, "competitor", answers)]
+            return [GroundedSuggestion(advice, "competitor", answers)]
     return []
 
 
@@ -735,21 +372,14 @@ def _customer_words(moment: RankedMoment, channels: Sequence[str]) -> list[Groun
         return []
     counts = _count_grounds(moment)[:1]
     if moment.polarity == Polarity.GLORY.value:
-        where = _joined(list(channels)) if channels else "your channels"
-        text = (
-            f"Use customers' own praise on {where} (with permission): "
-            f"\u201c{phrase(said[0].text)}\u201d."
-        )
-        return [GroundedSuggestion(text, "customer", (_quoted(said[0].text), *counts))]
+        advice = text("suggest.use_praise", channels=_where(channels), praise=phrase(said[0].text))
+        return [GroundedSuggestion(advice, "customer", (_quoted(said[0].text), *counts))]
     request = next((q for q in said if _REQUEST.search(q.text)), None)
     if request is not None:
-        text = f"Do what customers ask for: \u201c{request.text}\u201d; then tell them it is done."
-        return [GroundedSuggestion(text, "customer", (_quoted(request.text), *counts))]
-    text = (
-        f"Fix the cause customers name in their own words (\u201c{_sentence(said[0].text)}\u201d) "
-        "and reply to those who raised it once it is fixed."
-    )
-    return [GroundedSuggestion(text, "customer", (_quoted(said[0].text), *counts))]
+        advice = text("suggest.do_what_asked", request=request.text)
+        return [GroundedSuggestion(advice, "customer", (_quoted(request.text), *counts))]
+    advice = text("suggest.fix_cause", said=_sentence(said[0].text))
+    return [GroundedSuggestion(advice, "customer", (_quoted(said[0].text), *counts))]
 
 
 def suggest(
@@ -763,10 +393,10 @@ def suggest(
 ) -> list[GroundedSuggestion]:
     """What to do about one item, grounded in its evidence; the team's own ideas first.
 
-    `used` holds library texts already given to higher-ranked items, so no
-    library suggestion repeats across a report.
+    Worded in the conversation's language. `used` holds library texts already
+    given to higher-ranked items, so no library suggestion repeats across a report.
     """
-    product = product or "your product"
+    product = product or text("suggest.your_product")
     grounded = [
         *_team_ideas(moment, product),
         *_glory_to_spread(moment, related, channels),
@@ -780,12 +410,12 @@ def suggest(
     for entry in library_for(moment.mot, side, themes, business):
         if len(chosen) >= limit:
             break
-        text = _fill(entry.text, product, channels)
-        if used is not None and text in used:
+        advice = _fill(entry.key, product, channels)
+        if used is not None and advice in used:
             continue
-        chosen.append(GroundedSuggestion(text, "library", answers))
+        chosen.append(GroundedSuggestion(advice, "library", answers))
         if used is not None:
-            used.add(text)
+            used.add(advice)
     return chosen
 
 

@@ -4,7 +4,7 @@ import random
 
 from bot.core.evidence import Evidence
 from bot.core.metrics import customer_metrics, totals_details
-from bot.core.scoring import RAW_MAX, RankedMoment, rank
+from bot.core.scoring import RAW_MAX, RankedMoment, RecordsFacts, explain_tie_break, rank
 from bot.core.taxonomy import Method, Mot, Polarity
 from bot.core.themes import phrase, primary, themes_of
 
@@ -132,7 +132,54 @@ def test_ties_are_broken_deterministically_and_explained() -> None:
     ranked = pains(evidence)
     assert ranked[0].score == ranked[1].score
     assert ranked[0].mot is Mot.FMOT  # earlier in the journey
-    assert "earlier in the journey" in str(ranked[1].score_inputs["tie_break"])
+    # The reason is data (a code and the rank above), worded where the report shows it.
+    assert ranked[1].score_inputs["tie_break"] == "journey"
+    assert ranked[1].score_inputs["tie_break_rank"] == 1
+    assert explain_tie_break(ranked[1].score_inputs) == (
+        "same score as rank 1; that one is ranked first by earlier in the journey"
+    )
+    assert explain_tie_break(ranked[0].score_inputs) is None
+
+
+def test_a_tie_on_everything_is_broken_by_the_items_name_in_any_language() -> None:
+    """Two items alike in every number: the team's words decide, not a translated title."""
+    evidence = [
+        records(Mot.SMOT, 10, 5, theme="support tone"),
+        records(Mot.SMOT, 10, 5, theme="bugs"),
+    ]
+    ranked = pains(evidence)
+    assert [m.theme for m in ranked] == ["bugs", "support tone"]  # by code, not by title
+    assert ranked[1].score_inputs["tie_break"] == "name"
+
+
+def test_evidence_summaries_are_data_worded_where_shown() -> None:
+    moment = pains(
+        [
+            team(Mot.AMOT, 5, 2, Polarity.PAIN, "late box"),
+            records(Mot.AMOT, 10, 8, theme="delivery"),
+            Evidence(
+                Method.COMPETITOR,
+                Mot.AMOT,
+                competitor_rating=5,
+                own_rating=2,
+                text="They deliver in one hour",
+            ),
+        ]
+    )[0]
+    by_method = {e.method: e for e in moment.evidence}
+    tickets = by_method[Method.RECORDS].facts
+    assert isinstance(tickets, RecordsFacts)
+    assert (tickets.tickets, tickets.of_theme, tickets.share) == (8, 10, 0.8)
+    assert (
+        by_method[Method.RECORDS].summary
+        == "8 negative service ticket(s) about delivery (80% of 10)"
+    )
+    assert by_method[Method.TEAM].summary == (
+        "1 team answer(s): importance 5/5, performance 2/5. \u201clate box\u201d"
+    )
+    assert by_method[Method.COMPETITOR].summary == (
+        "a competitor 5/5, us 2/5. \u201cThey deliver in one hour\u201d"
+    )
 
 
 def test_records_confirming_a_team_hunch_raise_it() -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import string
+
 import pytest
 
+from bot.core import catalogue
 from bot.core.evidence import Evidence
 from bot.core.scoring import RankedMoment, rank
-from bot.core.suggestions import SOURCES, candidates, library_for, suggest
+from bot.core.suggestions import LIBRARY, SOURCES, candidates, library_for, suggest
 from bot.core.taxonomy import Business, Method, Mot, Polarity
 
 
@@ -140,3 +143,26 @@ def test_library_suggestions_name_the_product_and_channels_and_never_repeat() ->
 def test_b2b_only_entries_are_not_given_to_b2c() -> None:
     texts_ = {s.text for s in library_for(Mot.SMOT, Polarity.PAIN, ["onboarding"], Business.B2C)}
     assert not any("guided onboarding for each new account" in t for t in texts_)
+
+
+def test_every_library_entry_is_a_catalogue_message_naming_only_product_and_channels() -> None:
+    english = catalogue.load("en")
+    assert len({s.key for s in LIBRARY}) == len(LIBRARY)
+    for entry in LIBRARY:
+        assert entry.key in english, entry.key
+        names = {n for _, n, _, _ in string.Formatter().parse(english[entry.key]) if n}
+        assert names <= {"product", "channels"}, entry.key
+
+
+def test_what_a_suggestion_answers_is_read_from_the_items_numbers() -> None:
+    moment = top(
+        [
+            Evidence(Method.RECORDS, Mot.AMOT, count=40, negative=31, theme="delivery"),
+            Evidence(
+                Method.SURVEY, Mot.AMOT, polarity=Polarity.PAIN, count=6, negative=6, csat=1.5
+            ),
+        ]
+    )
+    chosen = suggest(moment, [moment], None, "ParcelPal", ["website"])
+    library = [s for s in chosen if s.source == "library"]
+    assert library[0].answers == ("31 negative service ticket(s) about delivery",)
