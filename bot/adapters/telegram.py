@@ -47,6 +47,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot import services
 from bot.adapters.rest import AsyncRestClient
@@ -434,9 +435,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(
-    settings: Settings, app: App, engine: AsyncRestClient, engine_retry_s: float = 60.0
+    settings: Settings,
+    app: App,
+    engine: AsyncRestClient,
+    engine_retry_s: float = 60.0,
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB application with every handler: the one place the adapter is wired."""
+    """The PTB application with every handler: the one place the adapter is wired.
+
+    `request` replaces PTB's HTTP client for every Bot API call (tests answer in memory).
+    """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -444,10 +452,11 @@ def build_application(
         .token(settings.telegram_bot_token)
         .updater(None)
         .rate_limiter(RetryingLimiter())
-        .connect_timeout(10)
-        .read_timeout(30)
-        .get_updates_read_timeout(40)
     )
+    if request is None:
+        builder = builder.connect_timeout(10).read_timeout(30).get_updates_read_timeout(40)
+    else:
+        builder = builder.request(request).get_updates_request(request)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_base(base))
