@@ -9,24 +9,10 @@ from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.records import cue_classifier, default_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import text
+from bot.core.wordlists import no_pattern, understood, yes_pattern
 
-_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10,
-    "null": 0, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6,
-    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
-}  # fmt: skip
-
-# Words people use instead of a number on a 1-5 scale; they are confirmed before use.
-_RATING_WORDS: dict[str, int] = {
-    "terrible": 1, "awful": 1, "horrible": 1, "very poor": 1, "very bad": 1, "disaster": 1,
-    "poor": 2, "bad": 2, "weak": 2, "not good": 2, "below average": 2, "mediocre": 2,
-    "ok": 3, "okay": 3, "average": 3, "so-so": 3, "fair": 3, "decent": 3, "neutral": 3,
-    "good": 4, "well": 4, "pretty good": 4, "strong": 4, "very good": 5, "excellent": 5,
-    "great": 5, "outstanding": 5, "perfect": 5, "amazing": 5, "brilliant": 5,
-    "critical": 5, "crucial": 5, "very important": 5, "important": 4, "somewhat important": 3,
-    "not important": 1, "unimportant": 1, "minor": 2,
-}  # fmt: skip
+# The yes, no, number and rating words people answer with are data, one file per
+# language (bot/locale/<language>/answers.toml), read by bot.core.wordlists.
 
 
 @dataclass(frozen=True)
@@ -59,17 +45,19 @@ def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
                     text("h.rating_outside", number=number, low=low, high=high, hint=hint),
                 )
             return Rating(number, confident=True)
-    for words in sorted(_RATING_WORDS, key=len, reverse=True):
+    ratings = understood().ratings
+    for words in sorted(ratings, key=len, reverse=True):
         if re.search(rf"\b{re.escape(words)}\b", clean):
-            value = max(low, min(high, _RATING_WORDS[words]))
+            value = max(low, min(high, ratings[words]))
             return Rating(value, confident=False)
     raise UnclearAnswer("rating", said, text("h.rating", low=low, high=high))
 
 
 def _number(token: str) -> int | None:
     token = token.replace(",", ".")
-    if token in _NUMBER_WORDS:
-        return _NUMBER_WORDS[token]
+    numbers = understood().numbers
+    if token in numbers:
+        return numbers[token]
     try:
         value = float(token)
     except ValueError:
@@ -77,17 +65,11 @@ def _number(token: str) -> int | None:
     return int(value) if value.is_integer() else None
 
 
-_YES = re.compile(
-    r"^(y|yes|yeah|yep|yup|sure|correct|right|exactly|of course|ja|jawohl|genau|ok|okay)\b"
-)
-_NO = re.compile(r"^(n|no|nope|nah|not really|none|never|nein|noch nicht|not yet)\b")
-
-
 def parse_yes_no(said: str) -> bool:
     clean = normalise(said).strip(" .!")
-    if _YES.search(clean) and not _NO.search(clean):
+    if yes_pattern().search(clean) and not no_pattern().search(clean):
         return True
-    if _NO.search(clean):
+    if no_pattern().search(clean):
         return False
     raise UnclearAnswer("yes_no", said, text("h.yes_no"))
 

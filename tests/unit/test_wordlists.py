@@ -1,0 +1,76 @@
+"""The words people answer with are data per language (bot/locale/<language>/answers.toml)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.core import catalogue, wordlists
+from bot.core.answers import parse_rating, parse_yes_no
+from bot.core.errors import UnclearAnswer
+from bot.core.texts import use_language
+from bot.core.wordlists import WordListError
+
+LOCALE = catalogue.LOCALE_DIR
+
+
+@pytest.fixture
+def locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the shipped word lists, as the ones in use, for a test to add to."""
+    for language in ("en", "de"):
+        (tmp_path / language).mkdir()
+        shutil.copy(wordlists.path_for(language), tmp_path / language / wordlists.FILE_NAME)
+    shutil.copytree(LOCALE / "en" / "LC_MESSAGES", tmp_path / "en" / "LC_MESSAGES")
+    monkeypatch.setattr(catalogue, "LOCALE_DIR", tmp_path)
+    catalogue.clear_cache()
+    wordlists.clear_cache()
+    yield tmp_path
+    monkeypatch.setattr(catalogue, "LOCALE_DIR", LOCALE)
+    catalogue.clear_cache()
+    wordlists.clear_cache()
+
+
+def test_the_shipped_lists_understand_what_the_bot_always_understood() -> None:
+    assert parse_yes_no("Of course!") is True
+    assert parse_yes_no("ja, genau") is True
+    assert parse_yes_no("not yet") is False
+    assert parse_yes_no("noch nicht") is False
+    assert parse_rating("fuenf").value == 5
+    assert parse_rating("four out of five").value == 4
+    poor = parse_rating("rather poor")
+    assert (poor.value, poor.confident) == (2, False)
+    assert parse_rating("not good at all").value == 2  # the longer words win over "good"
+
+
+def test_a_new_language_is_a_data_change_and_english_is_still_understood(locale: Path) -> None:
+    with pytest.raises(UnclearAnswer):
+        parse_yes_no("oui")
+    (locale / "fr").mkdir()
+    (locale / "fr" / wordlists.FILE_NAME).write_text(
+        'yes = ["oui", "bien sur"]\nno = ["non"]\n\n[numbers]\nquatre = 4\n\n'
+        '[ratings]\n"tres bien" = 5\nmal = 2\n',
+        encoding="utf-8",
+    )
+    wordlists.clear_cache()
+    with use_language("fr"):
+        assert parse_yes_no("oui") is True
+        assert parse_yes_no("non merci") is False
+        assert parse_yes_no("yes") is True
+        assert parse_rating("quatre").value == 4
+        assert parse_rating("tres bien").value == 5
+        assert parse_rating("poor").value == 2
+    assert parse_yes_no("oui") is True  # every language's words count in every conversation
+
+
+def test_a_word_list_the_bot_cannot_use_names_its_file(locale: Path) -> None:
+    (locale / "en" / wordlists.FILE_NAME).write_text('yes = "yes"\n', encoding="utf-8")
+    wordlists.clear_cache()
+    with pytest.raises(WordListError, match=r"en/answers.toml: yes must be a list"):
+        parse_yes_no("yes")
+    (locale / "en" / wordlists.FILE_NAME).write_text("[ratings]\ngood = 'four'\n")
+    wordlists.clear_cache()
+    with pytest.raises(WordListError, match="whole numbers"):
+        parse_rating("good")
