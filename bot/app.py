@@ -12,16 +12,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings, load_settings
-from bot.services import UowFactory
 from bot.storage.db import make_engine
-from bot.storage.uow import unit_of_work_factory
+from bot.storage.uow import SqlUowFactory, unit_of_work_factory
 
 
 @dataclass(frozen=True)
 class App:
     settings: Settings
     engine: Engine
-    uow: UowFactory
+    uow: SqlUowFactory  # a services.UowFactory; tests and tools may also reach its `.session`
 
 
 def build_app(settings: Settings | None = None) -> App:

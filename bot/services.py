@@ -1,7 +1,9 @@
 """Application services: what the bot, the CLI and (later) Telegram do with the core.
 
-Each function is one use case in one transaction. Adapters call these and
-never touch the ORM themselves.
+Each function is one use case in one transaction. They are typed against the
+`UnitOfWork` and `Repository` protocols (`bot.storage.repository`) and see only
+domain objects, so the SQL storage and the in-memory fake of the tests are
+interchangeable; storage trouble leaves them as `StorageError`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound, SurveyNotFound
@@ -32,17 +33,18 @@ from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import GroundedSuggestion, suggest
 from bot.core.survey_columns import Overrides
 from bot.core.surveys import SurveyResponse, SurveySummary, summarise
-from bot.core.taxonomy import Business, Method, Mot
+from bot.core.taxonomy import Method, Mot
+from bot.core.team_records import InterviewRecord, SurveyRecord
 from bot.exports import (
     analyse_ticket_file,
     read_survey_file,
     records_evidence,
     survey_evidence,
 )
-from bot.storage.uow import UnitOfWork
+from bot.storage.repository import UnitOfWork
 from bot.tables import Progress
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], UnitOfWork]  # what the services are given: a new unit of work per call
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,20 @@ class SessionView:
     status: str
 
 
-def _view(uow: UnitOfWork, session_id: str) -> SessionView:
+def _session_view(interview: InterviewRecord) -> SessionView:
+    return SessionView(interview.id, interview.workspace_key, interview.context, interview.status)
+
+
+def _interview(uow: UnitOfWork, session_id: str) -> InterviewRecord:
     interview = uow.repo.interview(session_id)
     if interview is None:
         raise SessionNotFound(session_id)
-    context = None
-    if interview.product_name and interview.business:
-        context = ProductContext(
-            product_name=interview.product_name,
-            business=Business(interview.business),
-            channels=list(interview.channels or []),
-            typical_customer=interview.typical_customer or "",
-        )
-    return SessionView(interview.id, interview.workspace.key, context, interview.status)
+    return interview
+
+
+def interview_view(uow: UnitOfWork, session_id: str) -> SessionView:
+    """An interview inside the caller's unit of work; raises SessionNotFound."""
+    return _session_view(_interview(uow, session_id))
 
 
 def open_session(
@@ -74,14 +77,13 @@ def open_session(
     """The workspace's open interview (a new one when there is none, or when `fresh`)."""
     speaker = parse_sender(sender_id)
     with uow_factory() as uow:
-        workspace = uow.repo.get_or_create_workspace(speaker.workspace_key)
+        workspace = speaker.workspace_key
         uow.repo.get_or_create_participant(workspace, speaker.participant_key, display_name)
         interview = None if fresh else uow.repo.latest_open_interview(workspace)
         if interview is None:
             interview = uow.repo.add_interview(workspace)
-        session_id = interview.id
         uow.commit()
-        return _view(uow, session_id)
+        return _session_view(interview)
 
 
 def save_context(uow_factory: UowFactory, session_id: str, context: ProductContext) -> SessionView:
@@ -89,16 +91,13 @@ def save_context(uow_factory: UowFactory, session_id: str, context: ProductConte
         if not uow.repo.set_context(session_id, context):
             raise SessionNotFound(session_id)
         uow.commit()
-        return _view(uow, session_id)
+        return interview_view(uow, session_id)
 
 
 def find_session(uow_factory: UowFactory, workspace_key: str, product_name: str) -> str | None:
     """The id of a workspace's session about a product, if there is one."""
     with uow_factory() as uow:
-        workspace = uow.repo.workspace(workspace_key)
-        if workspace is None:
-            return None
-        for interview in workspace.sessions:
+        for interview in uow.repo.interviews_of(workspace_key):
             if interview.product_name == product_name:
                 return interview.id
         return None
@@ -107,12 +106,10 @@ def find_session(uow_factory: UowFactory, workspace_key: str, product_name: str)
 def workspace_session(uow_factory: UowFactory, workspace_key: str) -> str | None:
     """The id of the chat's current session: its latest open one, else its latest."""
     with uow_factory() as uow:
-        workspace = uow.repo.workspace(workspace_key)
-        if workspace is None:
-            return None
-        interview = uow.repo.latest_open_interview(workspace)
-        if interview is None and workspace.sessions:
-            interview = max(workspace.sessions, key=lambda s: s.created_at)
+        interview = uow.repo.latest_open_interview(workspace_key)
+        if interview is None:
+            interviews = uow.repo.interviews_of(workspace_key)
+            interview = max(interviews, key=lambda s: s.created_at) if interviews else None
         return interview.id if interview else None
 
 
@@ -181,10 +178,9 @@ def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Remove
         memberships = uow.repo.participants_with_key(key)
         answers = uow.repo.delete_answers_of([p.id for p in memberships])
         uow.repo.delete_progress_of(key)
-        own = uow.repo.workspace(private_workspace_key(channel, user_id))
-        own_sessions = uow.repo.delete_workspace(own) if own is not None else 0
+        own_sessions = uow.repo.delete_workspace(private_workspace_key(channel, user_id))
         for membership in uow.repo.participants_with_key(key):
-            uow.repo.delete_participant(membership)
+            uow.repo.delete_participant(membership.id)
         events = uow.repo.delete_conversations(conversation_pattern(channel, user_id))
         uow.commit()
         uow.scrub()
@@ -198,8 +194,8 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
             latest = uow.repo.latest_interview()
             if latest is None:
                 raise SessionNotFound("latest")
-            session_id = latest.id
-        return _view(uow, session_id)
+            return _session_view(latest)
+        return interview_view(uow, session_id)
 
 
 # --- interview progress ------------------------------------------------------
@@ -207,19 +203,28 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
 TEAM_PROGRESS = "*"  # the row of what the whole team shares: is the product live?
 
 
-def load_progress(
-    uow_factory: UowFactory, session_id: str, participant_key: str
-) -> InterviewState | None:
+# `interview_view` and the `..._in(uow, ...)` helpers work inside a unit of work the
+# caller opened and commits, so a larger use case (one interview turn) stays one transaction.
+
+
+def progress_in(uow: UnitOfWork, session_id: str, participant_key: str) -> InterviewState | None:
     """A participant's interview state; a team member new to the session gets the team's stage."""
-    with uow_factory() as uow:
-        stored = uow.repo.progress(session_id, participant_key)
-        team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
+    stored = uow.repo.progress(session_id, participant_key)
+    team = uow.repo.progress(session_id, TEAM_PROGRESS) or {}
     if stored is None and not team:
         return None
     state = InterviewState.from_dict(stored)
     if state.stage is None and team.get("stage"):
         state.stage = str(team["stage"])
     return state
+
+
+def load_progress(
+    uow_factory: UowFactory, session_id: str, participant_key: str
+) -> InterviewState | None:
+    """A participant's interview state; a team member new to the session gets the team's stage."""
+    with uow_factory() as uow:
+        return progress_in(uow, session_id, participant_key)
 
 
 def _save_progress(
@@ -240,8 +245,7 @@ def save_progress(
 ) -> None:
     """Store a participant's interview state (and the team's stage, once it is known)."""
     with uow_factory() as uow:
-        if uow.repo.interview(session_id) is None:
-            raise SessionNotFound(session_id)
+        _interview(uow, session_id)
         _save_progress(uow, session_id, participant_key, state)
         uow.commit()
 
@@ -258,18 +262,28 @@ def save_turn(
     earlier items under each answer's key) and where the interview stands now.
     Either both are stored or neither is."""
     with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None:
-            raise SessionNotFound(session_id)
-        participant_id = uow.repo.get_or_create_participant(
-            interview.workspace, participant_key, display_name
-        ).id
-        for source_key, items in evidence.items():
-            uow.repo.delete_evidence(session_id, source_key, participant_id)
-            for item in items:
-                uow.repo.add_evidence(session_id, item, participant_id, source_key)
-        _save_progress(uow, session_id, participant_key, state)
+        save_turn_in(uow, session_id, participant_key, display_name, state, evidence)
         uow.commit()
+
+
+def save_turn_in(
+    uow: UnitOfWork,
+    session_id: str,
+    participant_key: str,
+    display_name: str | None,
+    state: InterviewState,
+    evidence: dict[str, list[Evidence]],
+) -> None:
+    """`save_turn` inside the caller's unit of work (committed by the caller)."""
+    interview = _interview(uow, session_id)
+    participant_id = uow.repo.get_or_create_participant(
+        interview.workspace_key, participant_key, display_name
+    ).id
+    for source_key, items in evidence.items():
+        uow.repo.delete_evidence(session_id, source_key, participant_id)
+        for item in items:
+            uow.repo.add_evidence(session_id, item, participant_id, source_key)
+    _save_progress(uow, session_id, participant_key, state)
 
 
 # --- evidence ---------------------------------------------------------------
@@ -290,13 +304,11 @@ def add_evidence(
     answer changes the evidence instead of adding to it.
     """
     with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None:
-            raise SessionNotFound(session_id)
+        interview = _interview(uow, session_id)
         participant_id = None
         if participant_key:
             participant_id = uow.repo.get_or_create_participant(
-                interview.workspace, participant_key, display_name
+                interview.workspace_key, participant_key, display_name
             ).id
         if source_key is not None:
             uow.repo.delete_evidence(session_id, source_key, participant_id)
@@ -308,8 +320,7 @@ def add_evidence(
 
 def evidence_of(uow_factory: UowFactory, session_id: str) -> list[Evidence]:
     with uow_factory() as uow:
-        if uow.repo.interview(session_id) is None:
-            raise SessionNotFound(session_id)
+        _interview(uow, session_id)
         return uow.repo.evidence_of(session_id)
 
 
@@ -381,34 +392,20 @@ class SurveyView:
 def create_survey(uow_factory: UowFactory, session_id: str, moments: list[Mot]) -> SurveyView:
     """A shareable survey for the session (one per session: asking again returns it)."""
     with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None:
-            raise SessionNotFound(session_id)
+        interview = _interview(uow, session_id)
         survey = uow.repo.survey_of(session_id) or uow.repo.add_survey(
-            secrets.token_hex(4), session_id, [m.value for m in moments]
+            secrets.token_hex(4), session_id, moments
         )
-        view = _survey_view(survey, interview.product_name or "our product")
         uow.commit()
-        return view
+        return _survey_view(survey, interview.product_name)
 
 
-class _SurveyRecord(Protocol):
-    """What a stored survey offers (the storage's row, read only here)."""
-
-    code: str
-    session_id: str
-    moments: list[str]
-    status: str
-    responses: int
-
-
-def _survey_view(survey: _SurveyRecord, product: str | None) -> SurveyView:
-    moments = [Mot(m) for m in survey.moments]
+def _survey_view(survey: SurveyRecord, product: str | None) -> SurveyView:
     return SurveyView(
         survey.code,
         survey.session_id,
         product or "our product",
-        moments,
+        list(survey.moments),
         survey.status,
         survey.responses,
     )
@@ -417,11 +414,10 @@ def _survey_view(survey: _SurveyRecord, product: str | None) -> SurveyView:
 def get_survey(uow_factory: UowFactory, code: str) -> SurveyView:
     with uow_factory() as uow:
         survey = uow.repo.survey(code.strip().lower())
-        if survey is None or survey.status != "open":
+        if survey is None or not survey.is_open:
             raise SurveyNotFound(code)
         interview = uow.repo.interview(survey.session_id)
-        product = interview.product_name if interview and interview.product_name else "our product"
-        return _survey_view(survey, product)
+        return _survey_view(survey, interview.product_name if interview else None)
 
 
 def record_survey_response(
@@ -457,10 +453,9 @@ def close_survey(uow_factory: UowFactory, session_id: str) -> SurveyView | None:
         if survey is None:
             return None
         interview = uow.repo.interview(session_id)
-        uow.repo.close_survey(survey.code)
-        view = _survey_view(survey, interview.product_name if interview else None)
+        closed = uow.repo.close_survey(survey.code) or survey
         uow.commit()
-        return view
+        return _survey_view(closed, interview.product_name if interview else None)
 
 
 def start_survey_taking(uow_factory: UowFactory, person: str, code: str) -> SurveyView:
@@ -499,7 +494,7 @@ def owned_session(uow_factory: UowFactory, sender_id: str, session_id: object) -
     workspace_key = parse_sender(sender_id).workspace_key
     with uow_factory() as uow:
         interview = uow.repo.interview(session_id)
-        if interview is None or interview.workspace.key != workspace_key:
+        if interview is None or interview.workspace_key != workspace_key:
             return None
         return interview.id
 

@@ -37,3 +37,11 @@ class SurveyNotFound(MotError):
     def __init__(self, code: str) -> None:
         self.code = code
         super().__init__(f"no open survey {code!r}")
+
+
+class StorageError(MotError):
+    """Storing or reading the team's data failed (a locked or broken database).
+
+    The one error the services raise for storage trouble, whatever the database,
+    so each edge translates it once; the original error is chained (`from`).
+    """

@@ -1,12 +1,77 @@
-"""Rows and domain objects: the one place that turns an evidence row into `Evidence` and back."""
+"""Rows and domain objects: the one place that turns database rows into `bot.core` values.
+
+The repository hands out only what these functions return, so nothing above
+the storage layer ever holds (or lazily loads through) a row.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
-from bot.core.taxonomy import Method, Mot, Polarity, Stage
-from bot.storage.models import EvidenceItem
+from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage
+from bot.core.team_records import (
+    InterviewRecord,
+    ParticipantRecord,
+    SurveyRecord,
+    SurveyTakerRecord,
+)
+from bot.storage.models import (
+    EvidenceItem,
+    InterviewSession,
+    Participant,
+    Survey,
+    SurveyTaker,
+)
+
+
+def participant_record(row: Participant) -> ParticipantRecord:
+    return ParticipantRecord(row.id, row.workspace.key, row.key, row.display_name)
+
+
+def product_context(row: InterviewSession) -> ProductContext | None:
+    """The product context an interview row holds, once its name and business are known."""
+    if not (row.product_name and row.business):
+        return None
+    return ProductContext(
+        product_name=row.product_name,
+        business=Business(row.business),
+        channels=list(row.channels or []),
+        typical_customer=row.typical_customer or "",
+    )
+
+
+def interview_record(row: InterviewSession) -> InterviewRecord:
+    return InterviewRecord(
+        id=row.id,
+        workspace_key=row.workspace.key,
+        context=product_context(row),
+        status=row.status,
+        created_at=row.created_at,
+        product_name=row.product_name,
+    )
+
+
+def set_product_context(row: InterviewSession, context: ProductContext) -> None:
+    row.product_name = context.product_name
+    row.business = context.business.value
+    row.channels = list(context.channels)
+    row.typical_customer = context.typical_customer
+
+
+def survey_record(row: Survey) -> SurveyRecord:
+    return SurveyRecord(
+        code=row.code,
+        session_id=row.session_id,
+        moments=tuple(Mot(m) for m in row.moments or []),
+        status=row.status,
+        responses=row.responses or 0,
+    )
+
+
+def survey_taker_record(row: SurveyTaker) -> SurveyTakerRecord:
+    return SurveyTakerRecord(row.person, row.code, row.started_at)
 
 
 def evidence_row(

@@ -1,21 +1,42 @@
-"""Repository and unit of work: the only code that talks SQL about our tables."""
+"""The SQL repository and unit of work: the only code that talks SQL about our tables.
+
+They implement the protocols of `bot.storage.repository`; rows never leave this
+module (`bot.storage.mapping` turns them into `bot.core` values), and every
+SQLAlchemy error inside a unit of work leaves it as a `StorageError`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.context import ProductContext
+from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
-from bot.core.taxonomy import Method
+from bot.core.taxonomy import Method, Mot
+from bot.core.team_records import (
+    InterviewRecord,
+    ParticipantRecord,
+    SurveyRecord,
+    SurveyTakerRecord,
+)
 from bot.storage.db import scrub
-from bot.storage.mapping import evidence_from_row, evidence_row
+from bot.storage.mapping import (
+    evidence_from_row,
+    evidence_row,
+    interview_record,
+    participant_record,
+    set_product_context,
+    survey_record,
+    survey_taker_record,
+)
 from bot.storage.models import (
     EvidenceItem,
     HandledUpdate,
@@ -27,26 +48,43 @@ from bot.storage.models import (
     SurveyTaker,
     Workspace,
 )
+from bot.storage.repository import UnitOfWork as UnitOfWork  # re-exported: the protocol
 
 
-class Repository:
+class SqlStorageError(StorageError, SQLAlchemyError):
+    """A `StorageError` that still is a `SQLAlchemyError`, for edges that catch the latter.
+
+    Actions written before `StorageError` existed catch `SQLAlchemyError`; this
+    keeps them answering until they catch `StorageError` (then the second base can go).
+    """
+
+
+class SqlRepository:
+    """The repository on one SQLAlchemy database session (see `Repository`)."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def workspace(self, key: str) -> Workspace | None:
+    # --- workspaces and participants ---------------------------------------------
+
+    def _workspace(self, key: str) -> Workspace | None:
         return self.session.scalars(select(Workspace).where(Workspace.key == key)).one_or_none()
 
-    def get_or_create_workspace(self, key: str) -> Workspace:
-        workspace = self.workspace(key)
+    def _get_or_create_workspace(self, key: str) -> Workspace:
+        workspace = self._workspace(key)
         if workspace is None:
             workspace = Workspace(key=key)
             self.session.add(workspace)
             self.session.flush()
         return workspace
 
+    def ensure_workspace(self, key: str) -> None:
+        self._get_or_create_workspace(key)
+
     def get_or_create_participant(
-        self, workspace: Workspace, key: str, display_name: str | None
-    ) -> Participant:
+        self, workspace_key: str, key: str, display_name: str | None
+    ) -> ParticipantRecord:
+        workspace = self._get_or_create_workspace(workspace_key)
         participant = self.session.scalars(
             select(Participant).where(
                 Participant.workspace_id == workspace.id, Participant.key == key
@@ -58,43 +96,57 @@ class Repository:
             self.session.flush()
         elif display_name and participant.display_name != display_name:
             participant.display_name = display_name
-        return participant
+        return participant_record(participant)
 
-    def interview(self, session_id: str) -> InterviewSession | None:
+    # --- interviews --------------------------------------------------------------
+
+    def _interview(self, session_id: str) -> InterviewSession | None:
         return self.session.get(InterviewSession, session_id)
 
-    def latest_open_interview(self, workspace: Workspace) -> InterviewSession | None:
-        return self.session.scalars(
+    def interview(self, session_id: str) -> InterviewRecord | None:
+        row = self._interview(session_id)
+        return interview_record(row) if row is not None else None
+
+    def interviews_of(self, workspace_key: str) -> list[InterviewRecord]:
+        rows = self.session.scalars(
             select(InterviewSession)
-            .where(
-                InterviewSession.workspace_id == workspace.id,
-                InterviewSession.status == "open",
-            )
+            .join(Workspace, InterviewSession.workspace_id == Workspace.id)
+            .where(Workspace.key == workspace_key)
+            .order_by(InterviewSession.created_at)
+        )
+        return [interview_record(row) for row in rows]
+
+    def latest_open_interview(self, workspace_key: str) -> InterviewRecord | None:
+        row = self.session.scalars(
+            select(InterviewSession)
+            .join(Workspace, InterviewSession.workspace_id == Workspace.id)
+            .where(Workspace.key == workspace_key, InterviewSession.status == "open")
             .order_by(InterviewSession.created_at.desc())
             .limit(1)
         ).first()
+        return interview_record(row) if row is not None else None
 
-    def latest_interview(self) -> InterviewSession | None:
-        return self.session.scalars(
+    def latest_interview(self) -> InterviewRecord | None:
+        row = self.session.scalars(
             select(InterviewSession).order_by(InterviewSession.created_at.desc()).limit(1)
         ).first()
+        return interview_record(row) if row is not None else None
 
-    def add_interview(self, workspace: Workspace) -> InterviewSession:
-        interview = InterviewSession(workspace=workspace, channels=[])
-        self.session.add(interview)
+    def add_interview(self, workspace_key: str) -> InterviewRecord:
+        workspace = self._get_or_create_workspace(workspace_key)
+        row = InterviewSession(workspace=workspace, channels=[])
+        self.session.add(row)
         self.session.flush()
-        return interview
+        return interview_record(row)
 
     def set_context(self, session_id: str, context: ProductContext) -> bool:
-        """The product context of a session; False when there is no such session."""
-        interview = self.interview(session_id)
-        if interview is None:
+        row = self._interview(session_id)
+        if row is None:
             return False
-        interview.product_name = context.product_name
-        interview.business = context.business.value
-        interview.channels = list(context.channels)
-        interview.typical_customer = context.typical_customer
+        set_product_context(row, context)
         return True
+
+    # --- evidence ----------------------------------------------------------------
 
     def add_evidence(
         self,
@@ -106,7 +158,6 @@ class Repository:
         self.session.add(evidence_row(session_id, item, participant_id, source_key))
 
     def evidence_of(self, session_id: str) -> list[Evidence]:
-        """A session's evidence in the order it was given, each with who gave it."""
         names = self.participant_names(session_id)
         rows = self.session.scalars(
             select(EvidenceItem)
@@ -116,7 +167,6 @@ class Repository:
         return [evidence_from_row(row, names.get(row.participant_id or -1)) for row in rows]
 
     def evidence_methods(self, session_id: str) -> list[Method]:
-        """The method of each piece of a session's evidence (for counting answers)."""
         methods = self.session.scalars(
             select(EvidenceItem.method).where(EvidenceItem.session_id == session_id)
         )
@@ -132,25 +182,30 @@ class Repository:
             query = query.where(EvidenceItem.participant_id == participant_id)
         self.session.execute(query)
 
-    def survey(self, code: str) -> Survey | None:
-        return self.session.get(Survey, code)
+    # --- surveys -----------------------------------------------------------------
 
-    def survey_of(self, session_id: str) -> Survey | None:
-        return self.session.scalars(select(Survey).where(Survey.session_id == session_id)).first()
+    def survey(self, code: str) -> SurveyRecord | None:
+        row = self.session.get(Survey, code)
+        return survey_record(row) if row is not None else None
 
-    def add_survey(self, code: str, session_id: str, moments: list[str]) -> Survey:
-        survey = Survey(code=code, session_id=session_id, moments=moments)
-        self.session.add(survey)
+    def survey_of(self, session_id: str) -> SurveyRecord | None:
+        row = self.session.scalars(select(Survey).where(Survey.session_id == session_id)).first()
+        return survey_record(row) if row is not None else None
+
+    def add_survey(self, code: str, session_id: str, moments: Sequence[str]) -> SurveyRecord:
+        row = Survey(code=code, session_id=session_id, moments=[Mot(m).value for m in moments])
+        self.session.add(row)
         self.session.flush()
-        return survey
+        return survey_record(row)
 
-    def close_survey(self, code: str) -> None:
-        survey = self.survey(code)
-        if survey is not None:
-            survey.status = "closed"
+    def close_survey(self, code: str) -> SurveyRecord | None:
+        row = self.session.get(Survey, code)
+        if row is None:
+            return None
+        row.status = "closed"
+        return survey_record(row)
 
     def survey_scores(self, code: str) -> list[tuple[int | None, int | None]]:
-        """(NPS, CSAT) of each chat respondent of a survey, in the order they answered."""
         rows = self.session.execute(
             select(SurveyAnswer.nps, SurveyAnswer.csat)
             .where(SurveyAnswer.survey_code == code)
@@ -161,21 +216,52 @@ class Repository:
     def save_survey_answer(
         self, code: str, respondent: str, nps: int | None, csat: int | None
     ) -> int:
-        """One respondent's scores (a second answer replaces the first); the survey's count."""
-        answer = self.survey_answer(code, respondent)
+        answer = self.session.scalars(
+            select(SurveyAnswer).where(
+                SurveyAnswer.survey_code == code, SurveyAnswer.respondent == respondent
+            )
+        ).one_or_none()
         if answer is None:
             answer = SurveyAnswer(survey_code=code, respondent=respondent)
             self.session.add(answer)
         answer.nps, answer.csat = nps, csat
         self.session.flush()
         responses = self.count_survey_answers(code)
-        survey = self.survey(code)
+        survey = self.session.get(Survey, code)
         if survey is not None:
             survey.responses = responses
         return responses
 
+    def count_survey_answers(self, code: str) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_code == code)
+            )
+            or 0
+        )
+
+    def survey_taker(self, person: str) -> SurveyTakerRecord | None:
+        row = self.session.get(SurveyTaker, person)
+        return survey_taker_record(row) if row is not None else None
+
+    def set_survey_taker(self, person: str, code: str) -> None:
+        taker = self.session.get(SurveyTaker, person)
+        if taker is None:
+            self.session.add(SurveyTaker(person=person, code=code))
+        else:
+            taker.code = code
+            taker.started_at = datetime.now(UTC)
+
+    def delete_survey_taker(self, person: str) -> None:
+        self.session.execute(delete(SurveyTaker).where(SurveyTaker.person == person))
+
+    def delete_survey_takers_before(self, moment: datetime) -> int:
+        result = self.session.execute(delete(SurveyTaker).where(SurveyTaker.started_at < moment))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # --- people --------------------------------------------------------------------
+
     def participant_names(self, session_id: str) -> dict[int, str]:
-        """Who gave the session's evidence: participant id -> display name (or key)."""
         rows = self.session.execute(
             select(Participant.id, Participant.display_name, Participant.key)
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
@@ -184,12 +270,11 @@ class Repository:
         )
         return {pid: name or key for pid, name, key in rows}
 
-    def participants_with_key(self, key: str) -> list[Participant]:
-        """One person's memberships: the same participant key in every workspace."""
-        return list(self.session.scalars(select(Participant).where(Participant.key == key)))
+    def participants_with_key(self, key: str) -> list[ParticipantRecord]:
+        rows = self.session.scalars(select(Participant).where(Participant.key == key))
+        return [participant_record(row) for row in rows]
 
     def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
-        """(name, answers) of everyone who answered in the session, most answers first."""
         rows = self.session.execute(
             select(Participant.display_name, Participant.key, func.count(EvidenceItem.id))
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
@@ -205,39 +290,13 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def delete_participant(self, participant: Participant) -> None:
-        self.session.delete(participant)
+    def delete_participant(self, participant_id: int) -> None:
+        self.session.execute(delete(Participant).where(Participant.id == participant_id))
 
-    def progress(self, session_id: str, participant_key: str) -> dict[str, Any] | None:
-        """The stored interview state of one participant (or "*": the team's), or None."""
-        row = self.session.get(InterviewProgress, (session_id, participant_key))
-        return dict(row.state) if row is not None else None
-
-    def all_progress(self, session_id: str) -> dict[str, dict[str, Any]]:
-        """Every stored interview state of a session, by participant key ("*": the team's)."""
-        rows = self.session.scalars(
-            select(InterviewProgress).where(InterviewProgress.session_id == session_id)
-        )
-        return {row.participant_key: dict(row.state) for row in rows}
-
-    def save_progress(
-        self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
-    ) -> None:
-        row = self.session.get(InterviewProgress, (session_id, participant_key))
-        if row is None:
-            row = InterviewProgress(session_id=session_id, participant_key=participant_key)
-            self.session.add(row)
-        row.version, row.state = version, state
-
-    def delete_progress_of(self, participant_key: str) -> int:
-        """One person's interview progress in every session."""
-        result = self.session.execute(
-            delete(InterviewProgress).where(InterviewProgress.participant_key == participant_key)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    def delete_workspace(self, workspace: Workspace) -> int:
-        """A workspace with everything in it; returns how many sessions went."""
+    def delete_workspace(self, key: str) -> int:
+        workspace = self._workspace(key)
+        if workspace is None:
+            return 0
         sessions = list(
             self.session.scalars(
                 select(InterviewSession.id).where(InterviewSession.workspace_id == workspace.id)
@@ -253,12 +312,38 @@ class Repository:
         self.session.execute(delete(Workspace).where(Workspace.id == workspace.id))
         return len(sessions)
 
-    def delete_conversations(self, sender_pattern: str) -> int:
-        """Rasa's stored conversations (its `events` table) of senders matching a LIKE pattern.
+    # --- interview progress ------------------------------------------------------
 
-        The table belongs to Rasa's tracker store; we only ever delete from it, for
-        a person who asked to be forgotten.
-        """
+    def progress(self, session_id: str, participant_key: str) -> dict[str, Any] | None:
+        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        return dict(row.state) if row is not None else None
+
+    def all_progress(self, session_id: str) -> dict[str, dict[str, Any]]:
+        rows = self.session.scalars(
+            select(InterviewProgress).where(InterviewProgress.session_id == session_id)
+        )
+        return {row.participant_key: dict(row.state) for row in rows}
+
+    def save_progress(
+        self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
+    ) -> None:
+        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        if row is None:
+            row = InterviewProgress(session_id=session_id, participant_key=participant_key)
+            self.session.add(row)
+        row.version, row.state = version, state
+
+    def delete_progress_of(self, participant_key: str) -> int:
+        result = self.session.execute(
+            delete(InterviewProgress).where(InterviewProgress.participant_key == participant_key)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # --- Rasa's conversations and Telegram's updates -----------------------------
+
+    def delete_conversations(self, sender_pattern: str) -> int:
+        """The table belongs to Rasa's tracker store; we only ever delete from it, for
+        a person who asked to be forgotten or a conversation past its retention."""
         if not inspect(self.session.connection()).has_table("events"):
             return 0
         result = self.session.execute(
@@ -267,7 +352,6 @@ class Repository:
         return int(getattr(result, "rowcount", 0) or 0)
 
     def delete_idle_conversations(self, idle_since: datetime) -> tuple[int, int]:
-        """Rasa's conversations whose last event is older than `idle_since`: (senders, events)."""
         if not inspect(self.session.connection()).has_table("events"):
             return 0, 0
         idle = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
@@ -277,10 +361,6 @@ class Repository:
             text(f"DELETE FROM events WHERE sender_id IN ({idle})"), cutoff
         )
         return senders, int(getattr(result, "rowcount", 0) or 0)
-
-    def delete_survey_takers_before(self, moment: datetime) -> int:
-        result = self.session.execute(delete(SurveyTaker).where(SurveyTaker.started_at < moment))
-        return int(getattr(result, "rowcount", 0) or 0)
 
     def is_handled(self, bot_id: str, update_id: int) -> bool:
         return self.session.get(HandledUpdate, (bot_id, update_id)) is not None
@@ -295,45 +375,20 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def survey_taker(self, person: str) -> SurveyTaker | None:
-        return self.session.get(SurveyTaker, person)
 
-    def set_survey_taker(self, person: str, code: str) -> None:
-        taker = self.survey_taker(person)
-        if taker is None:
-            self.session.add(SurveyTaker(person=person, code=code))
-        else:
-            taker.code = code
-            taker.started_at = datetime.now(UTC)
+class SqlUnitOfWork:
+    """One database transaction (see `UnitOfWork`): committed on `commit()`, rolled back
+    on leaving; a SQLAlchemy error in the block, at commit or on leaving is a `StorageError`."""
 
-    def delete_survey_taker(self, person: str) -> None:
-        self.session.execute(delete(SurveyTaker).where(SurveyTaker.person == person))
-
-    def survey_answer(self, code: str, respondent: str) -> SurveyAnswer | None:
-        return self.session.scalars(
-            select(SurveyAnswer).where(
-                SurveyAnswer.survey_code == code, SurveyAnswer.respondent == respondent
-            )
-        ).one_or_none()
-
-    def count_survey_answers(self, code: str) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_code == code)
-            )
-            or 0
-        )
-
-
-class UnitOfWork:
-    """One transaction: committed on `commit()`, rolled back otherwise."""
+    session: Session
+    repo: SqlRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
-        self.repo = Repository(self.session)
+        self.repo = SqlRepository(self.session)
         return self
 
     def __exit__(
@@ -342,18 +397,30 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        except SQLAlchemyError as error:
+            if exc is None:
+                raise SqlStorageError(str(error)) from error
+            # Otherwise the block's own error (translated below) is the one to report.
+        if isinstance(exc, SQLAlchemyError) and not isinstance(exc, StorageError):
+            raise SqlStorageError(str(exc)) from exc
 
     def commit(self) -> None:
-        self.session.commit()
+        try:
+            self.session.commit()
+        except SQLAlchemyError as error:
+            raise SqlStorageError(str(error)) from error
 
     def scrub(self) -> None:
-        """After deleting personal data: make sure no copy of it lingers in the files."""
         bind = self.session.get_bind()
         if isinstance(bind, Engine):
             scrub(bind)
 
 
-def unit_of_work_factory(session_factory: sessionmaker[Session]) -> Callable[[], UnitOfWork]:
-    return lambda: UnitOfWork(session_factory)
+SqlUowFactory = Callable[[], SqlUnitOfWork]  # a `UowFactory` whose units also offer `.session`
+
+
+def unit_of_work_factory(session_factory: sessionmaker[Session]) -> SqlUowFactory:
+    return lambda: SqlUnitOfWork(session_factory)

@@ -76,7 +76,7 @@ async def test_a_turn_stores_its_evidence_and_its_place_together_or_not_at_all(
     from bot.core.interview_state import InterviewState
     from bot.core.taxonomy import Method, Mot
     from bot.storage.models import EvidenceItem
-    from bot.storage.uow import Repository
+    from bot.storage.uow import SqlRepository
 
     slots = await session_slots(domain)
     session_id = slots["session_id"]
@@ -86,7 +86,7 @@ async def test_a_turn_stores_its_evidence_and_its_place_together_or_not_at_all(
     def fail(*_: Any) -> None:
         raise RuntimeError("disk full")  # the progress write fails after the evidence's
 
-    monkeypatch.setattr(Repository, "save_progress", fail)
+    monkeypatch.setattr(SqlRepository, "save_progress", fail)
     with pytest.raises(RuntimeError):
         services.save_turn(app.uow, session_id, "tg:7", "Ana", moved, {"team.amot": [item]})
     with app.uow() as uow:

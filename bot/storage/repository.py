@@ -1,0 +1,201 @@
+"""What the services need from storage: a repository and a unit of work, as protocols.
+
+The services are typed against these, not against SQLAlchemy, so the SQL
+implementation (`bot.storage.uow`) and the in-memory one of the tests
+(`tests/fakes.py`) are interchangeable. Every method takes and returns plain
+values or the domain objects of `bot.core` (`Evidence`, `bot.core.team_records`),
+never a database row. Storage trouble surfaces as `bot.core.errors.StorageError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from bot.core.context import ProductContext
+from bot.core.evidence import Evidence
+from bot.core.taxonomy import Method
+from bot.core.team_records import (
+    InterviewRecord,
+    ParticipantRecord,
+    SurveyRecord,
+    SurveyTakerRecord,
+)
+
+
+class Repository(Protocol):
+    """Reads and writes inside one unit of work; nothing is kept before its commit."""
+
+    # --- workspaces and participants ---------------------------------------------
+
+    def ensure_workspace(self, key: str) -> None:
+        """The workspace with this key exists afterwards."""
+        ...
+
+    def get_or_create_participant(
+        self, workspace_key: str, key: str, display_name: str | None
+    ) -> ParticipantRecord:
+        """A workspace's member (and the workspace, if new); a new display name is kept."""
+        ...
+
+    def participants_with_key(self, key: str) -> list[ParticipantRecord]:
+        """One person's memberships: the same participant key in every workspace."""
+        ...
+
+    def participant_names(self, session_id: str) -> dict[int, str]:
+        """Who gave the session's evidence: participant id -> display name (or key)."""
+        ...
+
+    def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
+        """(name, answers) of everyone who answered in the session, most answers first."""
+        ...
+
+    def delete_answers_of(self, participant_ids: list[int]) -> int:
+        """The evidence these participants gave; how many items went."""
+        ...
+
+    def delete_participant(self, participant_id: int) -> None: ...
+
+    def delete_workspace(self, key: str) -> int:
+        """A workspace with everything in it; how many interviews went (0 without one)."""
+        ...
+
+    # --- interviews --------------------------------------------------------------
+
+    def interview(self, session_id: str) -> InterviewRecord | None: ...
+
+    def interviews_of(self, workspace_key: str) -> list[InterviewRecord]:
+        """A workspace's interviews, oldest first."""
+        ...
+
+    def latest_open_interview(self, workspace_key: str) -> InterviewRecord | None: ...
+
+    def latest_interview(self) -> InterviewRecord | None:
+        """The newest interview of any workspace."""
+        ...
+
+    def add_interview(self, workspace_key: str) -> InterviewRecord:
+        """A new open interview of an existing workspace."""
+        ...
+
+    def set_context(self, session_id: str, context: ProductContext) -> bool:
+        """The product context of an interview; False when there is no such interview."""
+        ...
+
+    # --- interview progress ------------------------------------------------------
+
+    def progress(self, session_id: str, participant_key: str) -> dict[str, Any] | None:
+        """The stored interview state of one participant (or "*": the team's), or None."""
+        ...
+
+    def all_progress(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """Every stored interview state of a session, by participant key ("*": the team's)."""
+        ...
+
+    def save_progress(
+        self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
+    ) -> None: ...
+
+    def delete_progress_of(self, participant_key: str) -> int:
+        """One person's interview progress in every session; how many states went."""
+        ...
+
+    # --- evidence ----------------------------------------------------------------
+
+    def add_evidence(
+        self,
+        session_id: str,
+        item: Evidence,
+        participant_id: int | None = None,
+        source_key: str | None = None,
+    ) -> None: ...
+
+    def evidence_of(self, session_id: str) -> list[Evidence]:
+        """A session's evidence in the order it was given, each with who gave it."""
+        ...
+
+    def evidence_methods(self, session_id: str) -> list[Method]:
+        """The method of each piece of a session's evidence (for counting answers)."""
+        ...
+
+    def delete_evidence(self, session_id: str, source_key: str, participant_id: int | None) -> None:
+        """One participant's (or, with None, nobody's) items under one answer key."""
+        ...
+
+    # --- surveys -----------------------------------------------------------------
+
+    def survey(self, code: str) -> SurveyRecord | None: ...
+
+    def survey_of(self, session_id: str) -> SurveyRecord | None: ...
+
+    def add_survey(self, code: str, session_id: str, moments: Sequence[str]) -> SurveyRecord:
+        """A new open survey asking about `moments` (`Mot`s or their codes)."""
+        ...
+
+    def close_survey(self, code: str) -> SurveyRecord | None:
+        """The survey stops taking answers; it as it is now (None without one)."""
+        ...
+
+    def survey_scores(self, code: str) -> list[tuple[int | None, int | None]]:
+        """(NPS, CSAT) of each chat respondent of a survey, in the order they answered."""
+        ...
+
+    def save_survey_answer(
+        self, code: str, respondent: str, nps: int | None, csat: int | None
+    ) -> int:
+        """One respondent's scores (a second answer replaces the first); the survey's count."""
+        ...
+
+    def count_survey_answers(self, code: str) -> int: ...
+
+    def survey_taker(self, person: str) -> SurveyTakerRecord | None: ...
+
+    def set_survey_taker(self, person: str, code: str) -> None: ...
+
+    def delete_survey_taker(self, person: str) -> None: ...
+
+    def delete_survey_takers_before(self, moment: datetime) -> int: ...
+
+    # --- Rasa's conversations and Telegram's updates -----------------------------
+
+    def delete_conversations(self, sender_pattern: str) -> int:
+        """Stored conversation events of senders matching a SQL LIKE pattern."""
+        ...
+
+    def delete_idle_conversations(self, idle_since: datetime) -> tuple[int, int]:
+        """Conversations whose last event is older than `idle_since`: (senders, events)."""
+        ...
+
+    def is_handled(self, bot_id: str, update_id: int) -> bool: ...
+
+    def mark_handled(self, bot_id: str, update_id: int) -> None: ...
+
+    def forget_handled_before(self, moment: datetime) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `with uow:` opens it, `commit()` keeps its changes, leaving drops the
+    rest (and everything, when the block raised). Storage errors leave as `StorageError`."""
+
+    @property
+    def repo(self) -> Repository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def scrub(self) -> None:
+        """After deleting personal data: make sure no copy of it lingers on disk."""
+        ...
+
+
+UowFactory = Callable[[], UnitOfWork]
