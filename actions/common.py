@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
-from sqlalchemy.exc import SQLAlchemyError
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot import services
 from bot.app import current_app
@@ -17,11 +17,12 @@ from bot.core.context import (
     parse_product_name,
     parse_typical_customer,
 )
-from bot.core.errors import MotError, UnclearAnswer
-from bot.core.identity import parse_sender
+from bot.core.errors import StorageError
+from bot.core.identity import parse_sender, upload_folder
 from bot.core.interview import Interview
 from bot.core.taxonomy import Business
-from bot.core.texts import text
+from bot.core.texts import render, text
+from bot.interview_service import Button, Member, Message, current_interview
 
 log = logging.getLogger(__name__)
 
@@ -56,45 +57,39 @@ def business_label(business: Business) -> str:
     return text("business_b2b") if business is Business.B2B else text("business_b2c")
 
 
+def member_of(tracker: Tracker) -> Member:
+    """Who speaks, for the interview service: their own chat's interview and uploads folder."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    bot_name = metadata.get("bot_username")
+    settings = current_app().settings
+    return Member(
+        session_id=own_session_id(tracker),
+        participant_key=parse_sender(tracker.sender_id).participant_key,
+        display_name=display_name(tracker),
+        uploads_dir=settings.uploads_dir,
+        upload_folder=upload_folder(tracker.sender_id),
+        bot_username=str(bot_name) if bot_name else None,
+    )
+
+
 def interview_of(tracker: Tracker) -> Interview | None:
-    """The speaker's interview, or None while the product context is incomplete.
-
-    Its progress comes from our database (one row per session and participant;
-    a member new to a team's session starts with the team's live/planned
-    answer); the `interview` slot is read only when the database has nothing.
-    """
+    """The speaker's interview as stored (to read, e.g. its current question), or None before
+    the product context is known or when the database cannot be read."""
     try:
-        context = context_from_slots(tracker)
-    except UnclearAnswer:
+        return current_interview(current_app().uow, member_of(tracker))
+    except StorageError:
+        log.exception("could not read the interview")
         return None
-    session_id = own_session_id(tracker)
-    stored = None
-    if session_id:
-        try:
-            stored = services.load_progress(current_app().uow, session_id, _participant(tracker))
-        except SQLAlchemyError:
-            log.exception("could not read the interview's progress; using the slot")
-    if stored is not None:
-        return Interview(context, stored)
-    state = tracker.get_slot("interview")
-    return Interview(context, state if isinstance(state, dict) else None)
 
 
-def remember(tracker: Tracker, interview: Interview) -> EventType:
-    """Store the speaker's progress; the slot event mirrors it for the conversation's history."""
-    session_id = own_session_id(tracker)
-    if session_id:
-        try:
-            services.save_progress(
-                current_app().uow, session_id, _participant(tracker), interview.state
-            )
-        except (SQLAlchemyError, MotError):
-            log.exception("could not store the interview's progress; the slot keeps it")
-    return SlotSet("interview", interview.state.to_dict())
+def send(dispatcher: CollectingDispatcher, messages: list[Message]) -> None:
+    """The service's messages, rendered in the conversation's language, with their buttons."""
+    for message in messages:
+        dispatcher.utter_message(text=render(message.text), buttons=buttons(message.buttons))
 
 
-def _participant(tracker: Tracker) -> str:
-    return parse_sender(tracker.sender_id).participant_key
+def buttons(offered: tuple[Button, ...]) -> list[dict[str, str]]:
+    return [{"title": render(b.title), "payload": b.payload} for b in offered]
 
 
 def keep_place(tracker: Tracker) -> list[EventType]:

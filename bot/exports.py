@@ -31,7 +31,7 @@ from bot.core.scoring import MOT_ORDER
 from bot.core.survey_columns import Overrides, SurveyColumns, read_score, redact
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary
 from bot.core.taxonomy import Method, Mot, Polarity, parse_mot
-from bot.core.texts import text
+from bot.core.texts import render, text
 from bot.core.themes import primary
 from bot.tables import (
     Progress,
@@ -189,7 +189,10 @@ def _unreadable_answer(error: UnclearAnswer | UnknownCode) -> str:
     """Why a survey row was skipped: a score off its scale, or an unknown moment code."""
     if isinstance(error, UnclearAnswer):
         return text(
-            "skipped.unclear", what=error.question, answer=repr(error.answer), hint=error.hint
+            "skipped.unclear",
+            what=error.question,
+            answer=repr(error.answer),
+            hint=render(error.hint),
         )
     return text("skipped.unknown_moment", value=repr(error.value), allowed=", ".join(error.allowed))
 

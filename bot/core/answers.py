@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.records import cue_classifier, default_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
-from bot.core.texts import text
+from bot.core.texts import say
 from bot.core.wordlists import no_pattern, understood, yes_pattern
 
 # The yes, no, number and rating words people answer with are data, one file per
@@ -33,16 +33,16 @@ def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
         number = _number(match.group(1))
         scale = _number(match.group(2)) if match.group(2) else None
         if number is not None:
-            hint = text("h.rating", low=low, high=high)
+            hint = say("h.rating", low=low, high=high)
             if scale is not None and scale != high:
                 raise UnclearAnswer(
-                    "rating", said, text("h.rating_scale", low=low, high=high, hint=hint)
+                    "rating", said, say("h.rating_scale", low=low, high=high, hint=hint)
                 )
             if not low <= number <= high:
                 raise UnclearAnswer(
                     "rating",
                     said,
-                    text("h.rating_outside", number=number, low=low, high=high, hint=hint),
+                    say("h.rating_outside", number=number, low=low, high=high, hint=hint),
                 )
             return Rating(number, confident=True)
     ratings = understood().ratings
@@ -50,7 +50,7 @@ def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
         if re.search(rf"\b{re.escape(words)}\b", clean):
             value = max(low, min(high, ratings[words]))
             return Rating(value, confident=False)
-    raise UnclearAnswer("rating", said, text("h.rating", low=low, high=high))
+    raise UnclearAnswer("rating", said, say("h.rating", low=low, high=high))
 
 
 def _number(token: str) -> int | None:
@@ -71,7 +71,7 @@ def parse_yes_no(said: str) -> bool:
         return True
     if no_pattern().search(clean):
         return False
-    raise UnclearAnswer("yes_no", said, text("h.yes_no"))
+    raise UnclearAnswer("yes_no", said, say("h.yes_no"))
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def recognise_moment(said: str) -> RecognisedMoment:
         guess = default_classifier().guess(said)
         if guess is not None and guess[1] >= GUESS_AT_LEAST:
             return RecognisedMoment(guess[0], confident=False)
-        raise UnclearAnswer("moment", said, text("h.which_moment"))
+        raise UnclearAnswer("moment", said, say("h.which_moment"))
     return RecognisedMoment(result.mot, confident=result.confidence >= 0.6)
 
 
@@ -144,7 +144,7 @@ def parse_stage(said: str) -> str:
         return PLANNING
     if _LIVE_WORDS.search(clean):
         return LIVE
-    raise UnclearAnswer("stage", said, text("h.live_or_planned"))
+    raise UnclearAnswer("stage", said, say("h.live_or_planned"))
 
 
 _METHOD_WORDS: dict[Method, str] = {

@@ -16,7 +16,7 @@ from bot.core.answers import recognise_moment
 from bot.core.errors import UnclearAnswer
 from bot.core.records import normalise
 from bot.core.taxonomy import Mot, parse_mot
-from bot.core.texts import text
+from bot.core.texts import say
 
 # A moment named by its code or its name, wherever it stands in a sentence.
 _MOMENT_MENTION = re.compile(
@@ -103,7 +103,7 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
         raise UnclearAnswer(
             "ticket_correction",
             said,
-            text("correct_not_listed", code=mentions[0][2].value.upper(),
+            say("correct_not_listed", code=mentions[0][2].value.upper(),
                  listed=", ".join(f"{n} {m.value.upper()}" for n, m in enumerate(groups, 1))),
         )  # fmt: skip
     rest = _LINKING.sub("", rest).strip(" .!?")
@@ -112,15 +112,15 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
         return TicketCorrection(source, named)
     code = source.value.upper()
     if named is source:
-        raise UnclearAnswer("ticket_correction", said, text("correct_same", code=code))
+        raise UnclearAnswer("ticket_correction", said, say("correct_same", code=code))
     if not rest:
-        raise UnclearAnswer("ticket_correction", said, text("correct_where", code=code))
+        raise UnclearAnswer("ticket_correction", said, say("correct_where", code=code))
     try:
         placed = recognise_moment(rest)
     except UnclearAnswer:
-        raise UnclearAnswer("ticket_correction", said, text("correct_where", code=code)) from None
+        raise UnclearAnswer("ticket_correction", said, say("correct_where", code=code)) from None
     if placed.mot is source:
-        raise UnclearAnswer("ticket_correction", said, text("correct_same", code=code))
+        raise UnclearAnswer("ticket_correction", said, say("correct_same", code=code))
     return TicketCorrection(source, placed.mot, placed.confident)
 
 
@@ -152,12 +152,12 @@ def _header_named(said: str, headers: list[str]) -> str:
         index = int(number.group(1) or number.group(2))
         if 1 <= index <= len(headers):
             return headers[index - 1]
-        raise UnclearAnswer("survey_columns", said, text("column_number", count=len(headers)))
+        raise UnclearAnswer("survey_columns", said, say("column_number", count=len(headers)))
     quoted = _QUOTED.search(said)
     phrase = quoted.group(1) if quoted else _COLUMN_LINKING.sub("", said)
     wanted = " ".join(phrase.lower().split()).strip(" .!?:")
     if not wanted:
-        raise UnclearAnswer("survey_columns", said, text("column_which"))
+        raise UnclearAnswer("survey_columns", said, say("column_which"))
     exact = [h for h in headers if " ".join(h.lower().split()) == wanted]
     if len(exact) == 1:
         return exact[0]
@@ -165,8 +165,8 @@ def _header_named(said: str, headers: list[str]) -> str:
     if len(partial) == 1:
         return partial[0]
     if not partial:
-        raise UnclearAnswer("survey_columns", said, text("column_unknown", said=phrase.strip()))
-    raise UnclearAnswer("survey_columns", said, text("column_several", said=phrase.strip()))
+        raise UnclearAnswer("survey_columns", said, say("column_unknown", said=phrase.strip()))
+    raise UnclearAnswer("survey_columns", said, say("column_several", said=phrase.strip()))
 
 
 def parse_column_corrections(said: str, headers: list[str]) -> dict[str, str] | None:
@@ -194,5 +194,5 @@ def parse_column_corrections(said: str, headers: list[str]) -> dict[str, str] | 
     if found:
         return found
     if _COLUMN_NUMBER.search(clean) or _QUOTED.search(clean):
-        raise UnclearAnswer("survey_columns", said, text("column_role"))
+        raise UnclearAnswer("survey_columns", said, say("column_role"))
     return None

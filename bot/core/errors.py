@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.texts import text
+from bot.core.texts import Part, render, text
 
 
 class MotError(Exception):
@@ -20,11 +20,11 @@ class UnknownCode(MotError):
 class UnclearAnswer(MotError):
     """An answer the bot could not read; `hint` says what a good answer looks like."""
 
-    def __init__(self, question: str, answer: str, hint: str) -> None:
+    def __init__(self, question: str, answer: str, hint: Part) -> None:
         self.question = question
         self.answer = answer
-        self.hint = hint
-        super().__init__(f"unclear answer to {question}: {answer!r} ({hint})")
+        self.hint = hint  # said to the person, in their language, by the edge
+        super().__init__(f"unclear answer to {question}: {answer!r} ({render(hint)})")
 
 
 class SessionNotFound(MotError):

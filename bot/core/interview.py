@@ -11,6 +11,7 @@ job, announced by `Reply.analyse`.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from bot.core.interview_state import InterviewState
 from bot.core.survey_columns import shorten
 from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
-from bot.core.texts import text
+from bot.core.texts import Part, Text, from_data, joined, lines, render, say, text, to_data
 
 TEAM_MOMENTS = (Mot.LZMOT, Mot.ZMOT, Mot.FMOT, Mot.AMOT, Mot.SMOT, Mot.UMOT)
 
@@ -47,23 +48,23 @@ COMPETITOR_STEPS: tuple[tuple[str, Mot], ...] = (
 
 
 # Texts are looked up when used, in the conversation's language, never at import.
-def method_title(method: Method) -> str:
+def method_title(method: Method) -> Text:
     """'team knowledge', 'service records', ..."""
-    return text(f"method.{method.value}")
+    return say(f"method.{method.value}")
 
 
-def method_intro(method: Method) -> str:
-    return text(f"intro.{method.value}")
+def method_intro(method: Method) -> Text:
+    return say(f"intro.{method.value}")
 
 
-def example(mot: Mot, business: Business) -> str:
+def example(mot: Mot, business: Business) -> Text:
     """Where the moment happens, in words a team of this business type recognises."""
-    return text(f"example.{mot.value}.{business.value}")
+    return say(f"example.{mot.value}.{business.value}")
 
 
-def step_action(step: str) -> str:
+def step_action(step: str) -> Text:
     """What the team does as the competitor's customer at one step: 'read their reviews'."""
-    return text(f"step.{step}")
+    return say(f"step.{step}")
 
 
 SURVEY_MOMENTS = 3
@@ -123,10 +124,10 @@ class Question:
     key: str
     method: Method | None  # None: the question before the methods (live or planned)
     kind: str  # text | story | rating | yesno | moment | file | stage | own | polarity
-    text: str
-    hint: str = ""
+    text: Text
+    hint: Part = ""
     mot: Mot | None = None
-    options: tuple[tuple[str, str], ...] = ()  # (title, answer) a front-end may offer
+    options: tuple[tuple[Part, str], ...] = ()  # (title, answer) a front-end may offer
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class FileFound:
 
 @dataclass
 class Reply:
-    messages: list[str] = field(default_factory=list)
+    messages: list[Part] = field(default_factory=list)  # rendered by the edge
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # key -> replacement
     question: Question | None = None
     finished: Method | None = None
@@ -205,51 +206,51 @@ class Interview:
 
     def stage_question(self) -> Question:
         product = self.context.product_name
-        asked = text("q.stage", product=product)
+        asked: Text = say("q.stage", product=product)
         unclear = self.state.stage_unclear
         if unclear:  # re-asked in one message, with its options
-            asked = text("stage.unclear", answer=unclear) + "\n" + asked
+            asked = lines(say("stage.unclear", answer=unclear), asked)
         return Question(STAGE_KEY, None, "stage", asked,
-                        text("h.stage", product=product),
-                        options=((text("stage.live"), "live"),
-                                 (text("stage.planning"), "still planning")))  # fmt: skip
+                        say("h.stage", product=product),
+                        options=((say("stage.live"), "live"),
+                                 (say("stage.planning"), "still planning")))  # fmt: skip
 
     def asked(self) -> None:
         """The current question was shown: a re-question's lead-in is not repeated."""
         self.state.stage_unclear = None
 
-    def recommendation(self) -> str:
+    def recommendation(self) -> Text:
         """Why the methods are offered in this order, in one sentence."""
         if self.stage is None:
-            return text("stage.any_order")
-        return text(f"stage.recommend.{self.stage}", product=self.context.product_name)
+            return say("stage.any_order")
+        return say(f"stage.recommend.{self.stage}", product=self.context.product_name)
 
     def started(self, method: Method) -> bool:
         return any(key.startswith(method.value + ".") for key in self.answers)
 
-    def status(self, with_question: bool = True) -> str:
+    def status(self, with_question: bool = True) -> Text:
         """Progress per method; without the current question when it is asked next anyway."""
-        parts = []
+        parts: list[Part] = []
         for method in self.method_order():
             if method.value in self.state.done:
-                mark = text("status.done")
+                mark = say("status.done")
             elif self.started(method):
                 total = len(self.plan(method))
                 answered = sum(1 for q in self.plan(method) if self._settled(q.key))
-                mark = text("status.progress", answered=answered, total=total)
+                mark = say("status.progress", answered=answered, total=total)
             else:
-                mark = text("status.open")
-            parts.append(text("status.method", method=method_title(method), mark=mark))
-        lines = [text("status.head"), *parts]
+                mark = say("status.open")
+            parts.append(say("status.method", method=method_title(method), mark=mark))
+        said: list[Part] = [say("status.head"), *parts]
         if self.skipped_moments():
             codes = ", ".join(m.value.upper() for m in self.skipped_moments())
-            lines.append(text("status.skipped_moments", codes=codes))
+            said.append(say("status.skipped_moments", codes=codes))
         question = self.current_question()
         if question and with_question:
-            lines.append(text("status.current", question=question.text))
+            said.append(say("status.current", question=question.text))
         elif not question and self.open_methods():
-            lines.append(text("status.pick"))
-        return "\n".join(lines)
+            said.append(say("status.pick"))
+        return lines(*said)
 
     def current_question(self) -> Question | None:
         method = self.method
@@ -257,7 +258,8 @@ class Interview:
             return self.stage_question() if self.needs_stage() else None
         pending = self.state.pending
         if pending:
-            return Question(pending["key"] + ".confirm", method, "yesno", pending["question"])
+            asked = from_data(pending["question"])
+            return Question(pending["key"] + ".confirm", method, "yesno", asked)
         return self.next_question(method)
 
     # --- the plans ----------------------------------------------------------------
@@ -279,21 +281,21 @@ class Interview:
         business = self.context.business
         product = self.context.product_name
         questions = [
-            Question("team.gap", Method.TEAM, "yesno", text("q.team.gap", product=product),
-                     text("h.team.gap")),
+            Question("team.gap", Method.TEAM, "yesno", say("q.team.gap", product=product),
+                     say("h.team.gap")),
         ]  # fmt: skip
         for mot in self._team_moments():
             info = MOMENTS[mot]
-            hint = text("h.team.moment", name=info.name, when=info.when,
+            hint: Text = say("h.team.moment", name=info.name, when=info.when,
                         example=example(mot, business))  # fmt: skip
             if mot is Mot.UMOT:
-                hint += " " + text("umot_loop")
-            values = {"name": info.name, "code": mot.value.upper(), "when": info.when,
-                      "product": product}  # fmt: skip
+                hint += " " + say("umot_loop")
+            values: dict[str, Part] = {"name": info.name, "code": mot.value.upper(),
+                                       "when": info.when, "product": product}  # fmt: skip
             for field_name, kind in (("touchpoints", "text"), ("glory", "story"),
                                      ("pain", "story"), ("importance", "rating"),
                                      ("performance", "rating")):  # fmt: skip
-                asked = text(f"q.team.{field_name}", **values)
+                asked: Text = say(f"q.team.{field_name}", **values)
                 if field_name == "touchpoints":
                     asked = self._touchpoint_question(mot, values)
                 questions.append(
@@ -303,7 +305,7 @@ class Interview:
         questions += self._own_moments_plan()
         return questions
 
-    def touchpoint_options(self, mot: Mot) -> list[tuple[str, str]]:
+    def touchpoint_options(self, mot: Mot) -> list[tuple[Part, str]]:
         """Where the team may meet customers at a moment: its own channels first.
 
         Each option is (what the team reads, e.g. 'on your website'; what it answers,
@@ -312,19 +314,20 @@ class Interview:
         channels = self.context.channels
         fitting = [c for c in channels if c.lower() in TOUCHPOINT_CHANNELS[mot]]
         own_words = [c for c in channels if not is_known_channel(c)]
-        options = [(channel_phrase(c), c) for c in [*fitting, *own_words]]
-        options += [(text(f"tp.{extra}"), text(f"tpt.{extra}")) for extra in TOUCHPOINT_EXTRAS[mot]]
+        options: list[tuple[Part, str]] = [(channel_phrase(c), c) for c in [*fitting, *own_words]]
+        # The answer a touchpoint button sends is what the team would type, in its language.
+        options += [(say(f"tp.{extra}"), text(f"tpt.{extra}")) for extra in TOUCHPOINT_EXTRAS[mot]]
         return options[:MAX_OPTIONS]
 
-    def _touchpoint_question(self, mot: Mot, values: dict[str, str]) -> str:
+    def _touchpoint_question(self, mot: Mot, values: dict[str, Part]) -> Text:
         """The places are offered in the question, not as buttons: the answer stays open."""
         options = self.touchpoint_options(mot)
-        asked = text("q.team.touchpoints", **values)
+        asked: Text = say("q.team.touchpoints", **values)
         if options:
-            places = ", ".join(phrase for phrase, _ in options)
-            asked = text("q.team.touchpoints_offered", places=places, **values)
+            places = joined((phrase for phrase, _ in options), ", ")
+            asked = say("q.team.touchpoints_offered", places=places, **values)
         if mot is Mot.UMOT:
-            asked += " " + text("umot_loop")
+            asked += " " + say("umot_loop")
         return asked
 
     def _own_moments_plan(self) -> list[Question]:
@@ -335,33 +338,33 @@ class Interview:
             first = number == 1
             questions.append(
                 Question(f"{key}.name", Method.TEAM, "own",
-                         text("q.team.own_first" if first else "q.team.own_more"),
-                         text("h.team.own"))
+                         say("q.team.own_first" if first else "q.team.own_more"),
+                         say("h.team.own"))
             )  # fmt: skip
             named = self.answers.get(f"{key}.name")
             if not isinstance(named, dict):
                 break  # not named yet, skipped, or "no more"
             name = str(named["text"])
             if not named.get("mot"):
-                options = tuple((text(f"stage_of.{m.value}"), m.value) for m in Mot)
+                options = tuple((say(f"stage_of.{m.value}"), m.value) for m in Mot)
                 questions.append(
                     Question(f"{key}.mot", Method.TEAM, "moment",
-                             text("q.team.own_mot", name=name), text("h.team.own_mot"),
+                             say("q.team.own_mot", name=name), say("h.team.own_mot"),
                              options=options)
                 )  # fmt: skip
             mot = self._own_mot(key)
             code = mot.value.upper() if mot else ""
             questions += [
                 Question(f"{key}.polarity", Method.TEAM, "polarity",
-                         text("q.team.own_polarity", name=name), text("h.team.own_polarity"),
-                         options=((text("polarity.glory"), "glory"),
-                                  (text("polarity.pain"), "pain"))),
+                         say("q.team.own_polarity", name=name), say("h.team.own_polarity"),
+                         options=((say("polarity.glory"), "glory"),
+                                  (say("polarity.pain"), "pain"))),
                 Question(f"{key}.story", Method.TEAM, "story",
-                         text("q.team.own_story", name=name), text("h.team.own_story")),
+                         say("q.team.own_story", name=name), say("h.team.own_story")),
                 Question(f"{key}.importance", Method.TEAM, "rating",
-                         text("q.team.own_importance", name=name, code=code)),
+                         say("q.team.own_importance", name=name, code=code)),
                 Question(f"{key}.performance", Method.TEAM, "rating",
-                         text("q.team.own_performance", name=name,
+                         say("q.team.own_performance", name=name,
                               product=self.context.product_name)),
             ]  # fmt: skip
         return questions
@@ -377,8 +380,8 @@ class Interview:
 
     def _records_plan(self) -> list[Question]:
         def ask(key: str, kind: str, hint_key: str | None = None) -> Question:
-            return Question(f"records.{key}", Method.RECORDS, kind, text(f"q.records.{key}"),
-                            text(hint_key or f"h.records.{key}"))  # fmt: skip
+            return Question(f"records.{key}", Method.RECORDS, kind, say(f"q.records.{key}"),
+                            say(hint_key or f"h.records.{key}"))  # fmt: skip
 
         questions = [ask("has_export", "yesno")]
         has_export = self.answers.get("records.has_export")
@@ -393,27 +396,29 @@ class Interview:
                 if isinstance(said, str) and not _confidently_placed(said):
                     questions.append(
                         Question(f"records.{which}_moment", Method.RECORDS, "moment",
-                                 text("q.records.moment"), text("h.moment"))
+                                 say("q.records.moment"), say("h.moment"))
                     )  # fmt: skip
         return questions
 
     def _competitor_plan(self) -> list[Question]:
         questions = [
-            Question("competitor.name", Method.COMPETITOR, "text", text("q.competitor.name"),
-                     text("h.competitor.name")),
+            Question("competitor.name", Method.COMPETITOR, "text", say("q.competitor.name"),
+                     say("h.competitor.name")),
         ]  # fmt: skip
-        rival = self.answers.get("competitor.name") or text("competitor.someone")
+        rival = self.answers.get("competitor.name") or say("competitor.someone")
         product = self.context.product_name
         for step, mot in COMPETITOR_STEPS:
             action = step_action(step)
-            hint = text("h.competitor.step", rival=rival, action=action)
+            hint: Text = say("h.competitor.step", rival=rival, action=action)
             if step == "replies":
-                hint += " " + text("umot_loop")
+                hint += " " + say("umot_loop")
             for part, kind in (("theirs", "rating"), ("ours", "rating"),
                                ("surprise", "story"), ("ideas", "story")):  # fmt: skip
-                asked = text(f"q.competitor.{part}", rival=rival, action=action, product=product)
+                asked: Text = say(
+                    f"q.competitor.{part}", rival=rival, action=action, product=product
+                )
                 if step == "replies" and part == "theirs":
-                    asked = text("umot_loop") + " " + asked
+                    asked = say("umot_loop") + " " + asked
                 questions.append(
                     Question(f"competitor.{step}.{part}", Method.COMPETITOR, kind, asked, hint,
                              mot)
@@ -422,20 +427,20 @@ class Interview:
 
     def _survey_plan(self) -> list[Question]:
         questions = [
-            Question("survey.results", Method.SURVEY, "file", text("q.survey.results"),
-                     text("h.survey.results")),
+            Question("survey.results", Method.SURVEY, "file", say("q.survey.results"),
+                     say("h.survey.results")),
         ]  # fmt: skip
         if "survey.results" in self.answers:
             headers = self.state.headers
             listed = ", ".join(
                 f"{n} '{shorten(h, 40)}'" for n, h in enumerate(headers[:40], start=1)
             )
-            asked = text("q.survey.columns")
+            asked: Text = say("q.survey.columns")
             if listed:
-                asked += "\n" + text("h.survey.columns", columns=listed)
+                asked = lines(asked, say("h.survey.columns", columns=listed))
             questions.append(
                 Question("survey.columns", Method.SURVEY, "column_check", asked,
-                         text("h.survey.columns_none"))
+                         say("h.survey.columns_none"))
             )  # fmt: skip
         return questions
 
@@ -458,7 +463,7 @@ class Interview:
         if method.value in self.state.done:
             self.state.done.remove(method.value)
         if self.started(method):
-            reply.messages.append(text("back_to", method=method_title(method)))
+            reply.messages.append(say("back_to", method=method_title(method)))
         else:
             reply.messages.append(method_intro(method))
         if method is Method.SURVEY and "survey.moments" not in self.answers:
@@ -468,25 +473,25 @@ class Interview:
             reply.messages.append(self.survey_text(moments))
         return self._advance(reply)
 
-    def survey_text(self, moments: list[Mot]) -> str:
+    def survey_text(self, moments: list[Mot]) -> Text:
         """The survey as customers will see it, for the team's typical customer."""
         product = self.context.product_name
-        head = text("survey.head")
+        head: Text = say("survey.head")
         if self.context.typical_customer:
             channels = ", ".join(self.context.channels)
-            head = text("survey.head_for", customer=self.context.typical_customer,
+            head = say("survey.head_for", customer=self.context.typical_customer,
                         channels=channels) if channels else head  # fmt: skip
-        lines = [
+        said: list[Part] = [
             head,
-            "1. " + text("survey.nps", product=product),
-            "2. " + text("survey.csat", product=product),
+            "1. " + say("survey.nps", product=product),
+            "2. " + say("survey.csat", product=product),
         ]
         for index, mot in enumerate(moments):
             number = 3 + 2 * index
             where = moment_prompt(mot, self.context.channels)
-            lines.append(f"{number}. " + text("survey.well", where=where))
-            lines.append(f"{number + 1}. " + text("survey.badly"))
-        return "\n".join(lines)
+            said.append(f"{number}. " + say("survey.well", where=where))
+            said.append(f"{number + 1}. " + say("survey.badly"))
+        return lines(*said)
 
     def _advance(self, reply: Reply) -> Reply:
         method = self.method
@@ -502,18 +507,18 @@ class Interview:
         reply.question = question
         return reply
 
-    def finished_text(self, method: Method) -> str:
+    def finished_text(self, method: Method) -> Text:
         left = [method_title(m) for m in self.open_methods()]
-        said = text("finished", method=method_title(method))
+        said = say("finished", method=method_title(method))
         if left:
-            return said + text("still_open", methods=", ".join(left))
-        return said + text("all_done")
+            return said + say("still_open", methods=joined(left, ", "))
+        return said + say("all_done")
 
     def answer(self, said: str) -> Reply:
         """Take the answer to the current question; unclear answers are asked again."""
         question = self.current_question()
         if question is None:
-            return Reply(messages=[text("no_question")])
+            return Reply(messages=[say("no_question")])
         pending = self.state.pending
         if pending:
             return self._confirm(pending, said)
@@ -530,15 +535,15 @@ class Interview:
     def _parse(self, question: Question, said: str) -> Any:
         cleaned = " ".join(said.split())
         if HESITATION.fullmatch(cleaned.lower()):
-            explanation = question.hint or text("hesitation")
-            raise UnclearAnswer(question.key, said, text("or_skip", explanation=explanation))
+            explanation = question.hint or say("hesitation")
+            raise UnclearAnswer(question.key, said, say("or_skip", explanation=explanation))
         if question.kind == "rating":
             rating = parse_rating(cleaned)
             if not rating.confident:
                 self.state.pending = {
                     "key": question.key,
                     "value": rating.value,
-                    "question": text("confirm_rating", answer=cleaned, value=rating.value),
+                    "question": to_data(say("confirm_rating", answer=cleaned, value=rating.value)),
                 }
                 return _PENDING
             return rating.value
@@ -563,9 +568,9 @@ class Interview:
         if question.kind == "polarity":
             return _polarity(question.key, cleaned)
         if len(cleaned) < 2:
-            raise UnclearAnswer(question.key, said, text("short_answer"))
+            raise UnclearAnswer(question.key, said, say("short_answer"))
         if len(cleaned) > 2000:
-            raise UnclearAnswer(question.key, said, text("long_answer"))
+            raise UnclearAnswer(question.key, said, say("long_answer"))
         return cleaned
 
     def _confirm(self, pending: dict[str, Any], said: str) -> Reply:
@@ -580,7 +585,7 @@ class Interview:
                         if q.key == pending["key"])  # fmt: skip
         if yes:
             return self._store(question, pending["value"])
-        again = text("rating_again") if question.kind == "rating" else text("moment_again")
+        again = say("rating_again") if question.kind == "rating" else say("moment_again")
         return Reply(messages=[again], question=question)
 
     def _ticket_check(self, question: Question, said: str) -> Any:
@@ -602,8 +607,8 @@ class Interview:
         self.state.pending = {
             "key": question.key,
             "value": value,
-            "question": text(
-                "confirm_moment", name=info.name, code=mot.value.upper(), when=info.when
+            "question": to_data(
+                say("confirm_moment", name=info.name, code=mot.value.upper(), when=info.when)
             ),
         }
         return _PENDING
@@ -639,17 +644,17 @@ class Interview:
         reply = Reply()
         reply.evidence = self._evidence_for(question)
         if question.kind == "moment" and isinstance(value, dict):
-            reply.messages.append(text("noted_moment", name=MOMENTS[Mot(value["mot"])].name))
+            reply.messages.append(say("noted_moment", name=MOMENTS[Mot(value["mot"])].name))
         return self._advance(reply)
 
-    def correction_failed(self, key: str, why: str) -> Reply:
+    def correction_failed(self, key: str, why: Part) -> Reply:
         """The file could not be read with the correction: it is dropped, the check asked again."""
         self.state.trying = None
         check = "records.confirm" if key == "records.export" else "survey.columns"
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == check)
         return Reply(messages=[why], question=question)
 
-    def file_gone(self, key: str, why: str) -> Reply:
+    def file_gone(self, key: str, why: Part) -> Reply:
         """The file of an answered file question cannot be read again: ask for it anew."""
         self.state.trying = None
         self.answers.pop(key, None)
@@ -691,7 +696,7 @@ class Interview:
         self,
         key: str,
         ok: bool,
-        summary: str,
+        summary: Part,
         evidence: list[Evidence],
         found: FileFound | None = None,
     ) -> Reply:
@@ -702,9 +707,10 @@ class Interview:
         """
         question = next(q for q in self.plan(Method(key.split(".")[0])) if q.key == key)
         if not ok:
-            return Reply(messages=[summary, text("bad_file")],
+            return Reply(messages=[summary, say("bad_file")],
                          question=question)  # fmt: skip
-        self.answers[key] = summary
+        # The answer kept is the file's name ("you said: tickets.csv" when going back).
+        self.answers[key] = PurePath(found.upload).name if found else "-"
         trying, self.state.trying = self.state.trying, None
         if trying and key == "records.export":
             self.answers.setdefault("records.corrections", []).append(trying)
@@ -760,7 +766,7 @@ class Interview:
         self.state.pending = None
         self._remember(f"team.{mot.value}")  # "go back" brings the whole moment back
         info = MOMENTS[mot]
-        reply = Reply(messages=[text("moment_skipped", name=info.name, code=mot.value.upper())],
+        reply = Reply(messages=[say("moment_skipped", name=info.name, code=mot.value.upper())],
                       evidence={f"team.{mot.value}": []})  # fmt: skip
         return self._advance(reply)
 
@@ -768,12 +774,12 @@ class Interview:
         """Skip the current question; 'skip this moment' skips all of a moment's questions."""
         question = self.current_question()
         if question is None:
-            return Reply(messages=[text("nothing_to_skip")])
+            return Reply(messages=[say("nothing_to_skip")])
         if question.key == STAGE_KEY:
             if STAGE_KEY not in self.state.skipped:
                 self.state.skipped.append(STAGE_KEY)
             self._remember(STAGE_KEY)
-            return Reply(messages=[text("skipped") + " " + self.recommendation()])
+            return Reply(messages=[say("skipped") + " " + self.recommendation()])
         if question.mot is not None and said and self._skips_moment(question, said):
             return self.skip_moment(question.mot)
         self.state.pending = None
@@ -781,13 +787,13 @@ class Interview:
         if question.key not in skipped:
             skipped.append(question.key)
         self._remember(question.key)
-        return self._advance(Reply(messages=[text("skipped")]))
+        return self._advance(Reply(messages=[say("skipped")]))
 
     def go_back(self) -> Reply:
         """Reopen the last answered (or skipped) question so it can be answered again."""
         order: list[str] = self.state.order
         if not order:
-            return Reply(messages=[text("no_earlier")],
+            return Reply(messages=[say("no_earlier")],
                          question=self.current_question())  # fmt: skip
         key = order.pop()
         self.state.pending = None
@@ -797,8 +803,8 @@ class Interview:
             if STAGE_KEY in self.state.skipped:
                 self.state.skipped.remove(STAGE_KEY)
             self.state.method = None
-            said = text("you_said", previous=previous) if previous else ""
-            return Reply(messages=[text("change_answer", said=said)],
+            said = say("you_said", previous=previous) if previous else ""
+            return Reply(messages=[say("change_answer", said=said)],
                          question=self.stage_question())  # fmt: skip
         code = key.removeprefix("team.")
         if code in self.state.skipped_moments:
@@ -814,17 +820,17 @@ class Interview:
         if method.value in self.state.done:
             self.state.done.remove(method.value)
         question = next((q for q in self.plan(method) if q.key == key), None)
-        said = text("you_said", previous=previous) if previous not in (None, "") else ""
-        reply = Reply(messages=[text("change_answer", said=said)])
+        said = say("you_said", previous=previous) if previous not in (None, "") else ""
+        reply = Reply(messages=[say("change_answer", said=said)])
         if question is not None:
             reply.evidence = self._evidence_for(question)
         return self._advance(reply)
 
     def pause(self) -> Reply:
         question = self.current_question()
-        said = text("paused")
+        said: Text = say("paused")
         if question:
-            said += text("paused_at", question=question.text)
+            said += say("paused_at", question=question.text)
         return Reply(messages=[said])
 
     # --- evidence -----------------------------------------------------------------
@@ -884,7 +890,7 @@ class Interview:
 
     def _competitor_evidence(self, step: str) -> list[Evidence]:
         mot = dict(COMPETITOR_STEPS)[step]
-        label = step_action(step)
+        label = render(step_action(step))  # stored with the evidence: the team's words
         prefix = f"competitor.{step}."
         theirs = self.answers.get(prefix + "theirs")
         ours = self.answers.get(prefix + "ours")
@@ -934,11 +940,11 @@ def _own_moment(key: str, said: str) -> dict[str, str | None] | bool:
     if NO_MORE.fullmatch(plain):
         return False
     if re.fullmatch(r"(yes|yeah|yep|sure|ja)( there is| there's one)?", plain):
-        raise UnclearAnswer(key, said, text("h.team.own"))
+        raise UnclearAnswer(key, said, say("h.team.own"))
     if len(said) < 3:
-        raise UnclearAnswer(key, said, text("short_answer"))
+        raise UnclearAnswer(key, said, say("short_answer"))
     if len(said) > 200:
-        raise UnclearAnswer(key, said, text("own_too_long"))
+        raise UnclearAnswer(key, said, say("own_too_long"))
     try:
         moment = recognise_moment(said)
         code = moment.mot.value if moment.confident else None
@@ -960,7 +966,7 @@ def _polarity(key: str, said: str) -> str:
         return "pain"
     if re.search(r"\b(both|mixed|depends)\b", plain):
         return "both"
-    raise UnclearAnswer(key, said, text("h.team.own_polarity"))
+    raise UnclearAnswer(key, said, say("h.team.own_polarity"))
 
 
 def _confidently_placed(said: str) -> bool:
@@ -970,9 +976,9 @@ def _confidently_placed(said: str) -> bool:
         return False
 
 
-def recognise_moment_or_default(text: str) -> Mot:
+def recognise_moment_or_default(said: str) -> Mot:
     try:
-        return recognise_moment(text).mot
+        return recognise_moment(said).mot
     except UnclearAnswer:
         return Mot.SMOT
 
@@ -984,15 +990,15 @@ class _Pending:
 _PENDING = _Pending()
 
 
-def explain(mot: Mot | None, business: Business | None = None) -> str:
+def explain(mot: Mot | None, business: Business | None = None) -> Text:
     """Short answers to 'what is a moment of truth' and 'what is a ZMOT'."""
     if mot is None:
-        return text("explain.mot")
+        return say("explain.mot")
     info = MOMENTS[mot]
-    said = text("explain.one", name=info.name, code=mot.value.upper(), when=info.when,
-                levers=", ".join(info.levers))  # fmt: skip
+    said: Text = say("explain.one", name=info.name, code=mot.value.upper(), when=info.when,
+                     levers=", ".join(info.levers))  # fmt: skip
     if mot in (Mot.UMOT, Mot.ZMOT):
-        said += " " + text("umot_loop")
+        said += " " + say("umot_loop")
     if business is not None:
-        said += text("explain.example", example=example(mot, business))
+        said += say("explain.example", example=example(mot, business))
     return said

@@ -14,7 +14,7 @@ from statistics import mean
 from bot.core.context import channel_phrase
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Mot, Polarity
-from bot.core.texts import text
+from bot.core.texts import render, text
 
 
 def parse_score(value: str | int | float | None, low: int, high: int, what: str) -> int | None:
@@ -241,7 +241,7 @@ class SurveyRun:
                     "" if cleaned.lower() in ("skip", "-", "nothing", "n/a") else cleaned[:1000]
                 )
         except UnclearAnswer as unclear:
-            return unclear.hint
+            return render(unclear.hint)
         if self.answers[key] is None:
             return text("h.give_number")
         return None

@@ -11,9 +11,10 @@ Rasa's own responses (greeting, the product questions) stay in domain.yml.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 
 from bot.core import catalogue
 from bot.core.catalogue import DEFAULT_LANGUAGE
@@ -73,3 +74,96 @@ def text(key: str, **values: object) -> str:
         if template is not None:
             return template.format(**values)
     raise KeyError(key)
+
+
+class Text:
+    """Something to say, not yet in any language: rendered only at the edge, in the
+    conversation's language, so the core decides *what* to say and never *how*."""
+
+    def render(self) -> str:
+        """The text in the current language (see `use_language`)."""
+        raise NotImplementedError
+
+    def __add__(self, other: Part) -> Text:
+        return Joined((self, other))
+
+    def __radd__(self, other: Part) -> Text:
+        return Joined((other, self))
+
+
+# A piece of a message: a catalogue message, or a value the bot does not translate
+# (a number, a product name, a customer's words).
+Part = Text | str | int | float
+
+
+@dataclass(frozen=True, eq=True)
+class Say(Text):
+    """A catalogue message by key, with its parameters (themselves parts)."""
+
+    key: str
+    params: tuple[tuple[str, Part], ...] = ()
+
+    def render(self) -> str:
+        return text(self.key, **{name: render(value) for name, value in self.params})
+
+    def param(self, name: str) -> Part | None:
+        return dict(self.params).get(name)
+
+
+@dataclass(frozen=True, eq=True)
+class Joined(Text):
+    """Parts said one after another, with `separator` between them."""
+
+    parts: tuple[Part, ...]
+    separator: str = ""
+
+    def render(self) -> str:
+        return self.separator.join(render(part) for part in self.parts)
+
+
+def say(key: str, **params: Part) -> Say:
+    return Say(key, tuple(params.items()))
+
+
+def joined(parts: Iterable[Part], separator: str = "") -> Joined:
+    return Joined(tuple(parts), separator)
+
+
+def lines(*parts: Part) -> Joined:
+    return Joined(parts, "\n")
+
+
+def render(part: Part) -> str:
+    """A part as text in the current language; values the bot does not translate as they are."""
+    return part.render() if isinstance(part, Text) else str(part)
+
+
+def render_in(part: Part, language: str | None) -> str:
+    """`part` in `language` (a conversation's), whatever the current one is."""
+    with use_language(language):
+        return render(part)
+
+
+def to_data(part: Part) -> object:
+    """A part as JSON-friendly data, to keep in stored state and say later in any language."""
+    if isinstance(part, Say):
+        return {"say": part.key, "params": {name: to_data(v) for name, v in part.params}}
+    if isinstance(part, Joined):
+        return {"joined": [to_data(p) for p in part.parts], "separator": part.separator}
+    return part
+
+
+def from_data(data: object) -> Text:
+    """What `to_data` gave (a plain string, from states stored before, is said as it is)."""
+    return Joined((_part_from(data),))
+
+
+def _part_from(data: object) -> Part:
+    if isinstance(data, dict) and "say" in data:
+        params = data.get("params") or {}
+        return Say(str(data["say"]), tuple((str(k), _part_from(v)) for k, v in params.items()))
+    if isinstance(data, dict) and "joined" in data:
+        return Joined(tuple(_part_from(p) for p in data["joined"]), str(data.get("separator", "")))
+    if isinstance(data, int | float | str):
+        return data
+    return str(data)

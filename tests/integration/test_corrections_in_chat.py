@@ -15,7 +15,13 @@ from bot.adapters.terminal import as_upload
 from bot.app import App
 from bot.storage.models import EvidenceItem
 from tests.integration.conftest import make_tracker
-from tests.integration.test_interview_actions import answer, ask, session_slots, texts
+from tests.integration.test_interview_actions import (
+    answer,
+    ask,
+    progress_of,
+    session_slots,
+    texts,
+)
 
 SENDER = "terminal-ana"
 
@@ -43,10 +49,7 @@ CRASHES = [
 
 async def _records_started(app: App, domain: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     slots = {**await session_slots(domain, sender=SENDER), "method": "records"}
-    events = await ActionStartMethod().run(
-        CollectingDispatcher(), make_tracker(SENDER, slots=slots), domain
-    )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    await ActionStartMethod().run(CollectingDispatcher(), make_tracker(SENDER, slots=slots), domain)
     slots, _ = await answer(slots, "yes", domain, sender=SENDER)
     return slots
 
@@ -64,7 +67,8 @@ async def _upload(
     result = await ValidateInterviewForm().validate_interview_answer(
         message, dispatcher, tracker, domain
     )
-    return {**slots, "interview": result["interview"]}, dispatcher
+    assert set(result) == {"interview_answer"}
+    return slots, dispatcher
 
 
 def _counts(app: App) -> dict[str, int]:
@@ -92,26 +96,32 @@ async def test_a_ticket_group_moved_by_the_team_is_reread_and_stored_there(
     assert "1. AMOT" in shown and "e.g. “" in shown  # numbered groups with an example ticket
     before = _counts(app)
     assert before.get("amot", 0) >= 8
-    assert "tell me where it belongs" in texts(await ask(slots, domain))  # invites a correction
+    assert "tell me where it belongs" in texts(
+        await ask(slots, domain, SENDER)
+    )  # invites a correction
 
     # "Our delivery tickets are really about returns": the team's word, confirmed first.
     slots, said = await answer(slots, "no, the AMOT ones are about returns", domain, SENDER)
-    assert slots["interview"]["pending"] and "(SMOT" in texts(await ask(slots, domain))
+    assert progress_of(app, slots, SENDER)["pending"] and "(SMOT" in texts(
+        await ask(slots, domain, SENDER)
+    )
     slots, said = await answer(slots, "yes", domain, SENDER)
     assert "retrained the classifier" in texts(said)
     after = _counts(app)
     assert after.get("amot", 0) <= before["amot"] // 4, after
     assert after["smot"] >= before.get("smot", 0) + before["amot"] * 3 // 4
     assert sum(after.values()) == sum(before.values())  # nothing lost, nothing doubled
-    assert slots["interview"]["answers"]["records.corrections"] == [{"from": "amot", "to": "smot"}]
+    assert progress_of(app, slots, SENDER)["answers"]["records.corrections"] == [
+        {"from": "amot", "to": "smot"}
+    ]
     assert "1. SMOT" in texts(said)
-    assert "Does this match" in texts(await ask(slots, domain))  # asked again, new reading
+    assert "Does this match" in texts(await ask(slots, domain, SENDER))  # asked again, new reading
 
     # A nonsense answer is re-asked, nothing changes; then yes ends the check.
     slots, said = await answer(slots, "purple elephants", domain, SENDER)
     assert "Answer yes" in texts(said) and _counts(app) == after
     slots, said = await answer(slots, "yes", domain, SENDER)
-    assert slots["interview"]["answers"]["records.confirm"] is True
+    assert progress_of(app, slots, SENDER)["answers"]["records.confirm"] is True
 
 
 SURVEY_HEADERS = [
@@ -132,19 +142,18 @@ async def test_a_survey_column_named_by_the_team_replaces_the_one_recognised(
         for n in range(10):  # recommend: all promoters (NPS 100); buy again: all detractors
             writer.writerow([1000 + n, 10, 2, "Delivery was late" if n % 2 else ""])
     slots = {**await session_slots(domain, sender=SENDER), "method": "survey"}
-    events = await ActionStartMethod().run(
-        CollectingDispatcher(), make_tracker(SENDER, slots=slots), domain
-    )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    await ActionStartMethod().run(CollectingDispatcher(), make_tracker(SENDER, slots=slots), domain)
     slots, read = await _upload(app, domain, slots, export)
     assert "NPS 100" in texts(read) and "recommend us" in texts(read)
-    asked = texts(await ask(slots, domain))
+    asked = texts(await ask(slots, domain, SENDER))
     assert "Did I take the right columns?" in asked and "3 'How likely are you to buy" in asked
 
     slots, said = await answer(slots, "NPS is column 9", domain, SENDER)
     assert "from 1 to 4" in texts(said)  # out of range: re-asked, nothing changed
     slots, said = await answer(slots, "NPS is column 3", domain, SENDER)
     assert "NPS -100" in texts(said) and "buy from us again" in texts(said)
-    assert slots["interview"]["answers"]["survey.overrides"] == {"nps": SURVEY_HEADERS[2]}
+    assert progress_of(app, slots, SENDER)["answers"]["survey.overrides"] == {
+        "nps": SURVEY_HEADERS[2]
+    }
     slots, said = await answer(slots, "yes", domain, SENDER)
-    assert slots["interview"]["answers"]["survey.columns"] is True
+    assert progress_of(app, slots, SENDER)["answers"]["survey.columns"] is True

@@ -23,6 +23,7 @@ from actions.interview import (
 from bot import services
 from bot.adapters.terminal import as_upload
 from bot.app import App
+from bot.core.identity import parse_sender
 from bot.storage.models import EvidenceItem, Survey
 from tests.integration.conftest import make_tracker
 
@@ -55,7 +56,16 @@ async def answer(
     result = await ValidateInterviewForm().validate_interview_answer(
         text, dispatcher, tracker, domain
     )
-    return {**slots, **{k: v for k, v in result.items() if k == "interview"}}, dispatcher
+    assert set(result) == {"interview_answer"}  # the progress is stored, in no slot
+    return slots, dispatcher
+
+
+def progress_of(app: App, slots: dict[str, Any], sender: str = "tg:-5:7") -> dict[str, Any]:
+    """The member's interview progress as stored in our database."""
+    member = parse_sender(sender).participant_key
+    state = services.load_progress(app.uow, slots["session_id"], member)
+    assert state is not None
+    return state.to_dict()
 
 
 async def test_choosing_a_method_starts_it_and_the_form_asks_its_question(
@@ -63,14 +73,12 @@ async def test_choosing_a_method_starts_it_and_the_form_asks_its_question(
 ) -> None:
     slots = {**await session_slots(domain), "method": "team"}
     dispatcher = CollectingDispatcher()
-    events = await ActionStartMethod().run(dispatcher, make_tracker(slots=slots), domain)
-    state = next(e["value"] for e in events if e["name"] == "interview")
+    await ActionStartMethod().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
+    state = progress_of(app, slots)
     assert state["method"] == "team"
     assert "moment by moment" in texts(dispatcher)
     ask = CollectingDispatcher()
-    await ActionAskInterviewAnswer().run(
-        ask, make_tracker(slots={**slots, "interview": state}), domain
-    )
+    await ActionAskInterviewAnswer().run(ask, make_tracker("tg:-5:7", slots=slots), domain)
     assert "wait between paying for ParcelPal" in texts(ask)
     assert [b["title"] for b in ask.messages[0]["buttons"]] == ["Yes", "No"]
 
@@ -79,10 +87,9 @@ async def test_answers_become_evidence_attributed_to_the_member(
     app: App, domain: dict[str, Any]
 ) -> None:
     slots = {**await session_slots(domain), "method": "team"}
-    events = await ActionStartMethod().run(
-        CollectingDispatcher(), make_tracker(slots=slots), domain
+    await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker("tg:-5:7", slots=slots), domain
     )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
     for text in ("yes", "Instagram ads", "A birthday coupon", "Spammy ads", "4", "2"):
         slots, _ = await answer(slots, text, domain)
     with app.uow() as uow:
@@ -99,8 +106,7 @@ async def test_answers_become_evidence_attributed_to_the_member(
 
     # Going back and answering again replaces the evidence instead of adding to it.
     dispatcher = CollectingDispatcher()
-    events = await ActionGoBack().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    await ActionGoBack().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
     assert "you said: 2" in texts(dispatcher)
     slots, _ = await answer(slots, "3", domain)
     with app.uow() as uow:
@@ -113,12 +119,12 @@ async def test_answers_become_evidence_attributed_to_the_member(
 async def test_an_unreadable_export_is_asked_for_again(
     app: App, domain: dict[str, Any], tmp_path: Any
 ) -> None:
-    slots = {**await session_slots(domain), "method": "records"}
-    events = await ActionStartMethod().run(
-        CollectingDispatcher(), make_tracker(slots=slots), domain
+    # The terminal uploads into its own folder: the session is the terminal user's.
+    slots = {**await session_slots(domain, sender="terminal-ana"), "method": "records"}
+    await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker("terminal-ana", slots=slots), domain
     )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
-    slots, _ = await answer(slots, "yes", domain)
+    slots, _ = await answer(slots, "yes", domain, sender="terminal-ana")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     message = as_upload(str(empty), app.settings.uploads_dir)
@@ -133,7 +139,7 @@ async def test_an_unreadable_export_is_asked_for_again(
         dispatcher
     )
     assert str(app.settings.uploads_dir) not in texts(dispatcher)  # no server folders shown
-    assert slots["interview"]["answers"].get("records.export") is None
+    assert progress_of(app, slots, "terminal-ana")["answers"].get("records.export") is None
 
 
 async def test_a_typed_path_is_never_opened_by_the_server(
@@ -144,15 +150,14 @@ async def test_a_typed_path_is_never_opened_by_the_server(
     secret.write_text("id,description\n1,TOKEN=hunter2 my parcel is late\n")
     for sender in ("terminal-ana", "tg:-5:7", "x"):
         slots = {**await session_slots(domain, sender=sender), "method": "records"}
-        events = await ActionStartMethod().run(
+        await ActionStartMethod().run(
             CollectingDispatcher(), make_tracker(sender, slots=slots), domain
         )
-        slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
         slots, _ = await answer(slots, "yes", domain, sender=sender)
         slots, dispatcher = await answer(slots, str(secret), domain, sender=sender)
         assert "hunter2" not in texts(dispatcher) and "I read" not in texts(dispatcher)
         assert "send the file itself" in texts(dispatcher)
-        assert slots["interview"]["answers"].get("records.export") is None
+        assert progress_of(app, slots, sender)["answers"].get("records.export") is None
 
 
 async def test_the_survey_method_creates_a_shareable_code(app: App, domain: dict[str, Any]) -> None:
@@ -182,10 +187,12 @@ async def test_findings_never_show_another_teams_session(app: App, domain: dict[
 # --- what the seeds ask: live or planned, skipped and own moments, channels ------------
 
 
-async def ask(slots: dict[str, Any], domain: dict[str, Any]) -> CollectingDispatcher:
+async def ask(
+    slots: dict[str, Any], domain: dict[str, Any], sender: str = "tg:-5:7"
+) -> CollectingDispatcher:
     """What the interview form asks next (its ask action)."""
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("tg:-5:7", slots=slots, active_loop="interview_form")
+    tracker = make_tracker(sender, slots=slots, active_loop="interview_form")
     await ActionAskInterviewAnswer().run(dispatcher, tracker, domain)
     return dispatcher
 
@@ -221,7 +228,7 @@ async def test_live_or_planned_is_asked_before_the_menu_which_follows_its_order(
     assert titles(menu) == [
         "Service records", "Team knowledge", "Customer survey", "Competitor walk-through",
     ]  # fmt: skip
-    assert slots["interview"]["stage"] == "live"
+    assert progress_of(app, slots)["stage"] == "live"
     # Later menus keep the order, and the question is not asked again.
     again = CollectingDispatcher()
     await ActionOfferMethods().run(again, make_tracker("tg:-5:7", slots=slots), domain)
@@ -233,7 +240,7 @@ async def test_a_method_named_instead_of_the_stage_starts_it(
 ) -> None:
     slots = await session_slots(domain)
     slots, _ = await answer(slots, "the competitor walk-through please", domain)
-    assert slots["interview"]["method"] == "competitor"
+    assert progress_of(app, slots)["method"] == "competitor"
     assert "Which competitor" in texts(await ask(slots, domain))
 
 
@@ -249,10 +256,9 @@ async def test_an_unknown_method_at_the_stage_question_leaves_it_to_the_form(
 
 async def _team_started(domain: dict[str, Any]) -> dict[str, Any]:
     slots = {**await session_slots(domain), "method": "team"}
-    events = await ActionStartMethod().run(
-        CollectingDispatcher(), make_tracker(slots=slots), domain
+    await ActionStartMethod().run(
+        CollectingDispatcher(), make_tracker("tg:-5:7", slots=slots), domain
     )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
     return slots
 
 
@@ -267,10 +273,9 @@ async def test_skipping_a_whole_moment_removes_its_evidence(
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("tg:-5:7", slots=slots, text="skip this moment", intent="skip",
                            active_loop="interview_form")  # fmt: skip
-    events = await ActionSkip().run(dispatcher, tracker, domain)
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
+    await ActionSkip().run(dispatcher, tracker, domain)
     assert "Left out the Less-than-Zero Moment of Truth (LZMOT)" in texts(dispatcher)
-    assert slots["interview"]["skipped_moments"] == ["lzmot"]
+    assert progress_of(app, slots)["skipped_moments"] == ["lzmot"]
     with app.uow() as uow:
         assert uow.session.scalars(select(EvidenceItem)).all() == []
     question = await ask(slots, domain)
@@ -297,7 +302,7 @@ async def test_an_own_moment_is_stored_as_team_evidence_in_its_words(
             "team", "amot", "pain", "team.own1",
         )  # fmt: skip
         assert item.touchpoint == "The courier's call (AMOT)" and item.importance == 5
-    assert slots["interview"]["done"] == ["team"]
+    assert progress_of(app, slots)["done"] == ["team"]
 
 
 async def test_customers_are_asked_with_the_teams_channels(

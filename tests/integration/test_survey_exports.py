@@ -239,13 +239,14 @@ async def test_an_export_sent_in_the_chat_shows_the_columns_used(
 def test_an_unclear_export_in_the_chat_says_how_to_fix_it_without_cli_options(
     tmp_path: Path,
 ) -> None:
-    from actions.interview import _read_file, _unreadable
+    from bot.core.texts import render
+    from bot.interview_service import read_file, unreadable
     from bot.tables import UnreadableTable
 
     path = _plain_questions(tmp_path)
     with pytest.raises(UnreadableTable) as raised:
-        _read_file("survey.results", path)
-    said = _unreadable(raised.value, path)
+        read_file("survey.results", path)
+    said = render(unreadable(raised.value, path))
     assert "2 columns could be the NPS: 'Q1', 'Q2'" in said
     assert "rename the one to use to NPS and send the file again" in said
     assert "--" not in said and str(tmp_path) not in said

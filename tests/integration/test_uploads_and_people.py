@@ -17,7 +17,7 @@ from bot.core.evidence import Evidence
 from bot.core.taxonomy import Method, Mot, Polarity
 from bot.storage.models import EvidenceItem, Participant, Workspace
 from tests.integration.conftest import make_tracker
-from tests.integration.test_interview_actions import answer, session_slots, texts
+from tests.integration.test_interview_actions import answer, progress_of, session_slots, texts
 
 GROUP_SENDER = "tg:-5:7"
 
@@ -40,10 +40,9 @@ def upload_message(path: str) -> dict[str, Any]:
 
 async def at_records_export(domain: dict[str, Any]) -> dict[str, Any]:
     slots = {**await session_slots(domain), "method": "records"}
-    events = await ActionStartMethod().run(
+    await ActionStartMethod().run(
         CollectingDispatcher(), make_tracker(GROUP_SENDER, slots=slots), domain
     )
-    slots["interview"] = next(e["value"] for e in events if e["name"] == "interview")
     slots, _ = await answer(slots, "yes", domain)  # "do you have an export?"
     return slots
 
@@ -72,7 +71,7 @@ async def test_an_upload_answers_the_export_question(
         slots, upload(app, project_root, "tickets.csv"), domain
     )
     assert "I read 36 tickets" in texts(dispatcher) and "1. AMOT" in texts(dispatcher)
-    assert slots["interview"]["answers"].get("records.export")
+    assert progress_of(app, slots, GROUP_SENDER)["answers"].get("records.export")
     with app.uow() as uow:
         rows = uow.session.scalars(select(EvidenceItem).where(EvidenceItem.method == "records"))
         assert len(rows.all()) > 0

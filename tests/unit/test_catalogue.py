@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.pofile import read_po
 
+from bot.adapters.rest import SAY, parse_messages
 from bot.core import catalogue
 from bot.core.catalogue import CatalogueError, Entry, parse
 from bot.core.texts import current_language, normalise_language, spoken, text, use_language
@@ -136,7 +138,7 @@ def _imports_text(tree: ast.AST) -> bool:
     return any(
         isinstance(node, ast.ImportFrom)
         and node.module == "bot.core.texts"
-        and any(alias.name == "text" for alias in node.names)
+        and any(alias.name in ("text", "say") for alias in node.names)
         for node in ast.walk(tree)
     )
 
@@ -155,7 +157,7 @@ def _keys(argument: ast.expr) -> list[ast.Constant | ast.JoinedStr]:
 
 
 def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
-    """(file, line, key) of every key a `text(...)` call in bot/ and actions/ names."""
+    """(file, line, key) of every key a `text(...)` or `say(...)` call in bot/ and actions/ names."""
     for path in SOURCES:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         if not _imports_text(tree):
@@ -164,7 +166,7 @@ def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id == "text"
+                and node.func.id in ("text", "say")
                 and node.args
             ):
                 for key in _keys(node.args[0]):
@@ -202,12 +204,68 @@ def test_every_english_key_is_used_somewhere() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 named.add(node.value)
+    named |= set(domain_response_keys())
     unused = [
         key
         for key in catalogue.messages(english_entries())
         if key not in named and not any(p.fullmatch(key) for p in patterns)
     ]
     assert not unused, f"keys no code uses: {unused}"
+
+
+def domain_response_keys() -> dict[str, str]:
+    """Every message key Rasa's own responses name (domain.yml), with where: key -> response."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    keys: dict[str, str] = {}
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            said = variant.get("custom") or {}
+            keys[str(said.get(SAY))] = name
+            keys.update({str(b.get("title")): name for b in said.get("buttons") or []})
+    return keys
+
+
+def test_rasas_responses_carry_only_keys_the_english_catalogue_has() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    with_text = [
+        name
+        for name, variants in domain["responses"].items()
+        for variant in variants
+        if "text" in variant or "buttons" in variant or SAY not in (variant.get("custom") or {})
+    ]
+    assert not with_text, f"responses with text instead of a key: {with_text}"
+    english = catalogue.messages(english_entries())
+    missing = [
+        f"{name}: {key}" for key, name in domain_response_keys().items() if key not in english
+    ]
+    assert not missing, "keys missing from " + str(ENGLISH) + ":\n" + "\n".join(missing)
+
+
+def test_a_response_of_rasas_is_said_in_the_conversations_language(with_german: Path) -> None:
+    with with_german.open("a", encoding="utf-8") as po:
+        po.write(
+            '\nmsgid "rasa.ask_business_type"\nmsgstr "Verkaufen Sie an Firmen oder Privatleute?"\n'
+            '\nmsgid "rasa.button.b2c"\nmsgstr "Privatleute"\n'
+        )
+    catalogue.clear_cache()
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    sent = {
+        "recipient_id": "x",
+        "custom": domain["responses"]["utter_ask_business_type"][0]["custom"],
+    }
+    with use_language("de"):
+        [german] = parse_messages([sent])
+    [english] = parse_messages([sent])
+    assert german.text == "Verkaufen Sie an Firmen oder Privatleute?"
+    assert [(b.title, b.payload) for b in german.buttons] == [
+        ("B2B", "B2B"),
+        ("Privatleute", "B2C"),
+    ]
+    assert english.text.startswith("Do you sell mainly to businesses (B2B)")
+    assert not german.custom and not english.custom  # said as text, not an instruction
+    # An action's message is shown as it came; its instructions stay instructions.
+    [report] = parse_messages([{"text": "Here it is.", "custom": {"report": {"x": 1}}}])
+    assert (report.text, report.custom) == ("Here it is.", {"report": {"x": 1}})
 
 
 # --- other languages --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from bot.core.context import (
 )
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Business
+from bot.core.texts import render
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def test_explicit_code_wins_over_incidental_words() -> None:
 def test_unclear_business_answers_ask_again_with_a_hint(answer: str) -> None:
     with pytest.raises(UnclearAnswer) as raised:
         parse_business(answer)
-    assert "most of your revenue" in raised.value.hint
+    assert "most of your revenue" in render(raised.value.hint)
 
 
 def test_channels_are_split_normalised_and_deduplicated() -> None:

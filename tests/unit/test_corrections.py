@@ -7,6 +7,7 @@ import pytest
 from bot.core.corrections import parse_column_corrections, parse_ticket_correction
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Mot
+from bot.core.texts import render
 
 GROUPS = [Mot.AMOT, Mot.SMOT, Mot.ZMOT]
 
@@ -40,7 +41,9 @@ def test_answers_naming_no_group_are_left_to_yes_or_no(said: str) -> None:
 def test_a_group_not_in_the_list_is_explained_or_left_alone() -> None:
     with pytest.raises(UnclearAnswer) as raised:
         parse_ticket_correction("lzmot is really smot", GROUPS)
-    assert "no LZMOT tickets" in raised.value.hint and "1 AMOT, 2 SMOT, 3 ZMOT" in raised.value.hint
+    assert "no LZMOT tickets" in render(raised.value.hint) and "1 AMOT, 2 SMOT, 3 ZMOT" in render(
+        raised.value.hint
+    )
     assert parse_ticket_correction("7 are about returns", GROUPS) is None
 
 
@@ -51,7 +54,7 @@ def test_a_group_not_in_the_list_is_explained_or_left_alone() -> None:
 def test_an_unclear_target_says_what_to_answer(said: str, reason: str) -> None:
     with pytest.raises(UnclearAnswer) as raised:
         parse_ticket_correction(said, GROUPS)
-    assert reason in raised.value.hint
+    assert reason in render(raised.value.hint)
 
 
 def test_a_target_in_plain_words_is_a_guess_to_confirm() -> None:
@@ -98,7 +101,7 @@ def test_columns_are_named_by_number_quote_or_part_of_the_header(
 def test_a_column_that_cannot_be_found_is_explained(said: str, reason: str) -> None:
     with pytest.raises(UnclearAnswer) as raised:
         parse_column_corrections(said, HEADERS)
-    assert reason in raised.value.hint
+    assert reason in render(raised.value.hint)
 
 
 def test_yes_and_no_correct_nothing() -> None:

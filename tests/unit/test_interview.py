@@ -9,6 +9,7 @@ from bot.core.context import ProductContext
 from bot.core.errors import UnclearAnswer
 from bot.core.interview import Interview, explain
 from bot.core.taxonomy import Business, Method, Mot, Polarity
+from bot.core.texts import render
 
 B2C = ProductContext("ParcelPal", Business.B2C, ["website"], "busy parents")
 B2B = ProductContext("Ledgerly", Business.B2B, ["sales team"], "finance teams")
@@ -65,7 +66,7 @@ def answer_all(interview: Interview, *answers: str) -> None:
 def test_team_walk_adapts_to_the_product_and_collects_evidence() -> None:
     interview = Interview(B2C)
     reply = interview.start(Method.TEAM)
-    assert reply.question is not None and "paying for ParcelPal" in reply.question.text
+    assert reply.question is not None and "paying for ParcelPal" in render(reply.question.text)
     interview.answer("no")  # no wait between paying and receiving
     moments = [q.mot for q in interview.plan(Method.TEAM) if q.mot]
     assert Mot.AMOT not in moments
@@ -91,7 +92,7 @@ def test_a_rating_word_is_confirmed_before_it_is_stored() -> None:
     interview.start(Method.TEAM)
     answer_all(interview, "yes", "ads", "skip-me", "spam")
     reply = interview.answer("poor")
-    assert reply.question is not None and "as 2 out of 5" in reply.question.text
+    assert reply.question is not None and "as 2 out of 5" in render(reply.question.text)
     assert "team.lzmot.importance" not in interview.answers
     interview.answer("yes")
     assert interview.answers["team.lzmot.importance"] == 2
@@ -105,7 +106,7 @@ def test_skip_go_back_and_state_survive_a_json_round_trip() -> None:
     interview.answer("A client got a free audit")
     restored = Interview(B2B, json.loads(json.dumps(interview.state.to_dict())))
     reply = restored.go_back()
-    assert reply.question is not None and "glory" in reply.question.text
+    assert reply.question is not None and "glory" in render(reply.question.text)
     assert "team.lzmot.glory" not in restored.answers
     assert restored.state.skipped == ["team.lzmot.touchpoints"]
 
@@ -115,14 +116,14 @@ def test_unclear_answers_keep_the_place() -> None:
     interview.start(Method.TEAM)
     reply = interview.answer("maybe later")
     assert reply.question is not None and reply.question.key == "team.gap"
-    assert "yes or no" in reply.messages[0]
+    assert "yes or no" in render(reply.messages[0])
 
 
 def test_methods_in_any_order_and_the_bot_says_what_is_open() -> None:
     interview = Interview(B2C)
     interview.start(Method.COMPETITOR)
     interview.answer("GreenPan Box")
-    status = interview.status()
+    status = render(interview.status())
     assert "competitor walk-through: in progress, 1 of 29 questions" in status
     assert "team knowledge: open" in status
     interview.pause()
@@ -130,13 +131,13 @@ def test_methods_in_any_order_and_the_bot_says_what_is_open() -> None:
     interview.answer("no")
     complained = interview.answer("Deliveries come late and nobody tells them")
     reply = interview.answer("Our support solves problems on the first call")
-    assert reply.question is not None and "which moment" in reply.question.text.lower()
+    assert reply.question is not None and "which moment" in render(reply.question.text).lower()
     reply = interview.answer("using the product")
     assert reply.finished is Method.RECORDS
     praise = reply.evidence["records.praise"][0]
     assert (praise.mot, praise.polarity) == (Mot.SMOT, Polarity.GLORY)
-    assert (
-        "Still open: team knowledge, competitor walk-through, customer survey" in reply.messages[-1]
+    assert "Still open: team knowledge, competitor walk-through, customer survey" in render(
+        reply.messages[-1]
     )
     complaint = complained.evidence["records.complaint"][0]
     assert (complaint.mot, complaint.polarity) == (Mot.AMOT, Polarity.PAIN)
@@ -178,15 +179,15 @@ def test_the_survey_is_drafted_from_the_top_moments() -> None:
     interview = Interview(B2C)
     reply = interview.start(Method.SURVEY, [Mot.AMOT, Mot.SMOT, Mot.UMOT, Mot.ZMOT])
     assert reply.survey == [Mot.AMOT, Mot.SMOT, Mot.UMOT]
-    text = "\n".join(reply.messages)
+    text = "\n".join(map(render, reply.messages))
     assert "recommend ParcelPal" in text and "10 = extremely" in text and "(1-5)" in text
     assert "What went well?" in text and "what went badly there?" in text
     assert reply.question is not None and reply.question.key == "survey.results"
 
 
 def test_explanations_come_from_the_domain() -> None:
-    assert "trust, buy, stay or leave" in explain(None)
-    text = explain(Mot.ZMOT, Business.B2B)
+    assert "trust, buy, stay or leave" in render(explain(None))
+    text = render(explain(Mot.ZMOT, Business.B2B))
     assert text.startswith("Zero Moment of Truth (ZMOT)") and "review portal" in text
 
 
@@ -214,7 +215,7 @@ def test_hesitation_gets_an_explanation_and_an_example(hesitation: str) -> None:
     interview.start(Method.TEAM)
     interview.answer("yes")
     reply = interview.answer(hesitation)
-    assert "For example: a friend's wedding" in reply.messages[0]
+    assert "For example: a friend's wedding" in render(reply.messages[0])
     assert reply.question is not None and reply.question.key == "team.lzmot.touchpoints"
     assert "team.lzmot.touchpoints" not in interview.answers
 
@@ -227,7 +228,7 @@ def test_an_unsure_moment_is_confirmed_before_it_is_stored() -> None:
     interview.answer("no")
     reply = interview.answer("the price")  # a weak cue: fmot, unsure
     assert reply.question is not None and reply.question.key == "records.missing.confirm"
-    assert "First Moment of Truth (FMOT" in reply.question.text
+    assert "First Moment of Truth (FMOT" in render(reply.question.text)
     assert "records.missing" not in interview.answers
     reply = interview.answer("no")
     assert reply.question is not None and reply.question.key == "records.missing"
@@ -256,13 +257,13 @@ def test_live_or_planned_is_asked_first_and_orders_the_methods(
     interview = Interview(SHOP)
     question = interview.current_question()
     assert question is not None and question.key == "setup.stage"
-    assert "ParcelPal already live" in question.text
-    assert [title for title, _ in question.options] == ["Live", "Still planning"]
+    assert "ParcelPal already live" in render(question.text)
+    assert [render(title) for title, _ in question.options] == ["Live", "Still planning"]
     reply = interview.answer(answer)
     assert interview.open_methods() == first
     assert interview.current_question() is None  # the menu comes next
-    assert len(reply.messages) == 1 and "ParcelPal" in reply.messages[0]
-    said = reply.messages[0]
+    assert len(reply.messages) == 1 and "ParcelPal" in render(reply.messages[0])
+    said = render(reply.messages[0])
     assert ("service records" in said) if first[0] is Method.RECORDS else ("competitor" in said)
     # Kept in the state, so it survives a pause and a restart.
     restored = Interview(SHOP, json.loads(json.dumps(interview.state.to_dict())))
@@ -275,10 +276,10 @@ def test_an_unclear_stage_is_asked_again_with_its_options() -> None:
     reply = interview.answer("hmm, kind of")
     assert reply.question is not None and reply.question.key == "setup.stage"
     assert not reply.messages  # one message: the question says why it is asked again
-    assert reply.question.text.startswith("I couldn't read “hmm, kind of” as live")
-    assert [title for title, _ in reply.question.options] == ["Live", "Still planning"]
+    assert render(reply.question.text).startswith("I couldn't read “hmm, kind of” as live")
+    assert [render(title) for title, _ in reply.question.options] == ["Live", "Still planning"]
     interview.asked()
-    assert interview.current_question().text.startswith("Before we pick")  # type: ignore[union-attr]
+    assert render(interview.current_question().text).startswith("Before we pick")  # type: ignore[union-attr]
     assert interview.stage is None
     assert interview.answer("it's live").messages
 
@@ -286,7 +287,7 @@ def test_an_unclear_stage_is_asked_again_with_its_options() -> None:
 def test_the_stage_can_be_skipped_or_changed_and_is_not_asked_mid_interview() -> None:
     interview = Interview(SHOP)
     reply = interview.skip()
-    assert "any order" in reply.messages[0] and interview.current_question() is None
+    assert "any order" in render(reply.messages[0]) and interview.current_question() is None
     assert interview.open_methods() == list(Method)
     back = interview.go_back()
     assert back.question is not None and back.question.key == "setup.stage"
@@ -309,15 +310,15 @@ def test_touchpoints_are_offered_from_the_products_channels() -> None:
     question = interview.current_question()
     assert question is not None and question.key == "team.zmot.touchpoints"
     assert "on your website, in search results, on review sites, or somewhere else?" in (
-        question.text
+        render(question.text)
     )
     assert question.options == ()  # offered in words: the answer stays open
-    assert interview.touchpoint_options(Mot.ZMOT) == [
+    assert [(render(t), a) for t, a in interview.touchpoint_options(Mot.ZMOT)] == [
         ("on your website", "website"), ("in search results", "search results"),
         ("on review sites", "review sites"),
     ]  # fmt: skip
     smot = next(q for q in interview.plan(Method.TEAM) if q.key == "team.smot.touchpoints")
-    assert "on your website, in your app, on the phone, in the product itself" in smot.text
+    assert "on your website, in your app, on the phone, in the product itself" in render(smot.text)
     reply = interview.answer("website")
     assert reply.evidence["team.zmot"][0].touchpoint == "website"
 
@@ -325,8 +326,9 @@ def test_touchpoints_are_offered_from_the_products_channels() -> None:
 def test_own_channel_words_are_offered_too() -> None:
     interview = Interview(ProductContext("Ledgerly", Business.B2B, ["trade fairs"], "CFOs"))
     fmot = next(q for q in interview.plan(Method.TEAM) if q.key == "team.fmot.touchpoints")
-    assert "via trade fairs" in fmot.text
-    assert ("via trade fairs", "trade fairs") in interview.touchpoint_options(Mot.FMOT)
+    assert "via trade fairs" in render(fmot.text)
+    offered = [(render(t), a) for t, a in interview.touchpoint_options(Mot.FMOT)]
+    assert ("via trade fairs", "trade fairs") in offered
 
 
 @pytest.mark.parametrize(
@@ -339,11 +341,11 @@ def test_a_whole_moment_can_be_skipped_and_is_not_evidence(said: str) -> None:
     interview.answer("Google reviews")  # ZMOT touchpoints, then the glory question
     reply = interview.answer(said) if "skip" not in said else interview.skip(said)
     assert reply.evidence == {"team.zmot": []}  # the earlier answer's evidence is removed
-    assert "Left out the Zero Moment of Truth (ZMOT)" in reply.messages[0]
+    assert "Left out the Zero Moment of Truth (ZMOT)" in render(reply.messages[0])
     assert reply.question is not None and reply.question.key == "team.fmot.touchpoints"
     assert not any(key.startswith("team.zmot.") for key in interview.answers)
     assert interview.skipped_moments() == [Mot.LZMOT, Mot.ZMOT]
-    assert "Moments you left out: LZMOT, ZMOT" in interview.status()
+    assert "Moments you left out: LZMOT, ZMOT" in render(interview.status())
 
 
 def test_a_story_mentioning_a_skipped_stage_is_still_a_story() -> None:
@@ -381,10 +383,10 @@ def test_the_team_names_a_moment_of_its_own_in_its_words(monkeypatch: pytest.Mon
     _to_own_moments(interview)
     question = interview.current_question()
     assert question is not None and question.key == "team.own1.name"
-    assert "a moment we haven't covered" in question.text
+    assert "a moment we haven't covered" in render(question.text)
     reply = interview.answer("When the courier calls to reschedule")
     assert reply.question is not None and reply.question.key == "team.own1.mot"
-    assert ("Paying to receiving", "amot") in reply.question.options
+    assert ("Paying to receiving", "amot") in [(render(t), a) for t, a in reply.question.options]
     monkeypatch.undo()
     reply = interview.answer("amot")
     assert reply.question is not None and reply.question.key == "team.own1.polarity"
@@ -427,9 +429,9 @@ def test_the_competitor_walk_through_covers_ads_and_answers_to_reviews() -> None
     steps = [q for q in interview.plan(Method.COMPETITOR) if q.key.endswith(".theirs")]
     assert (steps[0].key, steps[0].mot) == ("competitor.ads.theirs", Mot.LZMOT)
     assert (steps[-1].key, steps[-1].mot) == ("competitor.replies.theirs", Mot.UMOT)
-    assert "notice their ads" in steps[0].text
-    assert "how they answer reviews" in steps[-1].text
-    assert "next customer's ZMOT" in steps[-1].hint
+    assert "notice their ads" in render(steps[0].text)
+    assert "how they answer reviews" in render(steps[-1].text)
+    assert "next customer's ZMOT" in render(steps[-1].hint)
     reply = None
     for key in [q.key for q in interview.plan(Method.COMPETITOR)][1:]:
         said = {"theirs": "5", "ours": "2"}.get(key.split(".")[-1], "They reply to every review")
@@ -440,11 +442,11 @@ def test_the_competitor_walk_through_covers_ads_and_answers_to_reviews() -> None
 
 
 def test_one_customers_umot_is_explained_as_the_next_customers_zmot() -> None:
-    assert "next customer's ZMOT" in explain(Mot.UMOT)
+    assert "next customer's ZMOT" in render(explain(Mot.UMOT))
     interview = Interview(SHOP)
     umot = [q for q in interview.plan(Method.TEAM) if q.mot is Mot.UMOT]
-    assert "next customer's ZMOT" in umot[0].text
-    assert all("next customer's ZMOT" in q.hint for q in umot)
+    assert "next customer's ZMOT" in render(umot[0].text)
+    assert all("next customer's ZMOT" in render(q.hint) for q in umot)
 
 
 def test_the_survey_names_the_typical_customer_and_the_channels() -> None:
@@ -452,7 +454,7 @@ def test_the_survey_names_the_typical_customer_and_the_channels() -> None:
 
     interview = Interview(SHOP)
     reply = interview.start(Method.SURVEY, [Mot.FMOT, Mot.SMOT])
-    drafted = "\n".join(reply.messages)
+    drafted = "\n".join(map(render, reply.messages))
     assert "survey for busy parents" in drafted and "(website, mobile app, phone)" in drafted
     assert "first look at our offer (on our website or in our app)" in drafted
     assert "any contact with our service (in our app or on the phone)" in drafted

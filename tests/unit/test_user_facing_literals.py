@@ -99,8 +99,9 @@ def _is_answer_of_a_query(call: ast.Call) -> bool:
 
 
 def _literals(node: ast.AST) -> Iterator[ast.Constant | ast.JoinedStr]:
-    """String literals and f-strings under `node`, not looking inside `text(...)` (keys)."""
-    if isinstance(node, ast.Call) and _name(node) == "text":
+    """String literals and f-strings under `node`, not looking inside `text(...)` or `say(...)`
+    (keys)."""
+    if isinstance(node, ast.Call) and _name(node) in ("text", "say"):
         return
     if isinstance(node, ast.JoinedStr):
         yield node
