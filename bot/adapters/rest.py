@@ -1,11 +1,23 @@
-"""A client of Rasa's REST channel: every adapter talks to the engine through this."""
+"""A client of Rasa's REST channel: every adapter talks to the engine through this.
+
+Rasa's own responses (domain.yml) carry message keys, not English: each is a
+custom payload `{"say": <key>, "buttons": [{"title": <key>, "payload": ...}]}`.
+`parse_message` says them from the catalogue in the conversation's language (the
+front-end's `use_language`), so every front-end shows them like the actions' texts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+
+from bot.core.texts import text
+
+# The key of a domain.yml response's message in its custom payload.
+SAY = "say"
 
 
 @dataclass(frozen=True)
@@ -47,22 +59,37 @@ def request_body(sender: str, message: str, metadata: dict[str, Any] | None) -> 
     return body
 
 
-def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
-    messages = []
-    for item in raw:
-        buttons = [
-            Button(str(b.get("title", "")), str(b.get("payload", "")))
-            for b in item.get("buttons") or []
-        ]
-        custom = item.get("custom")
-        messages.append(
-            BotMessage(
-                text=str(item.get("text") or ""),
-                buttons=buttons,
-                custom=custom if isinstance(custom, dict) else {},
-            )
+def _buttons(raw: object) -> list[Mapping[str, Any]]:
+    return [b for b in raw if isinstance(b, Mapping)] if isinstance(raw, list) else []
+
+
+def parse_message(item: Mapping[str, Any]) -> BotMessage:
+    """One message as Rasa's REST channel sends it, or one variant of a domain.yml response.
+
+    A response of Rasa's own (`custom: {say: <key>, buttons: ...}`) is said here in the
+    current language, its button titles too; its payloads go back to Rasa unchanged.
+    """
+    custom = item.get("custom")
+    if isinstance(custom, Mapping) and isinstance(custom.get(SAY), str):
+        return BotMessage(
+            text=text(custom[SAY]),
+            buttons=[
+                Button(text(str(b.get("title", ""))), str(b.get("payload", "")))
+                for b in _buttons(custom.get("buttons"))
+            ],
         )
-    return messages
+    return BotMessage(
+        text=str(item.get("text") or ""),
+        buttons=[
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in _buttons(item.get("buttons"))
+        ],
+        custom=dict(custom) if isinstance(custom, Mapping) else {},
+    )
+
+
+def parse_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
+    return [parse_message(item) for item in raw]
 
 
 class RestClient:
