@@ -21,17 +21,17 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     business_label,
+    buttons,
     context_from_slots,
     display_name,
     interview_of,
     keep_place,
     own_session_id,
 )
-from actions.interview import SURVEY_FINISHED, method_buttons, question_buttons, survey_run
+from actions.interview import SURVEY_FINISHED, survey_run
 from bot import services
 from bot.adapters.rest import parse_message
 from bot.app import current_app
@@ -41,9 +41,10 @@ from bot.core.context import (
     parse_product_name,
     parse_typical_customer,
 )
-from bot.core.errors import SessionNotFound, UnclearAnswer
+from bot.core.errors import SessionNotFound, StorageError, UnclearAnswer
 from bot.core.taxonomy import Business
-from bot.core.texts import text
+from bot.core.texts import render, text
+from bot.interview_service import method_buttons, question_buttons
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class ActionStartSession(Action):
             view = services.open_session(
                 current_app().uow, tracker.sender_id, display_name(tracker)
             )
-        except SQLAlchemyError:
+        except StorageError:
             log.exception("could not open a session")
             dispatcher.utter_message(text=text("storage_error"))
             return []
@@ -95,7 +96,7 @@ class ActionStartOver(Action):
             view = services.open_session(
                 current_app().uow, tracker.sender_id, display_name(tracker), fresh=True
             )
-        except SQLAlchemyError:
+        except StorageError:
             log.exception("could not open a fresh session")
             dispatcher.utter_message(text=text("storage_error"))
             return []
@@ -125,7 +126,7 @@ class ValidateContextForm(FormValidationAction):
             parsed = parse(answer)
         except UnclearAnswer as unclear:
             shown = answer if len(answer) <= 60 else answer[:57] + "..."
-            dispatcher.utter_message(text=text(template, answer=shown, hint=unclear.hint))
+            dispatcher.utter_message(text=text(template, answer=shown, hint=render(unclear.hint)))
             return {slot: None}
         if isinstance(parsed, list):
             parsed = ", ".join(parsed)
@@ -171,7 +172,9 @@ class ActionSaveContext(Action):
             context = context_from_slots(tracker)
         except UnclearAnswer as unclear:
             # Slots are validated by the form, so this means a tampered tracker.
-            dispatcher.utter_message(text=text("unclear", answer=unclear.answer, hint=unclear.hint))
+            dispatcher.utter_message(
+                text=text("unclear", answer=unclear.answer, hint=render(unclear.hint))
+            )
             return [SlotSet(unclear.question, None)]
         session_id = own_session_id(tracker)
         try:
@@ -183,7 +186,7 @@ class ActionSaveContext(Action):
                 opened = services.open_session(app.uow, tracker.sender_id, display_name(tracker))
                 view = services.save_context(app.uow, opened.id, context)
                 events.append(SlotSet("session_id", view.id))
-        except SQLAlchemyError:
+        except StorageError:
             log.exception("could not save the product context")
             dispatcher.utter_message(text=text("storage_error"))
             return events
@@ -283,8 +286,8 @@ def _form_question(tracker: Tracker, domain: DomainDict) -> Pending | None:
             return None
         question = interview.current_question()
         if question is None:
-            return Pending("menu", text("which_method_next"), method_buttons(interview))
-        return Pending("form", question.text, question_buttons(question))
+            return Pending("menu", text("which_method_next"), buttons(method_buttons(interview)))
+        return Pending("form", render(question.text), buttons(question_buttons(question)))
     if loop == "respondent_form":
         found = survey_run(tracker)
         current = found[1].current() if found else None
@@ -304,18 +307,18 @@ def pending_question(tracker: Tracker, domain: DomainDict) -> Pending | None:
     if asked == "utter_greet":
         return Pending("greeting", text("rephrase.greeting"), _greeting_buttons())
     if asked == "action_save_context":
-        buttons = [
+        confirm = [
             {"title": text("button_yes"), "payload": "/affirm"},
             {"title": text("button_change"), "payload": "/deny"},
         ]
-        return Pending("confirm", text("rephrase_confirm"), buttons)
+        return Pending("confirm", text("rephrase_confirm"), confirm)
     if asked == "utter_ask_which_field":
         which = _response(domain, "utter_ask_which_field")
         return Pending("which_field", which.question, which.buttons) if which else None
     if asked in MENU_ACTIONS:
         interview = interview_of(tracker)
         if interview is not None and interview.open_methods():
-            return Pending("menu", text("rephrase.menu"), method_buttons(interview))
+            return Pending("menu", text("rephrase.menu"), buttons(method_buttons(interview)))
     return None
 
 
@@ -336,11 +339,11 @@ class ActionHelp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = text("help")
-        buttons: list[dict[str, str]] = []
+        offered: list[dict[str, str]] = []
         interview = interview_of(tracker) if tracker.active_loop_name == "interview_form" else None
         question = interview.current_question() if interview else None
         if question is not None:
-            message = question.hint or text("help")
+            message = render(question.hint) or text("help")
             message += "\n" + text("help_commands") + "\n" + text("help_in_form")
         elif tracker.active_loop_name:
             message += "\n" + text("help_in_form")  # the form asks its question next
@@ -348,11 +351,11 @@ class ActionHelp(Action):
             pending = pending_question(tracker, domain)
             if pending is not None and pending.kind == "confirm":
                 message += "\n" + text("help_in_confirm")
-                buttons = pending.buttons
+                offered = pending.buttons
             elif pending is not None:
                 message += "\n" + text("help_in_form") + "\n" + pending.question
-                buttons = pending.buttons
-        dispatcher.utter_message(text=message, buttons=buttons)
+                offered = pending.buttons
+        dispatcher.utter_message(text=message, buttons=offered)
         return keep_place(tracker)
 
 

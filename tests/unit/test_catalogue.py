@@ -138,7 +138,7 @@ def _imports_text(tree: ast.AST) -> bool:
     return any(
         isinstance(node, ast.ImportFrom)
         and node.module == "bot.core.texts"
-        and any(alias.name == "text" for alias in node.names)
+        and any(alias.name in ("text", "say") for alias in node.names)
         for node in ast.walk(tree)
     )
 
@@ -157,7 +157,7 @@ def _keys(argument: ast.expr) -> list[ast.Constant | ast.JoinedStr]:
 
 
 def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
-    """(file, line, key) of every key a `text(...)` call in bot/ and actions/ names."""
+    """(file, line, key) of every key a `text(...)` or `say(...)` call in bot/ and actions/ names."""
     for path in SOURCES:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         if not _imports_text(tree):
@@ -166,7 +166,7 @@ def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id == "text"
+                and node.func.id in ("text", "say")
                 and node.args
             ):
                 for key in _keys(node.args[0]):
