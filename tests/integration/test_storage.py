@@ -1,15 +1,24 @@
-"""Migrations and the shared SQLite file."""
+"""Migrations, the shared SQLite file, and what the storage promises the services."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from bot import services
+from bot.app import App
+from bot.core.errors import StorageError
+from bot.core.evidence import Evidence
+from bot.core.taxonomy import Method, Mot
+from bot.demo import load_demo
 from bot.storage.db import include_name, make_engine, upgrade
 from bot.storage.models import Base
+from tests.fakes import FakeDatabase
 
 
 def test_migrations_create_every_table_and_switch_to_wal(
@@ -57,3 +66,49 @@ def test_models_and_migrations_agree_and_rasa_events_are_left_alone(
         )
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
+
+
+def test_a_database_error_leaves_the_services_as_a_storage_error(app: App) -> None:
+    view = services.open_session(app.uow, "tg:-5:7", "Ana")
+    item = Evidence(Method.TEAM, Mot.AMOT, text="late parcels")
+    with app.uow() as uow:  # an item for an interview that does not exist fails at commit
+        uow.repo.add_evidence("no-such-interview", item)
+        with pytest.raises(StorageError) as at_commit:
+            uow.commit()
+    assert isinstance(at_commit.value.__cause__, IntegrityError)
+
+    with app.engine.begin() as connection:
+        connection.execute(text("DROP TABLE evidence_items"))
+    with pytest.raises(StorageError) as caught:
+        services.add_evidence(app.uow, view.id, [item], "tg:7", "Ana")
+    assert isinstance(caught.value.__cause__, OperationalError)
+    assert "evidence_items" in str(caught.value)
+    with pytest.raises(StorageError):
+        services.findings(app.uow, view.id)
+    # Edges written before StorageError catch SQLAlchemyError: they still answer.
+    assert isinstance(caught.value, SQLAlchemyError)
+
+
+def test_the_fake_database_gives_the_same_findings_as_sqlite(app: App) -> None:
+    """The demo (all four methods, a chat survey) through both: the fake keeps SQL's promises."""
+    fake = FakeDatabase()
+    real = services.findings(app.uow, load_demo(app.uow))
+    faked = services.findings(fake.unit_of_work, load_demo(fake.unit_of_work))
+
+    def shown(found: services.Findings) -> list[tuple[object, ...]]:
+        return [
+            (m.rank, m.mot, m.polarity, m.score, m.methods, [e.participant for e in m.items])
+            for m in found.moments + found.strengths
+        ]
+
+    assert shown(faked) == shown(real) and real.moments
+    assert faked.metrics == real.metrics
+    assert faked.session.context == real.session.context
+    assert load_demo(fake.unit_of_work) == faked.session.id  # loaded once
+    status = (services.session_status(fake.unit_of_work, faked.session.id),
+              services.session_status(app.uow, real.session.id))  # fmt: skip
+    assert status[0].answers_per_method == status[1].answers_per_method
+    assert status[0].participants == status[1].participants
+    assert (status[0].survey_responses, status[0].open_methods) == (
+        status[1].survey_responses, status[1].open_methods
+    )  # fmt: skip
