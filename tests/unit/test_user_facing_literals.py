@@ -21,8 +21,10 @@ a place whose text a user sees:
   error line): `UnreadableTable`, `XlsxError`, `SurveyColumnsError`,
   `TelegramUnavailable`, and `MotError` subclasses' own messages;
 - anywhere in a module that only renders documents and chat texts
-  (`DOCUMENT_MODULES`: the report, Telegram's /help and /status), a phrase of
-  two words or more (codes and keys there are single words).
+  (`DOCUMENT_MODULES`: the report, Telegram's /help and /status) or words the
+  findings and Rasa's responses (`PHRASE_MODULES`: moments, themes, scoring,
+  suggestions, the REST client), a phrase of two words or more (codes and keys
+  there are single words), apart from recognition data (`RECOGNITION_DATA`).
 
 Whatever sits inside a `text(...)` call is a key, not a text, and so are
 subscripts (`row["title"]`) and dict keys (`json.dumps({"id": ...})`). Literals without
@@ -37,6 +39,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.core.themes import THEMES
+
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED = {"bot/core/lexicon.py", "bot/core/catalogue.py"}
 
@@ -49,6 +53,22 @@ ALLOWED: dict[tuple[str, str], str] = {
 WORD = re.compile(r"[^\W\d_]{2,}")
 PHRASE = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}")
 DOCUMENT_MODULES = {"bot/report.py", "bot/adapters/telegram_render.py"}
+# Modules that word the findings (moments, themes, evidence summaries, tie-breaks,
+# suggestions) or say Rasa's responses: a phrase anywhere in them is user-facing too,
+# apart from recognition data (patterns a parser matches, listed here) and the kind of
+# an internal error.
+PHRASE_MODULES = DOCUMENT_MODULES | {
+    "bot/core/taxonomy.py",
+    "bot/core/themes.py",
+    "bot/core/scoring.py",
+    "bot/core/suggestions.py",
+    "bot/core/metrics.py",
+    "bot/adapters/rest.py",
+}
+RECOGNITION_DATA: dict[tuple[str, str], str] = {
+    ("bot/core/themes.py", "THEMES"): "cue patterns that find a theme in what people wrote",
+    ("bot/core/suggestions.py", "_REQUEST"): "cues of a customer's request in their words",
+}
 
 # Calls whose arguments a user reads: name -> positions (None: all) and keywords.
 SINKS: dict[str, tuple[tuple[int, ...] | None, tuple[str, ...]]] = {
@@ -192,6 +212,18 @@ def _own_message(node: ast.ClassDef) -> Iterator[ast.AST]:
 INTERNAL_ERRORS = {"UnknownCode", "UnclearAnswer", "SurveyNotFound"}
 
 
+def _not_said(tree: ast.AST, where: str) -> Iterator[ast.Constant | ast.JoinedStr]:
+    """Literals nobody reads: recognition data, and what internal errors name."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if any((where, name) in RECOGNITION_DATA for name in names) and node.value:
+                yield from _literals(node.value)
+        elif isinstance(node, ast.Call) and _name(node) in INTERNAL_ERRORS:
+            yield from _literals(node)
+
+
 def offending(source: str, where: str) -> list[str]:
     """Every user-facing literal of a module as 'file:line: literal'."""
     tree = ast.parse(source, where)
@@ -213,7 +245,7 @@ def offending(source: str, where: str) -> list[str]:
             wording = _wording(literal)
             if WORD.search(wording) and (where, wording) not in ALLOWED:
                 found.append(f"{where}:{literal.lineno}: {wording!r}")
-    if where in DOCUMENT_MODULES:
+    if where in PHRASE_MODULES:
         docstrings = {
             id(node.body[0].value)
             for node in ast.walk(tree)
@@ -221,9 +253,12 @@ def offending(source: str, where: str) -> list[str]:
             and node.body
             and isinstance(node.body[0], ast.Expr)
         }
+        data = {id(literal) for literal in _not_said(tree, where)}
         for literal in _literals(tree):
             wording = _wording(literal)
-            if id(literal) not in docstrings and PHRASE.search(wording):
+            if id(literal) in docstrings | data or wording in THEMES:  # a theme is a code
+                continue
+            if PHRASE.search(wording):
                 found.append(f"{where}:{literal.lineno}: {wording!r}")
     return sorted(set(found), key=lambda f: (f.split(":")[0], int(f.split(":")[1])))
 
@@ -291,3 +326,17 @@ raise UnknownCode("moment of truth", code, allowed)
 log.info("started %s", name)
 """
     assert offending(source, "x.py") == []
+
+
+def test_a_phrase_in_a_findings_module_is_seen_but_not_its_recognition_data() -> None:
+    source = """
+THEMES = {"billing": (r"charged (twice|double)", r"double charge")}
+LIBRARY = (Suggestion(Mot.ZMOT, P, "Answer every review within two days", ("reviews",)),)
+theme = "support tone"
+raise UnknownCode("moment of truth", code, allowed)
+head = f"{count} team answer(s)"
+"""
+    assert offending(source, "bot/core/themes.py") == [
+        "bot/core/themes.py:3: 'Answer every review within two days'",
+        "bot/core/themes.py:6: ' team answer(s)'",
+    ]
