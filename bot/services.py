@@ -35,6 +35,7 @@ from bot.core.survey_columns import Overrides
 from bot.core.surveys import SurveyResponse, SurveySummary, summarise
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import InterviewRecord, SurveyRecord
+from bot.core.texts import text
 from bot.exports import (
     analyse_ticket_file,
     read_survey_file,
@@ -404,7 +405,7 @@ def _survey_view(survey: SurveyRecord, product: str | None) -> SurveyView:
     return SurveyView(
         survey.code,
         survey.session_id,
-        product or "our product",
+        product or text("survey.our_product"),
         list(survey.moments),
         survey.status,
         survey.responses,
