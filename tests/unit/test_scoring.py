@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import pytest
+
+from bot.core import catalogue
 from bot.core.evidence import Evidence
 from bot.core.metrics import customer_metrics, totals_details
 from bot.core.scoring import RAW_MAX, RankedMoment, RecordsFacts, explain_tie_break, rank
 from bot.core.taxonomy import Method, Mot, Polarity
+from bot.core.texts import use_language
 from bot.core.themes import phrase, primary, themes_of
+from tests.unit.test_catalogue import partial_german
 
 
 def team(
@@ -324,3 +330,28 @@ def test_themes_in_english_and_german() -> None:
     assert phrase("Boxes arrive hours late and nobody warns the customer.") == (
         "boxes arrive hours late"
     )
+
+
+def test_one_ranking_is_worded_in_each_readers_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    german = partial_german(tmp_path, monkeypatch)
+    with german.open("a", encoding="utf-8") as po:
+        po.write(
+            '\nmsgid "theme.delivery.pain"\nmsgstr "verspätete Lieferungen"\n'
+            '\nmsgid "theme.delivery.name"\nmsgstr "Lieferung"\n'
+            '\n#, python-brace-format\nmsgid "evidence.records.pain_about"\n'
+            'msgstr "{count} negative Tickets zu {theme} ({share:.0%} von {of})"\n'
+        )
+    catalogue.clear_cache()
+    try:
+        moment = pains([records(Mot.AMOT, 10, 8, theme="delivery")])[0]
+        with use_language("de"):
+            assert moment.title == "AMOT \u00b7 verspätete Lieferungen"
+            assert moment.evidence[0].summary == "8 negative Tickets zu Lieferung (80% von 10)"
+        assert moment.title == "AMOT \u00b7 late or failed deliveries"
+        assert moment.evidence[0].summary == (
+            "8 negative service ticket(s) about delivery (80% of 10)"
+        )
+    finally:
+        catalogue.clear_cache()
