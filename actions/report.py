@@ -13,12 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import keep_place, own_session_id
 from bot import services
 from bot.app import current_app
-from bot.core.errors import MotError
+from bot.core.errors import MotError, StorageError
 from bot.core.texts import text
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class ActionReport(Action):
             return keep_place(tracker)
         try:
             found = services.findings(current_app().uow, session_id)
-        except (SQLAlchemyError, MotError):
+        except MotError:  # StorageError, or the session is gone
             log.exception("could not read the findings for a report")
             dispatcher.utter_message(text=text("storage_error"))
             return keep_place(tracker)
@@ -68,7 +67,7 @@ class ActionCloseSurvey(Action):
         session_id = own_session_id(tracker)
         try:
             survey = services.close_survey(current_app().uow, session_id) if session_id else None
-        except SQLAlchemyError:
+        except StorageError:
             log.exception("could not close a survey")
             dispatcher.utter_message(text=text("storage_error"))
             return keep_place(tracker)

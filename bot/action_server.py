@@ -64,7 +64,6 @@ def threaded_executor(default_language: str = "en") -> Any:
     """The SDK's executor, running each action call on a worker thread in its conversation's
     language (what the front-end sent, else `default_language`)."""
     from rasa_sdk.executor import ActionExecutor
-    from sqlalchemy.exc import SQLAlchemyError
 
     from bot.core.errors import MotError
     from bot.core.texts import use_language
@@ -85,7 +84,7 @@ def threaded_executor(default_language: str = "en") -> Any:
 
             try:
                 return await asyncio.to_thread(in_thread)
-            except (SQLAlchemyError, MotError):
+            except MotError:  # StorageError included: the one reply for it
                 log.exception("action %s failed", action_call.get("next_action"))
                 with use_language(language):
                     return unanswered_error_reply()

@@ -27,7 +27,7 @@ from bot.config import (
     load_settings,
     mask_url,
 )
-from bot.core.errors import MotError
+from bot.core.errors import SessionNotFound, StorageError
 from bot.core.texts import set_language, text
 from bot.engine import PRIVATE_UMASK, EngineError
 
@@ -111,8 +111,10 @@ class _Mot(click.Group):
                 _silence_stdout()
                 sys.exit(FAILURE)
             _fail(error, FAILURE)
-        except SQLAlchemyError as error:
-            _fail(text("cli.storage_failed", reason=_database_reason(error)), FAILURE)
+        except StorageError as error:
+            cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+            _fail(text("cli.storage_failed", reason=_database_reason(cause)),
+                  FAILURE)  # fmt: skip
         except EngineError as error:  # Rasa would not train or start; the line names its log
             _fail(error, FAILURE)
         except Exception as error:  # a bug: still one line, saying what broke
@@ -315,7 +317,7 @@ def session_show(session_id: str | None) -> None:
     app = _migrated_app()
     try:
         view = services.get_session(app.uow, session_id)
-    except MotError as error:
+    except SessionNotFound as error:
         _fail(error)
     context = view.context
     click.echo(
@@ -426,7 +428,7 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
     app = _migrated_app()
     try:
         rendered = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
-    except MotError as error:
+    except SessionNotFound as error:
         _fail(text("cli.no_session", error=error))
     if output is None:
         click.echo(rendered, nl=False)

@@ -51,12 +51,8 @@ from bot.storage.models import (
 from bot.storage.repository import UnitOfWork as UnitOfWork  # re-exported: the protocol
 
 
-class SqlStorageError(StorageError, SQLAlchemyError):
-    """A `StorageError` that still is a `SQLAlchemyError`, for edges that catch the latter.
-
-    Actions written before `StorageError` existed catch `SQLAlchemyError`; this
-    keeps them answering until they catch `StorageError` (then the second base can go).
-    """
+class SqlStorageError(StorageError):
+    """A `StorageError` from the SQL unit of work; the driver's error is its `__cause__`."""
 
 
 class SqlRepository:

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import OperationalError
 
 from bot.action_server import conversation_language, threaded_executor
 from bot.core import catalogue
-from bot.core.errors import SessionNotFound
+from bot.core.errors import SessionNotFound, StorageError
 from bot.core.texts import current_language, text
 from tests.unit.test_catalogue import partial_german
 
@@ -38,8 +37,7 @@ CALL: dict[str, Any] = {
 
 
 async def test_a_storage_error_becomes_a_friendly_reply() -> None:
-    for error in (OperationalError("SELECT 1", {}, Exception("database is locked")),
-                  SessionNotFound("gone")):  # fmt: skip
+    for error in (StorageError("database is locked"), SessionNotFound("gone")):
         executor = threaded_executor()
         executor.register_action(_Broken(error))
         result = await executor.run(dict(CALL))

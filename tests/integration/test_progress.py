@@ -113,5 +113,5 @@ async def test_status_reads_the_methods_done_from_the_stored_progress(
     services.save_progress(app.uow, session_id, "tg:7", InterviewState(done=["competitor"]))
     services.save_progress(app.uow, session_id, "tg:8", InterviewState(method="team", stage="live"))
     status = services.session_status(app.uow, session_id)
-    assert status.done_methods == {Method.COMPETITOR}
+    assert status.done_methods == frozenset({Method.COMPETITOR})
     assert Method.COMPETITOR not in status.open_methods and Method.TEAM in status.open_methods

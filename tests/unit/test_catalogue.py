@@ -157,7 +157,7 @@ def _keys(argument: ast.expr) -> list[ast.Constant | ast.JoinedStr]:
 
 
 def _text_calls() -> Iterator[tuple[str, int, ast.Constant | ast.JoinedStr]]:
-    """(file, line, key) of every key a `text(...)` or `say(...)` call in bot/ and actions/ names."""
+    """(file, line, key) of every key a `text(...)` or `say(...)` in bot/ and actions/ names."""
     for path in SOURCES:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         if not _imports_text(tree):

@@ -98,7 +98,7 @@ def test_progress_is_kept_per_member_and_the_live_answer_is_the_teams(uow: UowFa
 
     services.save_progress(uow, view.id, "tg:8", InterviewState(done=["competitor"]))
     status = services.session_status(uow, view.id)
-    assert status.done_methods == {Method.COMPETITOR}
+    assert status.done_methods == frozenset({Method.COMPETITOR})
     assert Method.COMPETITOR not in status.open_methods and Method.TEAM in status.open_methods
 
 
