@@ -1,18 +1,20 @@
 """The interview: the four identification methods as guided question sequences.
 
-A plain state machine. Its state is JSON-friendly data (kept in the
-conversation between turns, so a pause survives restarts); every answer
-returns a `Reply` with what to say, the evidence to store (replacing earlier
-evidence under the same key, so "go back" can change an answer) and the next
-question. Nothing here does I/O: reading an uploaded file is the adapter's
-job, announced by `Reply.analyse`.
+A plain state machine. Its state is a typed `InterviewState` (stored between
+turns by `bot.interview_service`, one row per interview and participant, so a
+pause survives restarts); every answer returns a `Reply` with what to say (as
+catalogue keys with parameters, `Say`: the edge renders them in the
+conversation's language), the evidence to store (replacing earlier evidence
+under the same key, so "go back" can change an answer) and the next question.
+Nothing here does I/O: reading an uploaded file is the service's job,
+announced by `Reply.analyse`.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from bot.core.answers import (
