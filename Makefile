@@ -63,7 +63,7 @@ conversations: model
 # 5-fold cross-validation of the NLU; rerun only when the training inputs changed.
 nlu-eval: setup
 	@echo ">> rasa test nlu --cross-validation (5 folds; about 2 minutes when the data changed)"
-	@fp="$$($(APP)/python -c 'from bot.engine import fingerprint; from pathlib import Path; print(fingerprint(Path(".")))')"; \
+	@fp="$$($(APP)/python -c 'from bot.rasa_supervisor import fingerprint; from pathlib import Path; print(fingerprint(Path(".")))')"; \
 	if [ "$$(cat results/nlu/.fingerprint 2>/dev/null)" != "$$fp" ]; then \
 		rm -rf results/nlu; mkdir -p results/nlu; \
 		.venv-rasa/bin/python scripts/rasa_cv.py --nlu data/nlu.yml --config config.yml --cross-validation --folds 5 \

@@ -52,7 +52,7 @@ CONTEXT_SLOTS = ("product_name", "business_type", "channels", "typical_customer"
 
 
 class ActionStartSession(Action):
-    """Open (or reopen) the team's interview and remember its id in the conversation."""
+    """Open (or reopen) the team's session and remember its id in the conversation."""
 
     def name(self) -> str:
         return "action_start_session"

@@ -58,7 +58,7 @@ def business_label(business: Business) -> str:
 
 
 def member_of(tracker: Tracker) -> Member:
-    """Who speaks, for the interview service: their own chat's interview and uploads folder."""
+    """Who speaks, for the interview service: their own chat's session and uploads folder."""
     metadata = tracker.latest_message.get("metadata") or {}
     bot_name = metadata.get("bot_username")
     settings = current_app().settings

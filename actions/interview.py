@@ -3,7 +3,7 @@
 Each action reads the text and the slots, makes one `interview_turn` call (one
 unit of work: progress, evidence, survey, file), renders the turn's messages
 in the conversation's language and tells Rasa what comes next. The interview's
-progress lives in our database, one row per interview and participant; no slot
+progress lives in our database, one row per session and participant; no slot
 holds it.
 """
 

@@ -30,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Ports, Stack, ensure_model, free_port  # noqa: E402
+from bot.rasa_supervisor import Ports, Stack, ensure_model, free_port  # noqa: E402
 from bot.storage.db import upgrade  # noqa: E402
 from tests.e2e.bot_api import BotApiEmulator, TgUser  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.exports import analyse_ticket_file  # noqa: E402
+from bot.exports import analyze_helpdesk_export  # noqa: E402
 
 TEMPLATES = [
     "Where is my order {n}? I paid {d} days ago and the parcel has still not arrived.",
@@ -68,7 +68,7 @@ def main() -> None:
         size_mb = path.stat().st_size / 1e6
         print(f"Analysing {size_mb:.1f} MB ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        analysis = analyse_ticket_file(path)
+        analysis = analyze_helpdesk_export(path)
         seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

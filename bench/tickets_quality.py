@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core import ticket_training as tt  # noqa: E402
-from bot.core.records import cue_classifier  # noqa: E402
 from bot.core.ticket_model import MOT_LABELS, SENTIMENT_LABELS, TicketModel  # noqa: E402
+from bot.core.tickets import cue_classifier  # noqa: E402
 
 FLOORS = {"en": 0.85, "de": 0.80}
 # The quick check: every fifth industry held out (6 folds, 25 s), with floors
@@ -127,7 +127,7 @@ def main() -> int:
     figures["folds"] = folds
     if not args.no_eval:
         model = TicketModel.from_json(tt.train())
-        from bot.core.records import TicketClassifier
+        from bot.core.tickets import TicketClassifier
 
         classifier = TicketClassifier(model)
         for language in ("en", "de"):

@@ -29,8 +29,8 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import (  # noqa: E402
-    QUIET_ENGINE_ENV,
+from bot.rasa_supervisor import (  # noqa: E402
+    QUIET_RASA_ENV,
     Ports,
     Stack,
     ensure_model,
@@ -38,7 +38,7 @@ from bot.engine import (  # noqa: E402
     rasa_bin,
     wait_for_http,
 )
-from bot.storage.db import make_engine, upgrade  # noqa: E402
+from bot.storage.db import make_db_engine, upgrade  # noqa: E402
 
 INTERVIEW = [
     "hello",
@@ -108,7 +108,7 @@ def stock_bot(workdir: Path) -> Path:
         [str(rasa_bin(ROOT)), "init", "--no-prompt", "--init-dir", str(project)],
         check=True,
         cwd=project,
-        env={**os.environ, **QUIET_ENGINE_ENV},
+        env={**os.environ, **QUIET_RASA_ENV},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -138,8 +138,8 @@ def main() -> None:
             )
         finally:
             stack.stop()
-        engine = make_engine(url)
-        with engine.connect() as connection:
+        db_engine = make_db_engine(url)
+        with db_engine.connect() as connection:
             stored = sum(
                 connection.execute(
                     text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
@@ -148,7 +148,7 @@ def main() -> None:
                 or 0
                 for sender in senders
             )
-        engine.dispose()
+        db_engine.dispose()
 
     stock_model = stock_bot(workdir)
     port = free_port()
@@ -165,7 +165,7 @@ def main() -> None:
             "127.0.0.1",
         ],
         cwd=workdir / "stock",
-        env={**os.environ, **QUIET_ENGINE_ENV},
+        env={**os.environ, **QUIET_RASA_ENV},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

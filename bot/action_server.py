@@ -20,15 +20,15 @@ import warnings
 from typing import Any
 
 from bot.config import DEFAULT_ACTION_PORT, Settings
-from bot.engine import PRIVATE_UMASK
+from bot.rasa_supervisor import PRIVATE_UMASK
 
 log = logging.getLogger(__name__)
 UNGUARDED_PATHS = frozenset({"/health"})  # liveness only: says nothing, runs nothing
 
 
 def _quiet_sdk_version_warning() -> None:
-    # rasa-sdk warns when its major.minor differs from the engine's (3.6). We
-    # pair the newest SDK with the last open-source engine on purpose: the
+    # rasa-sdk warns when its major.minor differs from Rasa's (3.6). We pair
+    # the newest SDK with the last open-source Rasa on purpose: the
     # action webhook protocol is the same, and tests/e2e prove the pairing.
     warnings.filterwarnings(
         "ignore", message=r"Your versions of rasa and rasa_sdk might not be compatible"

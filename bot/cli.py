@@ -29,7 +29,7 @@ from bot.config import (
 )
 from bot.core.errors import SessionNotFound, StorageError
 from bot.core.texts import set_language, text
-from bot.engine import PRIVATE_UMASK, EngineError
+from bot.rasa_supervisor import PRIVATE_UMASK, SupervisorError
 
 if TYPE_CHECKING:
     from bot.adapters.terminal import ReportWriter
@@ -115,7 +115,7 @@ class _Mot(click.Group):
             cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
             _fail(text("cli.storage_failed", reason=_database_reason(cause)),
                   FAILURE)  # fmt: skip
-        except EngineError as error:  # Rasa would not train or start; the line names its log
+        except SupervisorError as error:  # Rasa would not train or start; the line names its log
             _fail(error, FAILURE)
         except Exception as error:  # a bug: still one line, saying what broke
             _fail(text("cli.unexpected", kind=type(error).__name__, reason=_one_line(error)),
@@ -148,7 +148,7 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
     from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
-    from bot.engine import Ports, Stack, ensure_model, running_stack
+    from bot.rasa_supervisor import Ports, Stack, ensure_model, running_stack
 
     settings = load_settings()
     _progress(text("cli.migrating", url=mask_url(settings.database_url)))
@@ -232,8 +232,8 @@ def purge(days: float | None) -> None:
     done = run_purge(app, days)
     click.echo(
         text("cli.purged", uploads=done.uploads, megabytes=f"{done.upload_bytes / 1024 / 1024:.1f}",
-             conversations=done.records.conversations, days=f"{kept:g}",
-             events=done.records.conversation_events, takers=done.records.survey_takers)
+             conversations=done.rows.conversations, days=f"{kept:g}",
+             events=done.rows.conversation_events, takers=done.rows.survey_takers)
     )  # fmt: skip
 
 
@@ -241,7 +241,7 @@ def purge(days: float | None) -> None:
 @click.option("--force", is_flag=True, help="Train even when nothing changed.")
 def train(force: bool) -> None:
     """Train the dialogue model when data/, domain.yml or config.yml changed."""
-    from bot.engine import ensure_model
+    from bot.rasa_supervisor import ensure_model
 
     click.echo(ensure_model(load_settings().root, _progress, force=force))
 
@@ -249,7 +249,7 @@ def train(force: bool) -> None:
 @main.command("model-path")
 def model_path_command() -> None:
     """Print where the model for the current training data lives."""
-    from bot.engine import model_path
+    from bot.rasa_supervisor import model_path
 
     click.echo(model_path(load_settings().root))
 
@@ -373,9 +373,9 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     from bot.tables import UnreadableTable
 
     large = path.exists() and path.stat().st_size > 1_000_000
-    progress = _ProgressBar(text("cli.analysing_tickets")) if large else None
+    progress = _ProgressBar(text("cli.analyzing_tickets")) if large else None
     try:
-        analysis = exports.analyse_ticket_file(path, text_column, progress)
+        analysis = exports.analyze_helpdesk_export(path, text_column, progress)
     except UnreadableTable as error:
         if progress is not None and progress.live and 0 <= progress.shown < 100:
             click.echo(err=True)  # end the live bar's line: the error gets a line of its own
@@ -485,7 +485,7 @@ def survey_analyze(
 
     overrides = Overrides(nps=nps_column, csat=csat_column, text=text_columns)
     try:
-        read = exports.read_survey_export(path, overrides)
+        read = exports.read_survey_results(path, overrides)
     except UnreadableTable as error:
         _fail(error)
     summary = summarise(read.responses)

@@ -56,7 +56,7 @@ class Settings:
     telegram_webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    engine_retry_s: float = 60.0  # how long a chat message waits for a Rasa that is down
+    rasa_retry_s: float = 60.0  # how long a chat message waits for a Rasa that is down
     # Keys pseudonyms (survey takers) and derives the action server's token; never logged.
     secret_key: bytes = field(default=b"", repr=False)
     action_server_token: str = field(default="", repr=False)
@@ -139,7 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
         max_upload_bytes=_megabytes(env.get("TELEGRAM_MAX_UPLOAD_MB"), DEFAULT_MAX_UPLOAD_MB),
-        engine_retry_s=_number(env.get("ENGINE_RETRY_SECONDS"), 60.0),
+        rasa_retry_s=_number(env.get("ENGINE_RETRY_SECONDS"), 60.0),
         secret_key=key,
         action_server_token=env.get("ACTION_SERVER_TOKEN") or action_token(key),
         actions_host=env.get("ACTIONS_HOST") or DEFAULT_ACTIONS_HOST,

@@ -18,21 +18,21 @@ from pathlib import Path
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.evidence import Evidence
 from bot.core.metrics import totals_details
-from bot.core.records import (
-    RecordsAnalysis,
-    Skipped,
-    TicketClassifier,
-    TicketResult,
-    classify,
-    classify_batch,
-    corrected_classifier,
-)
 from bot.core.scoring import MOT_ORDER
 from bot.core.survey_columns import Overrides, SurveyColumns, read_score, redact
 from bot.core.surveys import MomentAnswer, SurveyResponse, SurveySummary
 from bot.core.taxonomy import Method, Mot, Polarity, parse_mot
 from bot.core.texts import render, text
 from bot.core.themes import primary
+from bot.core.tickets import (
+    Skipped,
+    TicketAnalysis,
+    TicketClassifier,
+    TicketResult,
+    classify,
+    classify_batch,
+    corrected_classifier,
+)
 from bot.tables import (
     Progress,
     SurveySheet,
@@ -48,13 +48,13 @@ BATCH_SIZE = 2000
 BATCHES_IN_FLIGHT = 4
 
 
-def analyse_ticket_file(
+def analyze_helpdesk_export(
     path: Path,
     text_column: str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
     corrections: Sequence[tuple[Mot, Mot]] = (),
-) -> RecordsAnalysis:
+) -> TicketAnalysis:
     """Classify every ticket of a helpdesk export; bad rows are listed under `skipped`.
 
     Large files are classified on every core in batches, with at most a few
@@ -75,7 +75,7 @@ def analyse_ticket_file(
 
         session = corrected_classifier(texts, corrections)
         workers = 1
-    analysis = RecordsAnalysis()
+    analysis = TicketAnalysis()
     # Progress waits for the first readable ticket: an unreadable file shows only its error.
     held: list[tuple[int, int]] = []
     readable = False
@@ -145,16 +145,16 @@ def _classified(
 
 
 @dataclass(frozen=True)
-class SurveyFile:
-    """A survey export read: its responses, the rows skipped, and the columns used."""
+class SurveyResults:
+    """Survey results read from a file: its responses, the rows skipped, and the columns used."""
 
     responses: list[SurveyResponse]
     skipped: list[Skipped]
     columns: SurveyColumns
 
 
-def read_survey_export(path: Path, overrides: Overrides | None = None) -> SurveyFile:
-    """Survey responses from a CSV/XLSX export as the usual tools write it.
+def read_survey_results(path: Path, overrides: Overrides | None = None) -> SurveyResults:
+    """Survey results: the responses of a CSV/XLSX export as the usual survey tools write it.
 
     Columns are recognised by header meaning and content (see
     bot.core.survey_columns), or named by `overrides`. Metadata columns
@@ -182,7 +182,7 @@ def read_survey_export(path: Path, overrides: Overrides | None = None) -> Survey
         reasons = sorted({s.reason for s in skipped}) or [text("skipped.no_rows")]
         problem = text("file.no_survey_response", reasons="; ".join(reasons))
         raise UnreadableTable(f"{path}: {problem}")
-    return SurveyFile(responses, skipped, columns)
+    return SurveyResults(responses, skipped, columns)
 
 
 def _unreadable_answer(error: UnclearAnswer | UnknownCode) -> str:
@@ -195,14 +195,6 @@ def _unreadable_answer(error: UnclearAnswer | UnknownCode) -> str:
             hint=render(error.hint),
         )
     return text("skipped.unknown_moment", value=repr(error.value), allowed=", ".join(error.allowed))
-
-
-def read_survey_file(
-    path: Path, overrides: Overrides | None = None
-) -> tuple[list[SurveyResponse], list[Skipped]]:
-    """Survey responses and skipped rows of an export (see read_survey_export)."""
-    read = read_survey_export(path, overrides)
-    return read.responses, read.skipped
 
 
 def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyResponse:
@@ -246,8 +238,8 @@ _NO_ANSWER = {"-", "--", "n/a", "na", "none", "nothing", "no", "nein", "nichts",
 # --- evidence of a file ---------------------------------------------------------
 
 
-def records_evidence(analysis: RecordsAnalysis) -> list[Evidence]:
-    """Evidence per moment and theme of a helpdesk export (unclassified tickets left out).
+def records_evidence(analysis: TicketAnalysis) -> list[Evidence]:
+    """Service-records evidence of a helpdesk export, per moment and theme (unclassified left out).
 
     Tickets are grouped by moment and main theme (`bot.core.themes.primary` of
     the ticket's themes), so "rude support" and "the app crashes" stay two

@@ -3,7 +3,7 @@
 Every chat front-end goes through here for the interview: the Rasa actions
 read the text and the slots, call `interview_turn`, render the `Turn`'s
 messages in the conversation's language and send them. One call is one unit
-of work: the interview's progress (one row per interview and participant),
+of work: the interview's progress (one row per session and participant),
 the evidence the answer gave, a survey the method created and an uploaded
 file's findings are stored together, or not at all. Errors of the storage come
 out as `StorageError`, for the edge to say once.
@@ -34,7 +34,7 @@ from bot.services import UowFactory
 from bot.storage.uow import UnitOfWork
 from bot.tables import UnreadableTable
 
-TICKETS = "records.export"  # the service records method's file question
+HELPDESK_EXPORT = "records.export"  # the service records method's file question
 SURVEY_RESULTS = "survey.results"
 
 
@@ -93,7 +93,7 @@ class Turn:
 class Member:
     """Who is speaking, as far as the interview needs to know."""
 
-    session_id: str | None  # their own chat's interview (checked by the edge), if any
+    session_id: str | None  # their own chat's session (checked by the edge), if any
     participant_key: str
     display_name: str | None = None
     uploads_dir: Path | None = None  # where front-ends save files (None: no files here)
@@ -178,7 +178,7 @@ def _store(place: _Place) -> None:
 
 def _context(uow: UnitOfWork, session_id: str) -> ProductContext | None:
     try:
-        return services.interview_view(uow, session_id).context
+        return services.session_in(uow, session_id).context
     except SessionNotFound:
         return None
 
@@ -357,8 +357,8 @@ def _answer(place: _Place, came: _Said) -> Turn:
             reply = _start_method(place, chosen)
     else:
         reply = interview.answer(said)
-        if reply.analyse is not None:
-            reply = _analyse_file(place, reply.analyse[0], came.upload)
+        if reply.analyze is not None:
+            reply = _analyze_file(place, reply.analyze[0], came.upload)
         elif reply.reread is not None:
             reply = _reread_file(place, reply.reread)
     place.evidence.update(reply.evidence)
@@ -430,7 +430,7 @@ def _read_any(
         turn.say(say("upload_missing"))
         return None
     error: Exception | None = None
-    for key in (SURVEY_RESULTS, TICKETS):  # a survey file has score columns
+    for key in (SURVEY_RESULTS, HELPDESK_EXPORT):  # a survey file has score columns
         try:
             summary, evidence, _ = read_file(key, path)
         except (UnreadableTable, OSError) as failed:
@@ -472,7 +472,7 @@ def _resolve(member: Member, upload: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def _analyse_file(place: _Place, key: str, upload: str | None) -> Reply:
+def _analyze_file(place: _Place, key: str, upload: str | None) -> Reply:
     """Read the export a file question was answered with.
 
     Only files a front-end uploaded into the member's uploads folder are read.
@@ -512,7 +512,7 @@ def _reread_file(place: _Place, key: str) -> Reply:
         summary, evidence, found = read_file(key, path, interview)
     except (UnreadableTable, OSError) as error:
         return interview.correction_failed(key, unreadable(error, path))
-    if key == TICKETS:
+    if key == HELPDESK_EXPORT:
         source, target = interview.ticket_corrections()[-1]
         said = say("tickets_rereading", source=source.value.upper(), target=target.value.upper())
     else:
@@ -538,7 +538,7 @@ def read_file(
     The interview's corrections (ticket groups moved, survey columns named)
     are applied; what the team may correct next comes back as `FileFound`.
     """
-    if key == TICKETS:
+    if key == HELPDESK_EXPORT:
         return _read_tickets(path, interview)
     named = interview.column_overrides() if interview else {}
     overrides = (
@@ -546,7 +546,7 @@ def read_file(
         if named
         else None
     )
-    read = exports.read_survey_export(path, overrides)
+    read = exports.read_survey_results(path, overrides)
     result = summarise(read.responses)
     summary = lines(
         say("file_survey", count=result.responses, skipped=len(read.skipped),
@@ -562,7 +562,7 @@ def read_file(
 def _read_tickets(
     path: Path, interview: Interview | None
 ) -> tuple[Text, list[Evidence], FileFound]:
-    analysis = exports.analyse_ticket_file(
+    analysis = exports.analyze_helpdesk_export(
         path, corrections=interview.ticket_corrections() if interview else ()
     )
     groups: list[Part] = []

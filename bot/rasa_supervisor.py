@@ -1,4 +1,4 @@
-"""The Rasa engine as a separate process: training, and running it with the action server.
+"""The Rasa supervisor: trains Rasa's model, starts and stops the Rasa and action servers.
 
 Rasa 3.6 lives in `.venv-rasa` (Python 3.10); nothing here imports it. We
 drive it through its command line and talk to it over HTTP only.
@@ -31,7 +31,7 @@ Progress = Callable[[str], None]
 ENV_REFERENCE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 
 TRAINING_INPUTS = ("domain.yml", "config.yml", "data")
-QUIET_ENGINE_ENV = {
+QUIET_RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -44,7 +44,7 @@ QUIET_ENGINE_ENV = {
 PRIVATE_UMASK = 0o077
 
 
-class EngineError(MotError):
+class SupervisorError(MotError):
     """Training or a server failed; the message says where the log is."""
 
 
@@ -80,11 +80,11 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
     """The trained model for the current data, training only when the inputs changed."""
     target = model_path(root)
     if target.exists() and not force:
-        progress(text("engine.model_ready", path=target.relative_to(root)))
+        progress(text("supervisor.model_ready", path=target.relative_to(root)))
         return target
     log_path = root / "var" / "logs" / "train.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    progress(text("engine.training"))
+    progress(text("supervisor.training"))
     command = [
         str(rasa_bin(root)),
         "train",
@@ -101,7 +101,7 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
             cwd=root,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **QUIET_ENGINE_ENV},
+            env={**os.environ, **QUIET_RASA_ENV},
         )
         reported = 0
         while process.poll() is None:
@@ -109,14 +109,16 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
             elapsed = int(time.monotonic() - started)
             if elapsed - reported >= 20:
                 reported = elapsed
-                progress("  " + text("engine.still_training", seconds=elapsed))
+                progress("  " + text("supervisor.still_training", seconds=elapsed))
     if process.returncode != 0 or not target.exists():
-        raise EngineError(
+        raise SupervisorError(
             f"training failed (exit {process.returncode}); log: {log_path}\n{_tail(log_path)}"
         )
     progress(
         text(
-            "engine.trained", seconds=int(time.monotonic() - started), path=target.relative_to(root)
+            "supervisor.trained",
+            seconds=int(time.monotonic() - started),
+            path=target.relative_to(root),
         )
     )
     for old in target.parent.glob("mot-*.tar.gz"):
@@ -180,14 +182,14 @@ def wait_for_http(url: str, alive: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if not alive():
-            raise EngineError("exited")
+            raise SupervisorError("exited")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            raise EngineError(f"did not start within {timeout:.0f} s")
+            raise SupervisorError(f"did not start within {timeout:.0f} s")
         time.sleep(0.5)
 
 
@@ -289,7 +291,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 umask=PRIVATE_UMASK,
-                env={**os.environ, **self.env, **QUIET_ENGINE_ENV, **secret_env},
+                env={**os.environ, **self.env, **QUIET_RASA_ENV, **secret_env},
             )
 
     def start(self, progress: Progress = print, timeout: float = 240) -> None:
@@ -302,7 +304,7 @@ class Stack:
         names = {"actions": "action server", "rasa": "Rasa server (loading the model)"}
         started = time.monotonic()
         for key, url in checks.items():
-            progress(text(f"engine.waiting_{key}", url=url.rsplit("/", 1)[0]))
+            progress(text(f"supervisor.waiting_{key}", url=url.rsplit("/", 1)[0]))
             process = self.processes.get(key)
 
             def alive(process: subprocess.Popen[bytes] | None = process) -> bool:
@@ -310,11 +312,13 @@ class Stack:
 
             try:
                 wait_for_http(url, alive, timeout - (time.monotonic() - started))
-            except EngineError as error:
+            except SupervisorError as error:
                 self.stop()
                 log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
-                raise EngineError(f"the {names[key]} {error}; log: {log}\n{_tail(log)}") from None
-        progress(text("engine.ready", seconds=f"{time.monotonic() - started:.0f}"))
+                raise SupervisorError(
+                    f"the {names[key]} {error}; log: {log}\n{_tail(log)}"
+                ) from None
+        progress(text("supervisor.ready", seconds=f"{time.monotonic() - started:.0f}"))
 
     def stop(self) -> None:
         for process in self.processes.values():

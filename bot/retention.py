@@ -23,7 +23,7 @@ DAY_S = 24 * 60 * 60
 class RetentionRun:
     uploads: int
     upload_bytes: int
-    records: services.Purged
+    rows: services.Purged  # conversations and bookkeeping rows removed from the database
 
 
 def purge_uploads(folder: Path, older_than: datetime) -> tuple[int, int]:
@@ -50,7 +50,7 @@ def purge(app: App, days: float | None = None, now: datetime | None = None) -> R
     now = now or datetime.now(UTC)
     older_than = now - timedelta(days=app.settings.retention_days if days is None else days)
     files, size = purge_uploads(app.settings.uploads_dir, older_than)
-    return RetentionRun(files, size, services.purge_old_records(app.uow, older_than, now))
+    return RetentionRun(files, size, services.purge_old_rows(app.uow, older_than, now))
 
 
 def start_daily(app: App, every_s: float = DAY_S) -> threading.Event:
@@ -64,7 +64,7 @@ def start_daily(app: App, every_s: float = DAY_S) -> threading.Event:
                 log.info(
                     "retention: removed %d uploads, %d idle conversations",
                     done.uploads,
-                    done.records.conversations,
+                    done.rows.conversations,
                 )
             except Exception:  # the next day tries again; serving goes on
                 log.exception("retention run failed")

@@ -1,4 +1,4 @@
-"""Application services: what the bot, the CLI and (later) Telegram do with the core.
+"""Application services: what the actions, the CLI and Telegram do with the core and storage.
 
 Each function is one use case in one transaction. They are typed against the
 `UnitOfWork` and `Repository` protocols (`bot.storage.repository`) and see only
@@ -25,20 +25,20 @@ from bot.core.identity import (
 )
 from bot.core.interview_state import InterviewState
 from bot.core.metrics import Metrics, customer_metrics
-from bot.core.records import (
-    RecordsAnalysis,
-    Skipped,
-)
 from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import GroundedSuggestion, suggest
 from bot.core.survey_columns import Overrides
 from bot.core.surveys import SurveyResponse, SurveySummary, summarise
 from bot.core.taxonomy import Method, Mot
-from bot.core.team_records import InterviewRecord, SurveyRecord
+from bot.core.team_records import SessionRecord, SurveyRecord
 from bot.core.texts import text
+from bot.core.tickets import (
+    Skipped,
+    TicketAnalysis,
+)
 from bot.exports import (
-    analyse_ticket_file,
-    read_survey_file,
+    analyze_helpdesk_export,
+    read_survey_results,
     records_evidence,
     survey_evidence,
 )
@@ -56,35 +56,35 @@ class SessionView:
     status: str
 
 
-def _session_view(interview: InterviewRecord) -> SessionView:
-    return SessionView(interview.id, interview.workspace_key, interview.context, interview.status)
+def _view_of(session: SessionRecord) -> SessionView:
+    return SessionView(session.id, session.workspace_key, session.context, session.status)
 
 
-def _interview(uow: UnitOfWork, session_id: str) -> InterviewRecord:
-    interview = uow.repo.interview(session_id)
-    if interview is None:
+def _session(uow: UnitOfWork, session_id: str) -> SessionRecord:
+    session = uow.repo.session(session_id)
+    if session is None:
         raise SessionNotFound(session_id)
-    return interview
+    return session
 
 
-def interview_view(uow: UnitOfWork, session_id: str) -> SessionView:
-    """An interview inside the caller's unit of work; raises SessionNotFound."""
-    return _session_view(_interview(uow, session_id))
+def session_in(uow: UnitOfWork, session_id: str) -> SessionView:
+    """A session inside the caller's unit of work; raises SessionNotFound."""
+    return _view_of(_session(uow, session_id))
 
 
 def open_session(
     uow_factory: UowFactory, sender_id: str, display_name: str | None = None, *, fresh: bool = False
 ) -> SessionView:
-    """The workspace's open interview (a new one when there is none, or when `fresh`)."""
+    """The workspace's open session (a new one when there is none, or when `fresh`)."""
     speaker = parse_sender(sender_id)
     with uow_factory() as uow:
         workspace = speaker.workspace_key
         uow.repo.get_or_create_participant(workspace, speaker.participant_key, display_name)
-        interview = None if fresh else uow.repo.latest_open_interview(workspace)
-        if interview is None:
-            interview = uow.repo.add_interview(workspace)
+        session = None if fresh else uow.repo.latest_open_session(workspace)
+        if session is None:
+            session = uow.repo.add_session(workspace)
         uow.commit()
-        return _session_view(interview)
+        return _view_of(session)
 
 
 def save_context(uow_factory: UowFactory, session_id: str, context: ProductContext) -> SessionView:
@@ -92,26 +92,26 @@ def save_context(uow_factory: UowFactory, session_id: str, context: ProductConte
         if not uow.repo.set_context(session_id, context):
             raise SessionNotFound(session_id)
         uow.commit()
-        return interview_view(uow, session_id)
+        return session_in(uow, session_id)
 
 
 def find_session(uow_factory: UowFactory, workspace_key: str, product_name: str) -> str | None:
     """The id of a workspace's session about a product, if there is one."""
     with uow_factory() as uow:
-        for interview in uow.repo.interviews_of(workspace_key):
-            if interview.product_name == product_name:
-                return interview.id
+        for session in uow.repo.sessions_of(workspace_key):
+            if session.product_name == product_name:
+                return session.id
         return None
 
 
 def workspace_session(uow_factory: UowFactory, workspace_key: str) -> str | None:
     """The id of the chat's current session: its latest open one, else its latest."""
     with uow_factory() as uow:
-        interview = uow.repo.latest_open_interview(workspace_key)
-        if interview is None:
-            interviews = uow.repo.interviews_of(workspace_key)
-            interview = max(interviews, key=lambda s: s.created_at) if interviews else None
-        return interview.id if interview else None
+        session = uow.repo.latest_open_session(workspace_key)
+        if session is None:
+            sessions = uow.repo.sessions_of(workspace_key)
+            session = max(sessions, key=lambda s: s.created_at) if sessions else None
+        return session.id if session else None
 
 
 @dataclass(frozen=True)
@@ -192,11 +192,11 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
     """One session by id, or the latest one when no id is given."""
     with uow_factory() as uow:
         if session_id is None:
-            latest = uow.repo.latest_interview()
+            latest = uow.repo.latest_session()
             if latest is None:
                 raise SessionNotFound("latest")
-            return _session_view(latest)
-        return interview_view(uow, session_id)
+            return _view_of(latest)
+        return session_in(uow, session_id)
 
 
 # --- interview progress ------------------------------------------------------
@@ -204,7 +204,7 @@ def get_session(uow_factory: UowFactory, session_id: str | None = None) -> Sessi
 TEAM_PROGRESS = "*"  # the row of what the whole team shares: is the product live?
 
 
-# `interview_view` and the `..._in(uow, ...)` helpers work inside a unit of work the
+# `session_in` and the `..._in(uow, ...)` helpers work inside a unit of work the
 # caller opened and commits, so a larger use case (one interview turn) stays one transaction.
 
 
@@ -246,7 +246,7 @@ def save_progress(
 ) -> None:
     """Store a participant's interview state (and the team's stage, once it is known)."""
     with uow_factory() as uow:
-        _interview(uow, session_id)
+        _session(uow, session_id)
         _save_progress(uow, session_id, participant_key, state)
         uow.commit()
 
@@ -276,9 +276,9 @@ def save_turn_in(
     evidence: dict[str, list[Evidence]],
 ) -> None:
     """`save_turn` inside the caller's unit of work (committed by the caller)."""
-    interview = _interview(uow, session_id)
+    session = _session(uow, session_id)
     participant_id = uow.repo.get_or_create_participant(
-        interview.workspace_key, participant_key, display_name
+        session.workspace_key, participant_key, display_name
     ).id
     for source_key, items in evidence.items():
         uow.repo.delete_evidence(session_id, source_key, participant_id)
@@ -305,11 +305,11 @@ def add_evidence(
     answer changes the evidence instead of adding to it.
     """
     with uow_factory() as uow:
-        interview = _interview(uow, session_id)
+        session = _session(uow, session_id)
         participant_id = None
         if participant_key:
             participant_id = uow.repo.get_or_create_participant(
-                interview.workspace_key, participant_key, display_name
+                session.workspace_key, participant_key, display_name
             ).id
         if source_key is not None:
             uow.repo.delete_evidence(session_id, source_key, participant_id)
@@ -321,29 +321,31 @@ def add_evidence(
 
 def evidence_of(uow_factory: UowFactory, session_id: str) -> list[Evidence]:
     with uow_factory() as uow:
-        _interview(uow, session_id)
+        _session(uow, session_id)
         return uow.repo.evidence_of(session_id)
 
 
-def import_ticket_file(
+def import_helpdesk_export(
     uow_factory: UowFactory,
     session_id: str,
     path: Path,
     text_column: str | None = None,
     progress: Progress | None = None,
-) -> RecordsAnalysis:
-    analysis = analyse_ticket_file(path, text_column, progress)
+) -> TicketAnalysis:
+    """A helpdesk export's tickets classified and stored as the session's service records."""
+    analysis = analyze_helpdesk_export(path, text_column, progress)
     add_evidence(uow_factory, session_id, records_evidence(analysis))
     return analysis
 
 
-def import_survey_file(
+def import_survey_results(
     uow_factory: UowFactory, session_id: str, path: Path, overrides: Overrides | None = None
 ) -> tuple[SurveySummary, list[Skipped]]:
-    responses, skipped = read_survey_file(path, overrides)
-    summary = summarise(responses)
+    """Survey results read from a file and stored as the session's survey evidence."""
+    read = read_survey_results(path, overrides)
+    summary = summarise(read.responses)
     add_evidence(uow_factory, session_id, survey_evidence(summary))
-    return summary, skipped
+    return summary, read.skipped
 
 
 @dataclass(frozen=True)
@@ -363,8 +365,8 @@ def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings
     """The session's ranked items, strengths, customer metrics and suggestions."""
     view = get_session(uow_factory, session_id)
     with uow_factory() as uow:
-        interview = uow.repo.interview(view.id)
-        created = interview.created_at.isoformat() if interview else ""
+        session = uow.repo.session(view.id)
+        created = session.created_at.isoformat() if session else ""
         survey = uow.repo.survey_of(view.id)
         chat_scores = uow.repo.survey_scores(survey.code) if survey is not None else []
     evidence = evidence_of(uow_factory, view.id)
@@ -393,12 +395,12 @@ class SurveyView:
 def create_survey(uow_factory: UowFactory, session_id: str, moments: list[Mot]) -> SurveyView:
     """A shareable survey for the session (one per session: asking again returns it)."""
     with uow_factory() as uow:
-        interview = _interview(uow, session_id)
+        session = _session(uow, session_id)
         survey = uow.repo.survey_of(session_id) or uow.repo.add_survey(
             secrets.token_hex(4), session_id, moments
         )
         uow.commit()
-        return _survey_view(survey, interview.product_name)
+        return _survey_view(survey, session.product_name)
 
 
 def _survey_view(survey: SurveyRecord, product: str | None) -> SurveyView:
@@ -417,8 +419,8 @@ def get_survey(uow_factory: UowFactory, code: str) -> SurveyView:
         survey = uow.repo.survey(code.strip().lower())
         if survey is None or not survey.is_open:
             raise SurveyNotFound(code)
-        interview = uow.repo.interview(survey.session_id)
-        return _survey_view(survey, interview.product_name if interview else None)
+        session = uow.repo.session(survey.session_id)
+        return _survey_view(survey, session.product_name if session else None)
 
 
 def record_survey_response(
@@ -453,10 +455,10 @@ def close_survey(uow_factory: UowFactory, session_id: str) -> SurveyView | None:
         survey = uow.repo.survey_of(session_id)
         if survey is None:
             return None
-        interview = uow.repo.interview(session_id)
+        session = uow.repo.session(session_id)
         closed = uow.repo.close_survey(survey.code) or survey
         uow.commit()
-        return _survey_view(closed, interview.product_name if interview else None)
+        return _survey_view(closed, session.product_name if session else None)
 
 
 def start_survey_taking(uow_factory: UowFactory, person: str, code: str) -> SurveyView:
@@ -494,10 +496,10 @@ def owned_session(uow_factory: UowFactory, sender_id: str, session_id: object) -
         return None
     workspace_key = parse_sender(sender_id).workspace_key
     with uow_factory() as uow:
-        interview = uow.repo.interview(session_id)
-        if interview is None or interview.workspace_key != workspace_key:
+        session = uow.repo.session(session_id)
+        if session is None or session.workspace_key != workspace_key:
             return None
-        return interview.id
+        return session.id
 
 
 # --- retention -------------------------------------------------------------------------
@@ -515,7 +517,7 @@ class Purged:
     handled_updates: int
 
 
-def purge_old_records(uow_factory: UowFactory, older_than: datetime, now: datetime) -> Purged:
+def purge_old_rows(uow_factory: UowFactory, older_than: datetime, now: datetime) -> Purged:
     """Remove conversations idle since before `older_than`, and stale bookkeeping.
 
     The findings (sessions, evidence, survey answers) stay: they are what the

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.config import load_settings
-from bot.storage.db import include_name, make_engine
+from bot.storage.db import include_name, make_db_engine
 from bot.storage.models import Base
 
 config = context.config
@@ -32,8 +32,8 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(database_url())
-    with engine.connect() as connection:
+    db_engine = make_db_engine(database_url())
+    with db_engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
@@ -42,7 +42,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-    engine.dispose()
+    db_engine.dispose()
 
 
 if context.is_offline_mode():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create and fill one of the two environments, idempotently.
 #   scripts/setup-env.sh app   -> .venv       (Python 3.11+: bot/, actions/, tests)
-#   scripts/setup-env.sh rasa  -> .venv-rasa  (Python 3.10: the Rasa 3.6 engine only)
+#   scripts/setup-env.sh rasa  -> .venv-rasa  (Python 3.10: Rasa 3.6 only)
 # A stamp file records the hash of the inputs, so a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +54,7 @@ case "${1:-}" in
   rasa)
     venv=.venv-rasa; stamp=$(stamp_of requirements/rasa.txt requirements/rasa-constraints.txt)
     if [ "$(cat $venv/.stamp 2>/dev/null)" = "$stamp" ]; then exit 0; fi
-    echo ">> setting up $venv (the Rasa 3.6 engine, Python 3.10; about 3 minutes the first time) ..."
+    echo ">> setting up $venv (Rasa 3.6, Python 3.10; about 3 minutes the first time) ..."
     [ -x $venv/bin/python ] || "$(find_python310)" -m venv $venv
     quiet_pip $venv/bin/python -m pip install -q --upgrade "pip<25"
     # One resolver run, every package pinned: nothing can drift under rasa.

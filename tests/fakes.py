@@ -22,8 +22,8 @@ from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
-    InterviewRecord,
     ParticipantRecord,
+    SessionRecord,
     SurveyRecord,
     SurveyTakerRecord,
 )
@@ -51,7 +51,7 @@ class Tables:
 
     workspaces: set[str] = field(default_factory=set)
     participants: dict[int, ParticipantRecord] = field(default_factory=dict)
-    interviews: dict[str, InterviewRecord] = field(default_factory=dict)  # in creation order
+    sessions: dict[str, SessionRecord] = field(default_factory=dict)  # in creation order
     evidence: list[_StoredEvidence] = field(default_factory=list)
     surveys: dict[str, SurveyRecord] = field(default_factory=dict)
     answers: dict[tuple[str, str], _StoredAnswer] = field(default_factory=dict)
@@ -135,51 +135,51 @@ class FakeRepository:
     def delete_workspace(self, key: str) -> int:
         if key not in self.tables.workspaces:
             return 0
-        sessions = {i.id for i in self.tables.interviews.values() if i.workspace_key == key}
+        sessions = {i.id for i in self.tables.sessions.values() if i.workspace_key == key}
         codes = {s.code for s in self.tables.surveys.values() if s.session_id in sessions}
         tables = self.tables
         tables.evidence = [e for e in tables.evidence if e.session_id not in sessions]
         tables.progress = {k: v for k, v in tables.progress.items() if k[0] not in sessions}
         tables.answers = {k: v for k, v in tables.answers.items() if k[0] not in codes}
         tables.surveys = {c: s for c, s in tables.surveys.items() if c not in codes}
-        tables.interviews = {i: s for i, s in tables.interviews.items() if i not in sessions}
+        tables.sessions = {i: s for i, s in tables.sessions.items() if i not in sessions}
         tables.participants = {
             i: p for i, p in tables.participants.items() if p.workspace_key != key
         }
         tables.workspaces.discard(key)
         return len(sessions)
 
-    # --- interviews --------------------------------------------------------------
+    # --- sessions ----------------------------------------------------------------
 
-    def interview(self, session_id: str) -> InterviewRecord | None:
-        return self.tables.interviews.get(session_id)
+    def session(self, session_id: str) -> SessionRecord | None:
+        return self.tables.sessions.get(session_id)
 
-    def interviews_of(self, workspace_key: str) -> list[InterviewRecord]:
-        found = [i for i in self.tables.interviews.values() if i.workspace_key == workspace_key]
+    def sessions_of(self, workspace_key: str) -> list[SessionRecord]:
+        found = [i for i in self.tables.sessions.values() if i.workspace_key == workspace_key]
         return sorted(found, key=lambda i: i.created_at)  # stable: creation order on ties
 
-    def latest_open_interview(self, workspace_key: str) -> InterviewRecord | None:
-        found = [i for i in self.interviews_of(workspace_key) if i.status == "open"]
+    def latest_open_session(self, workspace_key: str) -> SessionRecord | None:
+        found = [i for i in self.sessions_of(workspace_key) if i.status == "open"]
         return found[-1] if found else None
 
-    def latest_interview(self) -> InterviewRecord | None:
-        found = sorted(self.tables.interviews.values(), key=lambda i: i.created_at)
+    def latest_session(self) -> SessionRecord | None:
+        found = sorted(self.tables.sessions.values(), key=lambda i: i.created_at)
         return found[-1] if found else None
 
-    def add_interview(self, workspace_key: str) -> InterviewRecord:
+    def add_session(self, workspace_key: str) -> SessionRecord:
         self.ensure_workspace(workspace_key)
-        session_id = f"interview-{self.tables.new_id()}"
-        created = InterviewRecord(session_id, workspace_key, None, "open", self._now())
-        self.tables.interviews[session_id] = created
+        session_id = f"session-{self.tables.new_id()}"
+        created = SessionRecord(session_id, workspace_key, None, "open", self._now())
+        self.tables.sessions[session_id] = created
         return created
 
     def set_context(self, session_id: str, context: ProductContext) -> bool:
-        interview = self.interview(session_id)
-        if interview is None:
+        session = self.session(session_id)
+        if session is None:
             return False
         stored = copy.deepcopy(context)
-        self.tables.interviews[session_id] = replace(
-            interview, context=stored, product_name=stored.product_name
+        self.tables.sessions[session_id] = replace(
+            session, context=stored, product_name=stored.product_name
         )
         return True
 
@@ -252,7 +252,7 @@ class FakeRepository:
         return found[0] if found else None
 
     def add_survey(self, code: str, session_id: str, moments: Sequence[str]) -> SurveyRecord:
-        if code in self.tables.surveys or session_id not in self.tables.interviews:
+        if code in self.tables.surveys or session_id not in self.tables.sessions:
             raise StorageError(f"cannot add survey {code!r}")  # the keys' constraints
         created = SurveyRecord(code, session_id, tuple(Mot(m) for m in moments), "open", 0)
         self.tables.surveys[code] = created

@@ -1,4 +1,4 @@
-"""A client of Rasa's REST channel: every adapter talks to the engine through this.
+"""The REST client: every chat front-end talks to Rasa through Rasa's REST channel with this.
 
 Rasa's own responses (domain.yml) carry message keys, not English: each is a
 custom payload `{"say": <key>, "buttons": [{"title": <key>, "payload": ...}]}`.
@@ -35,19 +35,19 @@ class BotMessage:
     custom: dict[str, Any] = field(default_factory=dict)
 
 
-class Engine(Protocol):
-    """What a chat front-end needs from the dialogue engine."""
+class RasaClient(Protocol):
+    """What a chat front-end needs from Rasa: one message in, Rasa's answers out."""
 
     def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]: ...
 
 
-class EngineUnavailable(Exception):
+class RasaUnavailable(Exception):
     """Rasa could not be reached or answered with an error."""
 
 
-class EngineUnreachable(EngineUnavailable):
+class RasaUnreachable(RasaUnavailable):
     """Rasa could not be reached at all: the message never arrived, so sending it again is safe."""
 
 
@@ -105,7 +105,7 @@ class RestClient:
             response = httpx.post(self.webhook, json=body, timeout=self.timeout)
             response.raise_for_status()
         except httpx.HTTPError as error:
-            raise EngineUnavailable(str(error)) from error
+            raise RasaUnavailable(str(error)) from error
         return parse_messages(response.json())
 
 
@@ -134,10 +134,10 @@ class AsyncRestClient:
             response.raise_for_status()
             return parse_messages(response.json())
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-            raise EngineUnreachable(str(error)) from error
+            raise RasaUnreachable(str(error)) from error
         except (httpx.HTTPError, ValueError) as error:
             # It may have been handled already: sending it again could answer twice.
-            raise EngineUnavailable(str(error)) from error
+            raise RasaUnavailable(str(error)) from error
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -357,7 +357,7 @@ async def _close_keyboard(query: CallbackQuery, message: Message, chat: Chat, us
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A helpdesk export or survey file: download it, then let the dialogue analyse it."""
+    """A helpdesk export or survey results file: download it, then let the dialogue read it."""
     chat, user, message = _where(update)
     state = shared(context)
     document = message.document
@@ -437,8 +437,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build_application(
     settings: Settings,
     app: App,
-    engine: AsyncRestClient,
-    engine_retry_s: float = 60.0,
+    rasa: AsyncRestClient,
+    rasa_retry_s: float = 60.0,
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The PTB application with every handler: the one place the adapter is wired.
@@ -461,7 +461,7 @@ def build_application(
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_base(base))
     application = builder.build()
-    attach_state(application, SharedState(engine, app, settings, engine_retry_s))
+    attach_state(application, SharedState(rasa, app, settings, rasa_retry_s))
     for command, handler in (
         ("start", on_start),
         ("help", on_help),
@@ -524,8 +524,8 @@ async def run_telegram(
     """
     assert settings.telegram_bot_token
     protect_logs(settings.telegram_bot_token)
-    engine = AsyncRestClient(settings.rasa_url)
-    application = build_application(settings, app, engine, settings.engine_retry_s)
+    rasa = AsyncRestClient(settings.rasa_url)
+    application = build_application(settings, app, rasa, settings.rasa_retry_s)
     stop = stop or asyncio.Event()
     try:
         try:
@@ -548,4 +548,4 @@ async def run_telegram(
     finally:
         with suppress(Exception):
             await application.shutdown()
-        await engine.close()
+        await rasa.close()

@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.adapters.rest import BotMessage, EngineUnavailable, EngineUnreachable
+from bot.adapters.rest import BotMessage, RasaUnavailable, RasaUnreachable
 from bot.adapters.telegram_render import report_document
 from bot.adapters.telegram_state import shared
 from bot.adapters.telegram_text import keyboard, split_escaped
@@ -106,7 +106,7 @@ async def send_bot_message(
         state.remember_owner(chat.id, sent.message_id, user)
 
 
-async def ask_engine(
+async def ask_rasa(
     context: ContextTypes.DEFAULT_TYPE,
     chat: Chat,
     sender: str,
@@ -117,21 +117,21 @@ async def ask_engine(
     """Rasa's answer; while Rasa is down, apologise once and keep retrying for a while."""
     state = shared(context)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + state.engine_retry_s
+    deadline = loop.time() + state.rasa_retry_s
     delay, apologised = 1.0, False
     while True:
         try:
-            return await state.engine.send(sender, said, metadata)
-        except EngineUnreachable as error:
+            return await state.rasa.send(sender, said, metadata)
+        except RasaUnreachable as error:
             log.warning("Rasa unreachable for chat %s: %s", chat.id, error)
             if loop.time() + delay > deadline:
                 return None
             if not apologised:
-                await reply(context, chat.id, text("tg.engine_retrying"), reply_to)
+                await reply(context, chat.id, text("tg.rasa_retrying"), reply_to)
                 apologised = True
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)
-        except EngineUnavailable as error:  # reached, then failed: never sent twice
+        except RasaUnavailable as error:  # reached, then failed: never sent twice
             log.warning("Rasa failed for chat %s: %s", chat.id, error)
             return None
 
@@ -161,11 +161,11 @@ async def converse(
         sender = anonymous_sender(person)
     async with state.turns.turn(user.id):
         async with typing(context, chat.id):
-            answers = await ask_engine(context, chat, sender, said, metadata, reply_to)
+            answers = await ask_rasa(context, chat, sender, said, metadata, reply_to)
         if answers is None:
             quoted = shown if shown is not None else said
             quoted = quoted if len(quoted) <= 60 else quoted[:57] + "..."
-            await reply(context, chat.id, text("tg.engine_failed", said=quoted), reply_to)
+            await reply(context, chat.id, text("tg.rasa_failed", said=quoted), reply_to)
             return
         answered = False
         for answer in answers:
@@ -175,7 +175,7 @@ async def converse(
                 await send_bot_message(context, chat, user, answer, reply_to)
                 answered = True
         if not answered:
-            await reply(context, chat.id, text("tg.engine_silent"), reply_to)
+            await reply(context, chat.id, text("tg.rasa_silent"), reply_to)
 
 
 async def follow_instruction(

@@ -86,12 +86,12 @@ class Turns:
 
 @dataclass
 class SharedState:
-    """Everything the handlers share: the engine, the app, settings and what they remember."""
+    """Everything the handlers share: Rasa's REST client, the app, settings, what they remember."""
 
-    engine: AsyncRestClient
+    rasa: AsyncRestClient
     app: App
     settings: Settings
-    engine_retry_s: float = 60.0
+    rasa_retry_s: float = 60.0
     bot_username: str = ""  # learnt from getMe when the application starts
     turns: Turns = field(default_factory=Turns)
     # short callback data -> the payload too long for Telegram's 64 bytes

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.rest import BotMessage, Button, Engine, EngineUnavailable
+from bot.adapters.rest import BotMessage, Button, RasaClient, RasaUnavailable
 from bot.core.identity import LOCAL_UPLOADS
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.names import safe_file_name
@@ -75,7 +75,7 @@ def resolve_choice(line: str, buttons: list[Button]) -> str:
 
 
 def chat(
-    client: Engine,
+    client: RasaClient,
     sender: str,
     display_name: str | None = None,
     stdin: TextIO = sys.stdin,
@@ -95,7 +95,7 @@ def chat(
 
 
 def _chat(
-    client: Engine,
+    client: RasaClient,
     sender: str,
     display_name: str | None,
     stdin: TextIO,
@@ -133,8 +133,8 @@ def _chat(
                 continue
         try:
             answers = client.send(sender, outgoing, metadata)
-        except EngineUnavailable as error:
-            print(f"bot> {text('terminal.engine_down', error=error)}", file=stdout, flush=True)
+        except RasaUnavailable as error:
+            print(f"bot> {text('terminal.rasa_down', error=error)}", file=stdout, flush=True)
             continue
         sent += 1
         shown, buttons = render(answers)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from bot.core.errors import UnclearAnswer, UnknownCode
-from bot.core.records import cue_classifier, default_classifier, normalise
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import say
+from bot.core.tickets import cue_classifier, default_classifier, normalise
 from bot.core.wordlists import no_pattern, understood, yes_pattern
 
 # The yes, no, number and rating words people answer with are data, one file per

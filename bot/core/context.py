@@ -1,4 +1,4 @@
-"""The product context an interview starts with, and how free-text answers become it.
+"""A session's product context (asked before the interview), and how free-text answers become it.
 
 Every parser takes what a person typed and either returns a clean value or
 raises `UnclearAnswer` with a hint the bot can put in its re-question.

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from bot.core.answers import recognise_moment
 from bot.core.errors import UnclearAnswer
-from bot.core.records import normalise
 from bot.core.taxonomy import Mot, parse_mot
 from bot.core.texts import say
+from bot.core.tickets import normalise
 
 # A moment named by its code or its name, wherever it stands in a sentence.
 _MOMENT_MENTION = re.compile(

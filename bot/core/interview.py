@@ -1,13 +1,13 @@
 """The interview: the four identification methods as guided question sequences.
 
 A plain state machine. Its state is a typed `InterviewState` (stored between
-turns by `bot.interview_service`, one row per interview and participant, so a
+turns by `bot.interview_service`, one row per session and participant, so a
 pause survives restarts); every answer returns a `Reply` with what to say (as
 catalogue keys with parameters, `Say`: the edge renders them in the
 conversation's language), the evidence to store (replacing earlier evidence
 under the same key, so "go back" can change an answer) and the next question.
 Nothing here does I/O: reading an uploaded file is the service's job,
-announced by `Reply.analyse`.
+announced by `Reply.analyze`.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class Reply:
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # key -> replacement
     question: Question | None = None
     finished: Method | None = None
-    analyse: tuple[str, str] | None = None  # (kind, path): the adapter reads a file
+    analyze: tuple[str, str] | None = None  # (question key, answer): the service reads the file
     reread: str | None = None  # a file question's key: read its file again, corrected
     survey: list[Mot] | None = None  # the adapter creates a shareable survey for these
 
@@ -637,8 +637,8 @@ class Interview:
             key = "records.export" if question.kind == "ticket_check" else "survey.results"
             return Reply(reread=key, question=question)
         if question.kind == "file":
-            # The adapter reads the file and calls file_result() with what it found.
-            return Reply(analyse=(question.key, value), question=question)
+            # The service reads the file and calls file_result() with what it found.
+            return Reply(analyze=(question.key, value), question=question)
         self.answers[question.key] = value
         if question.key in self.state.skipped:
             self.state.skipped.remove(question.key)

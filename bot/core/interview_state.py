@@ -1,6 +1,6 @@
 """Where one participant's interview stands: typed, versioned, stored as plain data.
 
-The interview engine (`bot.core.interview`) reads and changes an
+The interview (`bot.core.interview`) reads and changes an
 `InterviewState`; adapters store it with `to_dict()` and read it back with
 `from_dict()`, which also accepts the older unversioned form (a Rasa slot's
 dict) and fills in what a newer version added.

@@ -1,12 +1,12 @@
-r"""The cue words of the ticket classifier: pure data, read by `bot.core.records`.
+r"""The cue words of the ticket classifier: pure data, read by `bot.core.tickets`.
 
 A cue is a regular expression matched against the normalised ticket text
 (lower case, umlauts spelled out: ä -> ae, ß -> ss, straight apostrophes) at
-a word start: `records` compiles it as `\b(?:cue)`. Write stems, so that
+a word start: `tickets` compiles it as `\b(?:cue)`. Write stems, so that
 inflections and German compounds match too ("liefer" finds
 "lieferverzoegerung"); end a whole word with `\b` ("late\b"). Keep to plain
 syntax (groups, `|`, `?`, `*`, `+`, `{m,n}`, classes, `.`, `\b`, `\d`, `\w`,
-lookarounds; no inline flags): `records.required_literals` reads from a
+lookarounds; no inline flags): `tickets.required_literals` reads from a
 moment or theme cue the plain text every match contains, and a ticket is
 searched only for the cues whose text it holds. A moment's cue carries a
 weight, added to the moment's score when it matches. A pattern appears at

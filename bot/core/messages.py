@@ -1,4 +1,4 @@
-"""Limits on what a person can send, checked before anything reaches the engine."""
+"""Limits on what a person can send, checked before anything reaches Rasa."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 The repository hands these out instead of database rows, so the services (and
 a fake repository in the tests) never depend on how or where they are stored.
-Glossary: a *workspace* is a team's chat (a terminal user, a private chat, a
-group); an *interview* is one interview session of that team about one product.
+A *workspace* is a team's chat (a terminal user, a private chat, a group); a
+*session* is that team's interview about one product (see the README's glossary).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class ParticipantRecord:
 
 
 @dataclass(frozen=True)
-class InterviewRecord:
-    """One interview of a team; `context` is None until the product details are known."""
+class SessionRecord:
+    """One session of a team; `context` is None until the product details are known."""
 
     id: str
     workspace_key: str

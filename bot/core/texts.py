@@ -6,7 +6,8 @@ change. English is complete; another language falls back to it key by key.
 The language belongs to the conversation, not to the process: the edges
 (action server, Telegram, terminal, CLI) set it with `use_language` for the
 turn they handle, and `text` reads it when it is called, never at import.
-Rasa's own responses (greeting, the product questions) stay in domain.yml.
+Rasa's own responses (greeting, the product questions) are message keys too:
+domain.yml names them (`custom: {say: <key>}`) and `bot.adapters.rest` says them.
 """
 
 from __future__ import annotations

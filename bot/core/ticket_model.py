@@ -13,7 +13,7 @@ Features, identical in training and here:
   other accents dropped; digits -> 0), idf-weighted and normalised;
 - character 3- to 5-grams inside words (typos and German compounds),
   idf-weighted and normalised on their own;
-- dense: the transparent cue scores of `bot.core.records` per moment and the
+- dense: the transparent cue scores of `bot.core.tickets` per moment and the
   counts of negative and positive cue words.
 
 Probabilities are calibrated with one temperature per model, fitted on

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core import ticket_model
-from bot.core.records import model_features
 from bot.core.ticket_model import MOT_LABELS, SENTIMENT_LABELS
+from bot.core.tickets import model_features
 
 # One BLAS thread: the problem is small, and on a busy machine more threads
 # make a fit ten times slower. Set before scikit-learn loads numpy.
@@ -59,7 +59,7 @@ SCALE = 1000
 CODE_FILES = (
     "bot/core/ticket_model.py",
     "bot/core/ticket_training.py",
-    "bot/core/records.py",
+    "bot/core/tickets.py",
     "bot/core/lexicon.py",
 )
 

@@ -1,4 +1,4 @@
-"""Service-record analysis: which moment of truth each ticket is about, and how it feels.
+"""The ticket classifier: which moment of truth each ticket is about, and how it feels.
 
 Two parts for English and German helpdesk tickets:
 - a transparent lexicon of cue words per moment and per feeling
@@ -554,7 +554,9 @@ QUOTED_SIDES = {"negative": "pain", "positive": "glory"}
 
 
 @dataclass
-class RecordsAnalysis:
+class TicketAnalysis:
+    """A helpdesk export's tickets classified: per ticket, per moment, and the rows skipped."""
+
     tickets: list[TicketResult] = field(default_factory=list)
     moments: dict[Mot, MomentTally] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)

@@ -12,7 +12,7 @@ words are understood in every conversation, the conversation's own language
 first (it decides between two rating words of the same length), then English,
 then the others.
 
-Words are written as `bot.core.records.normalise` leaves an answer: lower case,
+Words are written as `bot.core.tickets.normalise` leaves an answer: lower case,
 umlauts as ae/oe/ue, ß as ss. Files are read on first use, never at import.
 """
 

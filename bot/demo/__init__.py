@@ -192,9 +192,9 @@ def load_demo(uow_factory: UowFactory) -> str:
     services.add_evidence(uow_factory, view.id, COMPETITOR, *DEMO_PARTICIPANTS[0])
     package = files("bot.demo")
     with as_file(package / "tickets.csv") as tickets:
-        services.import_ticket_file(uow_factory, view.id, tickets)
+        services.import_helpdesk_export(uow_factory, view.id, tickets)
     with as_file(package / "survey.csv") as survey:
-        services.import_survey_file(uow_factory, view.id, survey)
+        services.import_survey_results(uow_factory, view.id, survey)
     chat = services.create_survey(uow_factory, view.id, [Mot.AMOT, Mot.SMOT, Mot.ZMOT])
     for respondent, response in CHAT_SURVEY:
         services.record_survey_response(uow_factory, chat.code, response, respondent)

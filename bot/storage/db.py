@@ -1,4 +1,4 @@
-"""Engine creation and migrations.
+"""Database engine creation and migrations.
 
 SQLite is shared by three processes (Rasa's tracker store, the action server,
 the CLI), so every connection gets a busy timeout and the file is switched to
@@ -24,12 +24,12 @@ def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
-def make_engine(url: str) -> Engine:
+def make_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        db_engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
-        @event.listens_for(engine, "connect")
+        @event.listens_for(db_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
-        return engine
+        return db_engine
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -50,15 +50,15 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
-def scrub(engine: Engine) -> None:
+def scrub(db_engine: Engine) -> None:
     """Leave nothing deleted readable on disk: SQLite's WAL is checkpointed and truncated.
 
     With secure_delete the database file's freed pages are zeroed; the WAL may
     still hold recent copies of those pages until it is written back and cut.
     """
-    if engine.dialect.name != "sqlite":
+    if db_engine.dialect.name != "sqlite":
         return
-    with engine.connect() as connection:
+    with db_engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

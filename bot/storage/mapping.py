@@ -12,8 +12,8 @@ from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage
 from bot.core.team_records import (
-    InterviewRecord,
     ParticipantRecord,
+    SessionRecord,
     SurveyRecord,
     SurveyTakerRecord,
 )
@@ -31,7 +31,7 @@ def participant_record(row: Participant) -> ParticipantRecord:
 
 
 def product_context(row: InterviewSession) -> ProductContext | None:
-    """The product context an interview row holds, once its name and business are known."""
+    """The product context a session row holds, once its name and business are known."""
     if not (row.product_name and row.business):
         return None
     return ProductContext(
@@ -42,8 +42,8 @@ def product_context(row: InterviewSession) -> ProductContext | None:
     )
 
 
-def interview_record(row: InterviewSession) -> InterviewRecord:
-    return InterviewRecord(
+def session_record(row: InterviewSession) -> SessionRecord:
+    return SessionRecord(
         id=row.id,
         workspace_key=row.workspace.key,
         context=product_context(row),

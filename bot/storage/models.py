@@ -65,7 +65,7 @@ class Participant(Base):
 
 
 class InterviewSession(Base):
-    """One interview of a team about one product."""
+    """One session: a team's interview about one product (`SessionRecord` outside storage)."""
 
     __tablename__ = "interview_sessions"
 

@@ -18,8 +18,8 @@ from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import Method
 from bot.core.team_records import (
-    InterviewRecord,
     ParticipantRecord,
+    SessionRecord,
     SurveyRecord,
     SurveyTakerRecord,
 )
@@ -59,29 +59,29 @@ class Repository(Protocol):
     def delete_participant(self, participant_id: int) -> None: ...
 
     def delete_workspace(self, key: str) -> int:
-        """A workspace with everything in it; how many interviews went (0 without one)."""
+        """A workspace with everything in it; how many sessions went (0 without one)."""
         ...
 
-    # --- interviews --------------------------------------------------------------
+    # --- sessions ----------------------------------------------------------------
 
-    def interview(self, session_id: str) -> InterviewRecord | None: ...
+    def session(self, session_id: str) -> SessionRecord | None: ...
 
-    def interviews_of(self, workspace_key: str) -> list[InterviewRecord]:
-        """A workspace's interviews, oldest first."""
+    def sessions_of(self, workspace_key: str) -> list[SessionRecord]:
+        """A workspace's sessions, oldest first."""
         ...
 
-    def latest_open_interview(self, workspace_key: str) -> InterviewRecord | None: ...
+    def latest_open_session(self, workspace_key: str) -> SessionRecord | None: ...
 
-    def latest_interview(self) -> InterviewRecord | None:
-        """The newest interview of any workspace."""
+    def latest_session(self) -> SessionRecord | None:
+        """The newest session of any workspace."""
         ...
 
-    def add_interview(self, workspace_key: str) -> InterviewRecord:
-        """A new open interview of an existing workspace."""
+    def add_session(self, workspace_key: str) -> SessionRecord:
+        """A new open session of an existing workspace."""
         ...
 
     def set_context(self, session_id: str, context: ProductContext) -> bool:
-        """The product context of an interview; False when there is no such interview."""
+        """The product context of a session; False when there is no such session."""
         ...
 
     # --- interview progress ------------------------------------------------------

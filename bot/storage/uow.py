@@ -22,8 +22,8 @@ from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
-    InterviewRecord,
     ParticipantRecord,
+    SessionRecord,
     SurveyRecord,
     SurveyTakerRecord,
 )
@@ -31,8 +31,8 @@ from bot.storage.db import scrub
 from bot.storage.mapping import (
     evidence_from_row,
     evidence_row,
-    interview_record,
     participant_record,
+    session_record,
     set_product_context,
     survey_record,
     survey_taker_record,
@@ -58,20 +58,20 @@ class SqlStorageError(StorageError):
 class SqlRepository:
     """The repository on one SQLAlchemy database session (see `Repository`)."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: Session) -> None:
+        self.db = db
 
     # --- workspaces and participants ---------------------------------------------
 
     def _workspace(self, key: str) -> Workspace | None:
-        return self.session.scalars(select(Workspace).where(Workspace.key == key)).one_or_none()
+        return self.db.scalars(select(Workspace).where(Workspace.key == key)).one_or_none()
 
     def _get_or_create_workspace(self, key: str) -> Workspace:
         workspace = self._workspace(key)
         if workspace is None:
             workspace = Workspace(key=key)
-            self.session.add(workspace)
-            self.session.flush()
+            self.db.add(workspace)
+            self.db.flush()
         return workspace
 
     def ensure_workspace(self, key: str) -> None:
@@ -81,62 +81,62 @@ class SqlRepository:
         self, workspace_key: str, key: str, display_name: str | None
     ) -> ParticipantRecord:
         workspace = self._get_or_create_workspace(workspace_key)
-        participant = self.session.scalars(
+        participant = self.db.scalars(
             select(Participant).where(
                 Participant.workspace_id == workspace.id, Participant.key == key
             )
         ).one_or_none()
         if participant is None:
             participant = Participant(workspace=workspace, key=key, display_name=display_name)
-            self.session.add(participant)
-            self.session.flush()
+            self.db.add(participant)
+            self.db.flush()
         elif display_name and participant.display_name != display_name:
             participant.display_name = display_name
         return participant_record(participant)
 
-    # --- interviews --------------------------------------------------------------
+    # --- sessions ----------------------------------------------------------------
 
-    def _interview(self, session_id: str) -> InterviewSession | None:
-        return self.session.get(InterviewSession, session_id)
+    def _session_row(self, session_id: str) -> InterviewSession | None:
+        return self.db.get(InterviewSession, session_id)
 
-    def interview(self, session_id: str) -> InterviewRecord | None:
-        row = self._interview(session_id)
-        return interview_record(row) if row is not None else None
+    def session(self, session_id: str) -> SessionRecord | None:
+        row = self._session_row(session_id)
+        return session_record(row) if row is not None else None
 
-    def interviews_of(self, workspace_key: str) -> list[InterviewRecord]:
-        rows = self.session.scalars(
+    def sessions_of(self, workspace_key: str) -> list[SessionRecord]:
+        rows = self.db.scalars(
             select(InterviewSession)
             .join(Workspace, InterviewSession.workspace_id == Workspace.id)
             .where(Workspace.key == workspace_key)
             .order_by(InterviewSession.created_at)
         )
-        return [interview_record(row) for row in rows]
+        return [session_record(row) for row in rows]
 
-    def latest_open_interview(self, workspace_key: str) -> InterviewRecord | None:
-        row = self.session.scalars(
+    def latest_open_session(self, workspace_key: str) -> SessionRecord | None:
+        row = self.db.scalars(
             select(InterviewSession)
             .join(Workspace, InterviewSession.workspace_id == Workspace.id)
             .where(Workspace.key == workspace_key, InterviewSession.status == "open")
             .order_by(InterviewSession.created_at.desc())
             .limit(1)
         ).first()
-        return interview_record(row) if row is not None else None
+        return session_record(row) if row is not None else None
 
-    def latest_interview(self) -> InterviewRecord | None:
-        row = self.session.scalars(
+    def latest_session(self) -> SessionRecord | None:
+        row = self.db.scalars(
             select(InterviewSession).order_by(InterviewSession.created_at.desc()).limit(1)
         ).first()
-        return interview_record(row) if row is not None else None
+        return session_record(row) if row is not None else None
 
-    def add_interview(self, workspace_key: str) -> InterviewRecord:
+    def add_session(self, workspace_key: str) -> SessionRecord:
         workspace = self._get_or_create_workspace(workspace_key)
         row = InterviewSession(workspace=workspace, channels=[])
-        self.session.add(row)
-        self.session.flush()
-        return interview_record(row)
+        self.db.add(row)
+        self.db.flush()
+        return session_record(row)
 
     def set_context(self, session_id: str, context: ProductContext) -> bool:
-        row = self._interview(session_id)
+        row = self._session_row(session_id)
         if row is None:
             return False
         set_product_context(row, context)
@@ -151,11 +151,11 @@ class SqlRepository:
         participant_id: int | None = None,
         source_key: str | None = None,
     ) -> None:
-        self.session.add(evidence_row(session_id, item, participant_id, source_key))
+        self.db.add(evidence_row(session_id, item, participant_id, source_key))
 
     def evidence_of(self, session_id: str) -> list[Evidence]:
         names = self.participant_names(session_id)
-        rows = self.session.scalars(
+        rows = self.db.scalars(
             select(EvidenceItem)
             .where(EvidenceItem.session_id == session_id)
             .order_by(EvidenceItem.id)
@@ -163,7 +163,7 @@ class SqlRepository:
         return [evidence_from_row(row, names.get(row.participant_id or -1)) for row in rows]
 
     def evidence_methods(self, session_id: str) -> list[Method]:
-        methods = self.session.scalars(
+        methods = self.db.scalars(
             select(EvidenceItem.method).where(EvidenceItem.session_id == session_id)
         )
         return [Method(method) for method in methods]
@@ -176,33 +176,33 @@ class SqlRepository:
             query = query.where(EvidenceItem.participant_id.is_(None))
         else:
             query = query.where(EvidenceItem.participant_id == participant_id)
-        self.session.execute(query)
+        self.db.execute(query)
 
     # --- surveys -----------------------------------------------------------------
 
     def survey(self, code: str) -> SurveyRecord | None:
-        row = self.session.get(Survey, code)
+        row = self.db.get(Survey, code)
         return survey_record(row) if row is not None else None
 
     def survey_of(self, session_id: str) -> SurveyRecord | None:
-        row = self.session.scalars(select(Survey).where(Survey.session_id == session_id)).first()
+        row = self.db.scalars(select(Survey).where(Survey.session_id == session_id)).first()
         return survey_record(row) if row is not None else None
 
     def add_survey(self, code: str, session_id: str, moments: Sequence[str]) -> SurveyRecord:
         row = Survey(code=code, session_id=session_id, moments=[Mot(m).value for m in moments])
-        self.session.add(row)
-        self.session.flush()
+        self.db.add(row)
+        self.db.flush()
         return survey_record(row)
 
     def close_survey(self, code: str) -> SurveyRecord | None:
-        row = self.session.get(Survey, code)
+        row = self.db.get(Survey, code)
         if row is None:
             return None
         row.status = "closed"
         return survey_record(row)
 
     def survey_scores(self, code: str) -> list[tuple[int | None, int | None]]:
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(SurveyAnswer.nps, SurveyAnswer.csat)
             .where(SurveyAnswer.survey_code == code)
             .order_by(SurveyAnswer.id)
@@ -212,53 +212,53 @@ class SqlRepository:
     def save_survey_answer(
         self, code: str, respondent: str, nps: int | None, csat: int | None
     ) -> int:
-        answer = self.session.scalars(
+        answer = self.db.scalars(
             select(SurveyAnswer).where(
                 SurveyAnswer.survey_code == code, SurveyAnswer.respondent == respondent
             )
         ).one_or_none()
         if answer is None:
             answer = SurveyAnswer(survey_code=code, respondent=respondent)
-            self.session.add(answer)
+            self.db.add(answer)
         answer.nps, answer.csat = nps, csat
-        self.session.flush()
+        self.db.flush()
         responses = self.count_survey_answers(code)
-        survey = self.session.get(Survey, code)
+        survey = self.db.get(Survey, code)
         if survey is not None:
             survey.responses = responses
         return responses
 
     def count_survey_answers(self, code: str) -> int:
         return int(
-            self.session.scalar(
+            self.db.scalar(
                 select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_code == code)
             )
             or 0
         )
 
     def survey_taker(self, person: str) -> SurveyTakerRecord | None:
-        row = self.session.get(SurveyTaker, person)
+        row = self.db.get(SurveyTaker, person)
         return survey_taker_record(row) if row is not None else None
 
     def set_survey_taker(self, person: str, code: str) -> None:
-        taker = self.session.get(SurveyTaker, person)
+        taker = self.db.get(SurveyTaker, person)
         if taker is None:
-            self.session.add(SurveyTaker(person=person, code=code))
+            self.db.add(SurveyTaker(person=person, code=code))
         else:
             taker.code = code
             taker.started_at = datetime.now(UTC)
 
     def delete_survey_taker(self, person: str) -> None:
-        self.session.execute(delete(SurveyTaker).where(SurveyTaker.person == person))
+        self.db.execute(delete(SurveyTaker).where(SurveyTaker.person == person))
 
     def delete_survey_takers_before(self, moment: datetime) -> int:
-        result = self.session.execute(delete(SurveyTaker).where(SurveyTaker.started_at < moment))
+        result = self.db.execute(delete(SurveyTaker).where(SurveyTaker.started_at < moment))
         return int(getattr(result, "rowcount", 0) or 0)
 
     # --- people --------------------------------------------------------------------
 
     def participant_names(self, session_id: str) -> dict[int, str]:
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(Participant.id, Participant.display_name, Participant.key)
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
             .where(EvidenceItem.session_id == session_id)
@@ -267,11 +267,11 @@ class SqlRepository:
         return {pid: name or key for pid, name, key in rows}
 
     def participants_with_key(self, key: str) -> list[ParticipantRecord]:
-        rows = self.session.scalars(select(Participant).where(Participant.key == key))
+        rows = self.db.scalars(select(Participant).where(Participant.key == key))
         return [participant_record(row) for row in rows]
 
     def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(Participant.display_name, Participant.key, func.count(EvidenceItem.id))
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
             .where(EvidenceItem.session_id == session_id)
@@ -281,41 +281,39 @@ class SqlRepository:
         return [(name or key, count) for name, key, count in rows]
 
     def delete_answers_of(self, participant_ids: list[int]) -> int:
-        result = self.session.execute(
+        result = self.db.execute(
             delete(EvidenceItem).where(EvidenceItem.participant_id.in_(participant_ids))
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
     def delete_participant(self, participant_id: int) -> None:
-        self.session.execute(delete(Participant).where(Participant.id == participant_id))
+        self.db.execute(delete(Participant).where(Participant.id == participant_id))
 
     def delete_workspace(self, key: str) -> int:
         workspace = self._workspace(key)
         if workspace is None:
             return 0
         sessions = list(
-            self.session.scalars(
+            self.db.scalars(
                 select(InterviewSession.id).where(InterviewSession.workspace_id == workspace.id)
             )
         )
-        self.session.execute(delete(EvidenceItem).where(EvidenceItem.session_id.in_(sessions)))
-        self.session.execute(
-            delete(InterviewProgress).where(InterviewProgress.session_id.in_(sessions))
-        )
-        self.session.execute(delete(Survey).where(Survey.session_id.in_(sessions)))
-        self.session.execute(delete(InterviewSession).where(InterviewSession.id.in_(sessions)))
-        self.session.execute(delete(Participant).where(Participant.workspace_id == workspace.id))
-        self.session.execute(delete(Workspace).where(Workspace.id == workspace.id))
+        self.db.execute(delete(EvidenceItem).where(EvidenceItem.session_id.in_(sessions)))
+        self.db.execute(delete(InterviewProgress).where(InterviewProgress.session_id.in_(sessions)))
+        self.db.execute(delete(Survey).where(Survey.session_id.in_(sessions)))
+        self.db.execute(delete(InterviewSession).where(InterviewSession.id.in_(sessions)))
+        self.db.execute(delete(Participant).where(Participant.workspace_id == workspace.id))
+        self.db.execute(delete(Workspace).where(Workspace.id == workspace.id))
         return len(sessions)
 
     # --- interview progress ------------------------------------------------------
 
     def progress(self, session_id: str, participant_key: str) -> dict[str, Any] | None:
-        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        row = self.db.get(InterviewProgress, (session_id, participant_key))
         return dict(row.state) if row is not None else None
 
     def all_progress(self, session_id: str) -> dict[str, dict[str, Any]]:
-        rows = self.session.scalars(
+        rows = self.db.scalars(
             select(InterviewProgress).where(InterviewProgress.session_id == session_id)
         )
         return {row.participant_key: dict(row.state) for row in rows}
@@ -323,14 +321,14 @@ class SqlRepository:
     def save_progress(
         self, session_id: str, participant_key: str, version: int, state: dict[str, Any]
     ) -> None:
-        row = self.session.get(InterviewProgress, (session_id, participant_key))
+        row = self.db.get(InterviewProgress, (session_id, participant_key))
         if row is None:
             row = InterviewProgress(session_id=session_id, participant_key=participant_key)
-            self.session.add(row)
+            self.db.add(row)
         row.version, row.state = version, state
 
     def delete_progress_of(self, participant_key: str) -> int:
-        result = self.session.execute(
+        result = self.db.execute(
             delete(InterviewProgress).where(InterviewProgress.participant_key == participant_key)
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -340,35 +338,31 @@ class SqlRepository:
     def delete_conversations(self, sender_pattern: str) -> int:
         """The table belongs to Rasa's tracker store; we only ever delete from it, for
         a person who asked to be forgotten or a conversation past its retention."""
-        if not inspect(self.session.connection()).has_table("events"):
+        if not inspect(self.db.connection()).has_table("events"):
             return 0
-        result = self.session.execute(
+        result = self.db.execute(
             text("DELETE FROM events WHERE sender_id LIKE :pattern"), {"pattern": sender_pattern}
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
     def delete_idle_conversations(self, idle_since: datetime) -> tuple[int, int]:
-        if not inspect(self.session.connection()).has_table("events"):
+        if not inspect(self.db.connection()).has_table("events"):
             return 0, 0
         idle = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
         cutoff = {"cutoff": idle_since.timestamp()}
-        senders = len(self.session.execute(text(idle), cutoff).all())
-        result = self.session.execute(
-            text(f"DELETE FROM events WHERE sender_id IN ({idle})"), cutoff
-        )
+        senders = len(self.db.execute(text(idle), cutoff).all())
+        result = self.db.execute(text(f"DELETE FROM events WHERE sender_id IN ({idle})"), cutoff)
         return senders, int(getattr(result, "rowcount", 0) or 0)
 
     def is_handled(self, bot_id: str, update_id: int) -> bool:
-        return self.session.get(HandledUpdate, (bot_id, update_id)) is not None
+        return self.db.get(HandledUpdate, (bot_id, update_id)) is not None
 
     def mark_handled(self, bot_id: str, update_id: int) -> None:
         if not self.is_handled(bot_id, update_id):
-            self.session.add(HandledUpdate(bot_id=bot_id, update_id=update_id))
+            self.db.add(HandledUpdate(bot_id=bot_id, update_id=update_id))
 
     def forget_handled_before(self, moment: datetime) -> int:
-        result = self.session.execute(
-            delete(HandledUpdate).where(HandledUpdate.handled_at < moment)
-        )
+        result = self.db.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -376,15 +370,15 @@ class SqlUnitOfWork:
     """One database transaction (see `UnitOfWork`): committed on `commit()`, rolled back
     on leaving; a SQLAlchemy error in the block, at commit or on leaving is a `StorageError`."""
 
-    session: Session
+    db: Session  # the SQLAlchemy database session of this unit
     repo: SqlRepository
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, db_session_factory: Callable[[], Session]) -> None:
+        self._db_session_factory = db_session_factory
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.session = self._session_factory()
-        self.repo = SqlRepository(self.session)
+        self.db = self._db_session_factory()
+        self.repo = SqlRepository(self.db)
         return self
 
     def __exit__(
@@ -394,8 +388,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
-            self.session.close()
+            self.db.rollback()
+            self.db.close()
         except SQLAlchemyError as error:
             if exc is None:
                 raise SqlStorageError(str(error)) from error
@@ -405,18 +399,18 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            self.db.commit()
         except SQLAlchemyError as error:
             raise SqlStorageError(str(error)) from error
 
     def scrub(self) -> None:
-        bind = self.session.get_bind()
+        bind = self.db.get_bind()
         if isinstance(bind, Engine):
             scrub(bind)
 
 
-SqlUowFactory = Callable[[], SqlUnitOfWork]  # a `UowFactory` whose units also offer `.session`
+SqlUowFactory = Callable[[], SqlUnitOfWork]  # a `UowFactory` whose units also offer `.db`
 
 
-def unit_of_work_factory(session_factory: sessionmaker[Session]) -> SqlUowFactory:
-    return lambda: SqlUnitOfWork(session_factory)
+def unit_of_work_factory(db_session_factory: sessionmaker[Session]) -> SqlUowFactory:
+    return lambda: SqlUnitOfWork(db_session_factory)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.adapters.rest import BotMessage, RestClient
-from bot.engine import Ports, Stack, ensure_model, free_port
-from bot.storage.db import make_engine, upgrade
+from bot.rasa_supervisor import Ports, Stack, ensure_model, free_port
+from bot.storage.db import make_db_engine, upgrade
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -34,7 +34,7 @@ def _progress(message: str) -> None:
 class Live:
     stack: Stack
     client: RestClient
-    engine: Engine
+    db_engine: Engine
     database_url: str
     uploads: Path
 
@@ -64,9 +64,9 @@ def live(
         env={"UPLOADS_DIR": str(uploads)},
     )  # fmt: skip
     stack.start(_progress)
-    engine = make_engine(url)
+    db_engine = make_db_engine(url)
     try:
-        yield Live(stack, RestClient(stack.rasa_url, timeout=60), engine, url, uploads)
+        yield Live(stack, RestClient(stack.rasa_url, timeout=60), db_engine, url, uploads)
     finally:
         stack.stop()
-        engine.dispose()
+        db_engine.dispose()

@@ -135,7 +135,7 @@ def test_one_complete_interview_with_all_four_methods(
     assert findings.startswith("Your top moments so far:")
 
     # The database holds evidence of every method, tagged and attributed.
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         session_id = db.scalars(
             select(InterviewSession.id).join(Workspace).where(Workspace.key == sender)
         ).one()
@@ -172,7 +172,7 @@ def test_one_complete_interview_with_all_four_methods(
     # The report of the whole interview: concrete items in score order, suggestions
     # that cite their evidence and include the team's own ideas, and NPS/CSAT shown.
     report = build_report(
-        services.findings(unit_of_work_factory(sessionmaker(live.engine)), session_id)
+        services.findings(unit_of_work_factory(sessionmaker(live.db_engine)), session_id)
     )
     moments, strengths = report["moments"], report["strengths"]
     assert len(moments) >= 5 and strengths

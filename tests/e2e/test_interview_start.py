@@ -16,7 +16,7 @@ def new_sender() -> str:
 
 
 def stored_session(live: Live, workspace_key: str) -> InterviewSession:
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         return db.scalars(
             select(InterviewSession)
             .join(Workspace)
@@ -57,7 +57,7 @@ def test_product_context_is_collected_validated_stored_and_confirmed(live: Live)
     assert interview.business == "b2c"
     assert interview.channels == ["web shop", "mobile app", "phone"]
     assert interview.typical_customer == "busy parents in cities"
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         participant = db.scalars(select(Participant).where(Participant.key == sender)).one()
         assert participant.display_name == "Ana"
 
@@ -119,7 +119,7 @@ def test_an_oversized_product_name_is_refused_kindly(live: Live) -> None:
 def test_conversations_are_in_the_shared_database(live: Live) -> None:
     sender = new_sender()
     live.text(sender, "hi")
-    with live.engine.connect() as connection:
+    with live.db_engine.connect() as connection:
         count = connection.execute(
             text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
         ).scalar()
@@ -133,7 +133,7 @@ def test_restart_begins_a_fresh_interview_and_keeps_the_old_one(live: Live) -> N
     assert "fresh interview" in answer
     assert "What is it called?" in answer
     live.text(sender, "NewName")
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         names = db.scalars(
             select(InterviewSession.id).join(Workspace).where(Workspace.key == sender)
         ).all()

@@ -142,7 +142,7 @@ def at_team_question(kind: str) -> Callable[[Live], Question]:
     return arrive
 
 
-def at_records_file(live: Live) -> Question:
+def at_helpdesk_export_question(live: Live) -> Question:
     sender = new_sender("records")
     reply = _walk(live, sender, [*CONTEXT, "yes", choose("records"), "yes"])
     return Question(sender, reply, "skip", False)
@@ -192,7 +192,7 @@ STATIONS: dict[str, Callable[[Live], Question]] = {
     "team yes/no question": at_team_question("yesno"),
     "team rating": at_team_question("rating"),
     "team free-text question": at_team_question("text"),
-    "records file question": at_records_file,
+    "records file question": at_helpdesk_export_question,
     "competitor question": at_competitor,
     "survey respondent": at_survey_respondent,
     "pick the next method": after_pick_next,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import free_port
+from bot.rasa_supervisor import free_port
 from bot.storage.db import upgrade
 from tests.e2e.bot_api import BotApiEmulator, TgUser
 from tests.e2e.conftest import Live

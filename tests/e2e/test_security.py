@@ -102,7 +102,7 @@ def test_a_stranger_with_another_teams_session_id_gets_nothing(
         said = " ".join(r.get("text") or "" for r in answer.json()["responses"])
         assert "courier" not in said and "score" not in said
         assert "haven't started" in said
-    app.engine.dispose()
+    app.db_engine.dispose()
 
 
 def test_a_long_file_analysis_does_not_hold_up_other_teams(

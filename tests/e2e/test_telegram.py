@@ -39,7 +39,7 @@ from bot.adapters.telegram_transport import WEBHOOK_MAX_CONNECTIONS, WEBHOOK_REA
 from bot.core.context import ProductContext
 from bot.core.surveys import SurveyResponse
 from bot.core.taxonomy import Business, Mot
-from bot.engine import free_port
+from bot.rasa_supervisor import free_port
 from bot.services import UowFactory
 from bot.storage.models import EvidenceItem, Participant
 from bot.storage.uow import unit_of_work_factory
@@ -208,7 +208,7 @@ def join_team(api: BotApiEmulator, user: TgUser, group: int) -> Sent:
 
 
 def uow_of(live: Live) -> UowFactory:
-    return unit_of_work_factory(sessionmaker(live.engine, expire_on_commit=False))
+    return unit_of_work_factory(sessionmaker(live.db_engine, expire_on_commit=False))
 
 
 def team_session(live: Live, chat_id: int, user: TgUser) -> str:
@@ -251,7 +251,7 @@ def database_bytes(live: Live) -> bytes:
 
 
 def sender_events(live: Live, user: TgUser) -> int:
-    with live.engine.connect() as db:
+    with live.db_engine.connect() as db:
         found: int = db.execute(
             text("SELECT count(*) FROM events WHERE sender_id LIKE :p"), {"p": f"%:{user.id}"}
         ).scalar_one()
@@ -259,7 +259,7 @@ def sender_events(live: Live, user: TgUser) -> int:
 
 
 def evidence_count(live: Live, user: TgUser) -> int:
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         return len(
             db.scalars(
                 select(EvidenceItem).join(Participant).where(Participant.key == f"tg:{user.id}")
@@ -393,7 +393,7 @@ def test_private_interview_from_start_to_a_finished_method(
     assert "Who answered: Ana" in status.text
 
 
-def test_document_upload_is_analysed_added_and_kept_private(
+def test_document_upload_is_analyzed_added_and_kept_private(
     adapter: Adapter, emulator: BotApiEmulator, live: Live, project_root: Path
 ) -> None:
     eli = new_user("Eli")
@@ -467,7 +467,7 @@ def test_an_action_asking_for_the_report_gets_the_document_and_no_raw_payload(
 ) -> None:
     hana = new_user("Hana")
     session_id = team_session(live, hana.id, hana)
-    services.import_ticket_file(uow_of(live), session_id, project_root / "bot/demo/tickets.csv")
+    services.import_helpdesk_export(uow_of(live), session_id, project_root / "bot/demo/tickets.csv")
     rasa = FakeRasa()
     rasa.start()
     hook, port = webhook_adapter(adapter, emulator, RASA_URL=rasa.url)
@@ -593,7 +593,7 @@ def test_group_members_answer_in_turns_without_mixing_up(
         reply_to=cara_next.message_id,
     )
 
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         rows = db.execute(
             select(Participant.display_name, EvidenceItem.text, EvidenceItem.touchpoint)
             .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
@@ -621,7 +621,7 @@ def test_survey_link_answers_are_anonymous_and_one_per_customer(
     answer_survey(emulator, zed, code)
     answer_survey(emulator, zed, code)  # a second time: it replaces the first
 
-    with live.engine.connect() as db:
+    with live.db_engine.connect() as db:
         responses = db.execute(
             text("SELECT responses FROM surveys WHERE code = :c"), {"c": code}
         ).scalar_one()
@@ -644,7 +644,7 @@ def test_survey_link_answers_are_anonymous_and_one_per_customer(
     assert f"t.me/{BOT_USERNAME}?start={code}" in refused.text
     say(emulator, mo, "/status", "Session for", chat_id=group)
     assert "recommend" not in emulator.texts_after(mark, group)
-    with live.engine.connect() as db:
+    with live.db_engine.connect() as db:
         assert db.execute(
             text("SELECT count(*) FROM survey_responses WHERE survey_code = :c"), {"c": code}
         ).scalar_one() == 1  # fmt: skip
@@ -668,7 +668,7 @@ def test_a_customer_sees_nothing_of_the_team_and_bad_codes_are_explained(
     seen = emulator.texts_after(peek, dan.id)
     assert "Crumbly" not in seen
     assert not any(s.method == "sendDocument" and s.chat_id == dan.id for s in emulator.sent)
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         assert not db.scalars(select(Participant).where(Participant.key == f"tg:{dan.id}")).all()
 
     assert "don't know that survey code" in say(emulator, dan, "/start deadbeef", "survey").text
@@ -682,7 +682,7 @@ def test_close_survey_ends_the_link(adapter: Adapter, emulator: BotApiEmulator, 
     closed = say(emulator, cleo, "/close_survey", "closed").text
     assert code in closed and "1 answers" in closed
     assert "or the survey is closed" in say(emulator, customer, f"/start {code}", "survey").text
-    with live.engine.connect() as db:
+    with live.db_engine.connect() as db:
         assert db.execute(
             text("SELECT status FROM surveys WHERE code = :c"), {"c": code}
         ).scalar_one() == "closed"  # fmt: skip
@@ -752,7 +752,7 @@ def deleting_during_a_turn(emulator: BotApiEmulator, live: Live, project_root: P
     assert re.search(r"your answers: [1-9]", done.text)
     assert "private chat: 1" in done.text
     assert not (live.uploads / str(gil.id)).exists()
-    with Session(live.engine) as db:
+    with Session(live.db_engine) as db:
         assert not db.scalars(select(Participant).where(Participant.key == f"tg:{gil.id}")).all()
     assert evidence_count(live, gil) == 0
     assert sender_events(live, gil) == 0

@@ -23,7 +23,7 @@ def app(tmp_path: Path, project_root: Path) -> Iterator[App]:
     use_app(built)
     yield built
     use_app(None)
-    built.engine.dispose()
+    built.db_engine.dispose()
 
 
 @pytest.fixture(scope="session")

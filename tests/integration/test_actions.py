@@ -47,10 +47,10 @@ async def test_start_session_creates_workspace_participant_and_session(
     events, _ = await _run(ActionStartSession(), tracker, domain)
     session_id = events[0]["value"]
     with app.uow() as uow:
-        interview = uow.session.get(InterviewSession, session_id)
+        interview = uow.db.get(InterviewSession, session_id)
         assert interview is not None
         assert interview.workspace.key == "tg:-100"
-        participant = uow.session.scalars(select(Participant)).one()
+        participant = uow.db.scalars(select(Participant)).one()
         assert (participant.key, participant.display_name) == ("tg:7", "Ana")
 
 
@@ -59,7 +59,7 @@ async def test_starting_twice_reuses_the_open_session(app: App, domain: dict[str
     second, _ = await _run(ActionStartSession(), make_tracker(), domain)
     assert first[0]["value"] == second[0]["value"]
     with app.uow() as uow:
-        assert len(uow.session.scalars(select(Workspace)).all()) == 1
+        assert len(uow.db.scalars(select(Workspace)).all()) == 1
 
 
 async def test_start_over_opens_a_new_session_and_keeps_the_old_one(
@@ -71,7 +71,7 @@ async def test_start_over_opens_a_new_session_and_keeps_the_old_one(
     assert SlotSet("product_name", None) in events
     assert "stays saved" in _texts(dispatcher)[0]
     with app.uow() as uow:
-        assert len(uow.session.scalars(select(InterviewSession)).all()) == 2
+        assert len(uow.db.scalars(select(InterviewSession)).all()) == 2
 
 
 async def test_unclear_business_answer_is_re_asked_specifically(
@@ -108,7 +108,7 @@ async def test_save_context_stores_it_and_reads_it_back(app: App, domain: dict[s
     assert "private consumers (B2C)" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
     with app.uow() as uow:
-        interview = uow.session.get(InterviewSession, start[0]["value"])
+        interview = uow.db.get(InterviewSession, start[0]["value"])
         assert interview is not None
         assert (interview.product_name, interview.business) == ("ParcelPal", "b2c")
         assert interview.channels == ["website", "mobile app"]
@@ -118,7 +118,7 @@ async def test_save_context_without_a_session_opens_one(app: App, domain: dict[s
     events, _ = await _run(ActionSaveContext(), make_tracker(slots=FILLED), domain)
     assert events[0]["name"] == "session_id"
     with app.uow() as uow:
-        assert uow.session.scalars(select(InterviewSession)).one().product_name == "ParcelPal"
+        assert uow.db.scalars(select(InterviewSession)).one().product_name == "ParcelPal"
 
 
 async def test_reset_field_forgets_only_that_answer(domain: dict[str, Any]) -> None:

@@ -152,7 +152,7 @@ def test_a_bug_is_still_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> 
     def broken(*_: object) -> None:
         raise KeyError("moments")
 
-    monkeypatch.setattr(exports, "analyse_ticket_file", broken)
+    monkeypatch.setattr(exports, "analyze_helpdesk_export", broken)
     result = CliRunner().invoke(main, ["tickets", "analyze", "any.csv"])
     assert result.exit_code == 1
     assert result.stderr == "error: unexpected KeyError: 'moments'\n"
@@ -162,7 +162,7 @@ def test_ctrl_c_is_one_line_and_the_shells_code(monkeypatch: pytest.MonkeyPatch)
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(exports, "analyse_ticket_file", interrupted)
+    monkeypatch.setattr(exports, "analyze_helpdesk_export", interrupted)
     result = CliRunner().invoke(main, ["tickets", "analyze", "any.csv"])
     assert result.exit_code == 130
     assert result.stderr.strip() == "error: interrupted"

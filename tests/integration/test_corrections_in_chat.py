@@ -74,7 +74,7 @@ async def _upload(
 def _counts(app: App) -> dict[str, int]:
     counts: dict[str, int] = {}
     with app.uow() as uow:
-        for row in uow.session.scalars(
+        for row in uow.db.scalars(
             select(EvidenceItem).where(EvidenceItem.source_key == "records.export")
         ):
             counts[row.mot or ""] = counts.get(row.mot or "", 0) + int(row.details.get("count", 0))

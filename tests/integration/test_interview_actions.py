@@ -93,7 +93,7 @@ async def test_answers_become_evidence_attributed_to_the_member(
     for text in ("yes", "Instagram ads", "A birthday coupon", "Spammy ads", "4", "2"):
         slots, _ = await answer(slots, text, domain)
     with app.uow() as uow:
-        items = uow.session.scalars(select(EvidenceItem)).all()
+        items = uow.db.scalars(select(EvidenceItem)).all()
         rated = next(i for i in items if i.importance is not None)
         assert (rated.method, rated.mot, rated.importance, rated.performance) == (
             "team",
@@ -110,7 +110,7 @@ async def test_answers_become_evidence_attributed_to_the_member(
     assert "you said: 2" in texts(dispatcher)
     slots, _ = await answer(slots, "3", domain)
     with app.uow() as uow:
-        rows = uow.session.scalars(
+        rows = uow.db.scalars(
             select(EvidenceItem).where(EvidenceItem.importance.is_not(None))
         ).all()
         assert [(r.importance, r.performance) for r in rows] == [(4, 3)]
@@ -165,7 +165,7 @@ async def test_the_survey_method_creates_a_shareable_code(app: App, domain: dict
     dispatcher = CollectingDispatcher()
     await ActionStartMethod().run(dispatcher, make_tracker("tg:-5:7", slots=slots), domain)
     with app.uow() as uow:
-        code = uow.session.scalars(select(Survey.code)).one()
+        code = uow.db.scalars(select(Survey.code)).one()
     assert f"survey {code}" in texts(dispatcher)
     assert services.get_survey(app.uow, code).product == "ParcelPal"
 
@@ -269,7 +269,7 @@ async def test_skipping_a_whole_moment_removes_its_evidence(
     for said in ("yes", "Instagram ads", "A birthday coupon"):
         slots, _ = await answer(slots, said, domain)
     with app.uow() as uow:
-        assert uow.session.scalars(select(EvidenceItem.source_key)).all()
+        assert uow.db.scalars(select(EvidenceItem.source_key)).all()
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("tg:-5:7", slots=slots, text="skip this moment", intent="skip",
                            active_loop="interview_form")  # fmt: skip
@@ -277,7 +277,7 @@ async def test_skipping_a_whole_moment_removes_its_evidence(
     assert "Left out the Less-than-Zero Moment of Truth (LZMOT)" in texts(dispatcher)
     assert progress_of(app, slots)["skipped_moments"] == ["lzmot"]
     with app.uow() as uow:
-        assert uow.session.scalars(select(EvidenceItem)).all() == []
+        assert uow.db.scalars(select(EvidenceItem)).all() == []
     question = await ask(slots, domain)
     assert "(ZMOT)" in texts(question) and "on your website" in texts(question)
     assert "on your website, in search results, on review sites" in texts(question)
@@ -297,7 +297,7 @@ async def test_an_own_moment_is_stored_as_team_evidence_in_its_words(
     for said in ("The courier's call (AMOT)", "pain", "Parents miss the call", "5", "2", "no"):
         slots, _ = await answer(slots, said, domain)
     with app.uow() as uow:
-        item = uow.session.scalars(select(EvidenceItem)).one()
+        item = uow.db.scalars(select(EvidenceItem)).one()
         assert (item.method, item.mot, item.polarity, item.source_key) == (
             "team", "amot", "pain", "team.own1",
         )  # fmt: skip
@@ -317,7 +317,7 @@ async def test_customers_are_asked_with_the_teams_channels(
     await ActionStartMethod().run(drafted, make_tracker("tg:-5:7", slots=slots), domain)
     assert "survey for busy parents" in texts(drafted)
     with app.uow() as uow:
-        row = uow.session.scalars(select(Survey)).one()
+        row = uow.db.scalars(select(Survey)).one()
         row.moments, code = ["smot"], row.code
         uow.commit()
     customer = {"respondent": {"code": code, "state": {"answers": {"nps": 9, "csat": 4}}}}

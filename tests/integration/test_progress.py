@@ -42,7 +42,7 @@ async def test_progress_is_stored_per_member_and_the_live_answer_is_the_teams(
 
     # What each member answered stays theirs.
     with app.uow() as uow:
-        keys = set(uow.session.scalars(select(InterviewProgress.participant_key)))
+        keys = set(uow.db.scalars(select(InterviewProgress.participant_key)))
     assert keys >= {"tg:7", "*"}
 
 
@@ -65,7 +65,7 @@ async def test_forgetting_a_person_removes_their_progress(app: App, domain: dict
     assert services.load_progress(app.uow, slots["session_id"], "tg:7") is not None
     services.forget_person(app.uow, "tg", "7")
     with app.uow() as uow:
-        left = list(uow.session.scalars(select(InterviewProgress.participant_key)))
+        left = list(uow.db.scalars(select(InterviewProgress.participant_key)))
     assert "tg:7" not in left
 
 
@@ -90,11 +90,11 @@ async def test_a_turn_stores_its_evidence_and_its_place_together_or_not_at_all(
     with pytest.raises(RuntimeError):
         services.save_turn(app.uow, session_id, "tg:7", "Ana", moved, {"team.amot": [item]})
     with app.uow() as uow:
-        assert list(uow.session.scalars(select(EvidenceItem))) == []
+        assert list(uow.db.scalars(select(EvidenceItem))) == []
     monkeypatch.undo()
     services.save_turn(app.uow, session_id, "tg:7", "Ana", moved, {"team.amot": [item]})
     with app.uow() as uow:
-        assert [e.text for e in uow.session.scalars(select(EvidenceItem))] == [item.text]
+        assert [e.text for e in uow.db.scalars(select(EvidenceItem))] == [item.text]
     stored = services.load_progress(app.uow, session_id, "tg:7")
     assert stored is not None and stored.answers == moved.answers
 

@@ -36,7 +36,7 @@ def seed(app: App) -> str:
     (uploads / "new.csv").write_text("id,description\n1,late\n")
     old(uploads / "old.csv", 200)
     old(uploads / "new.csv", 2)
-    with app.engine.begin() as connection:  # Rasa's tracker store table, as Rasa makes it
+    with app.db_engine.begin() as connection:  # Rasa's tracker store table, as Rasa makes it
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, "
                                 "sender_id TEXT, timestamp FLOAT)"))  # fmt: skip
         rows = [("tg:-5:7", 300), ("tg:-5:7", 200), ("tg:-6:8", 300), ("tg:-6:8", 1)]
@@ -53,13 +53,13 @@ def test_purge_removes_old_uploads_and_idle_conversations_only(app: App) -> None
 
     done = purge(app, days=30, now=NOW)
 
-    assert (done.uploads, done.records.conversations, done.records.conversation_events) == (
+    assert (done.uploads, done.rows.conversations, done.rows.conversation_events) == (
         1,
         1,
         2,
     )
     assert sorted(p.name for p in (app.settings.uploads_dir / "-5").iterdir()) == ["new.csv"]
-    with app.engine.connect() as connection:
+    with app.db_engine.connect() as connection:
         left = connection.execute(text("SELECT DISTINCT sender_id FROM events")).scalars().all()
     assert left == ["tg:-6:8"]  # still active, so kept whole
     assert services.findings(app.uow, session_id).moments  # findings are never purged

@@ -16,7 +16,7 @@ from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.taxonomy import Method, Mot
 from bot.demo import load_demo
-from bot.storage.db import include_name, make_engine, upgrade
+from bot.storage.db import include_name, make_db_engine, upgrade
 from bot.storage.models import Base
 from tests.fakes import FakeDatabase
 
@@ -26,30 +26,30 @@ def test_migrations_create_every_table_and_switch_to_wal(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'mot.db'}"
     upgrade(url, project_root)
-    engine = make_engine(url)
-    with engine.connect() as connection:
+    db_engine = make_db_engine(url)
+    with db_engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
         assert {"workspaces", "participants", "interview_sessions", "evidence_items"} <= tables
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
-    engine.dispose()
+    db_engine.dispose()
 
 
 def test_upgrade_twice_is_harmless(tmp_path: Path, project_root: Path) -> None:
     url = f"sqlite:///{tmp_path / 'mot.db'}"
     upgrade(url, project_root)
-    engine = make_engine(url)
-    with engine.begin() as connection:
+    db_engine = make_db_engine(url)
+    with db_engine.begin() as connection:
         connection.execute(
             text("INSERT INTO workspaces (key, created_at) VALUES ('t', '2026-01-01')")
         )
         head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     upgrade(url, project_root)  # a second `make run` on the same file
-    with engine.connect() as connection:
+    with db_engine.connect() as connection:
         assert connection.execute(text("SELECT key FROM workspaces")).scalars().all() == ["t"]
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     assert [v for (v,) in versions] == [head]
-    engine.dispose()
+    db_engine.dispose()
 
 
 def test_models_and_migrations_agree_and_rasa_events_are_left_alone(
@@ -57,15 +57,15 @@ def test_models_and_migrations_agree_and_rasa_events_are_left_alone(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'mot.db'}"
     upgrade(url, project_root)
-    engine = make_engine(url)
-    with engine.begin() as connection:
+    db_engine = make_db_engine(url)
+    with db_engine.begin() as connection:
         # What Rasa's SQLTrackerStore creates in the same file.
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
         context = MigrationContext.configure(
             connection, opts={"include_name": include_name, "render_as_batch": True}
         )
         assert compare_metadata(context, Base.metadata) == []
-    engine.dispose()
+    db_engine.dispose()
 
 
 def test_a_database_error_leaves_the_services_as_a_storage_error(app: App) -> None:
@@ -77,7 +77,7 @@ def test_a_database_error_leaves_the_services_as_a_storage_error(app: App) -> No
             uow.commit()
     assert isinstance(at_commit.value.__cause__, IntegrityError)
 
-    with app.engine.begin() as connection:
+    with app.db_engine.begin() as connection:
         connection.execute(text("DROP TABLE evidence_items"))
     with pytest.raises(StorageError) as caught:
         services.add_evidence(app.uow, view.id, [item], "tg:7", "Ana")

@@ -47,7 +47,7 @@ def mot(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def analyse(path: Path, *options: str, cwd: Path) -> dict[str, Any]:
+def analyze(path: Path, *options: str, cwd: Path) -> dict[str, Any]:
     done = mot("survey", "analyze", path, "--format", "json", *options, cwd=cwd)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
@@ -58,7 +58,7 @@ def analyse(path: Path, *options: str, cwd: Path) -> dict[str, Any]:
 def test_each_tools_export_gives_the_same_numbers_and_names_its_columns(
     name: str, tmp_path: Path
 ) -> None:
-    result = analyse(FIXTURES / name, cwd=tmp_path)
+    result = analyze(FIXTURES / name, cwd=tmp_path)
     assert result["responses"] == 40
     assert result["nps"] == -30.0
     assert result["csat"] == 2.83
@@ -88,7 +88,7 @@ def test_respondents_who_skip_the_open_questions_still_count(tmp_path: Path) -> 
     rows = ["NPS,CSAT,What did you like most?,What could we do better?"]
     rows += [f"{p.nps if p.nps is not None else ''},{p.csat or ''},," for p in silent]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = analyse(path, cwd=tmp_path)
+    result = analyze(path, cwd=tmp_path)
     assert result["responses"] == len(silent)
     assert result["moments"] == []
 
@@ -129,7 +129,7 @@ def test_an_ambiguous_file_says_what_it_found_and_how_to_name_it(tmp_path: Path)
 
 def test_overrides_name_the_columns(tmp_path: Path) -> None:
     path = _plain_questions(tmp_path)
-    result = analyse(
+    result = analyze(
         path, "--nps-column", "q1", "--csat-column", "Q3", "--text-column", "Q4", cwd=tmp_path
     )
     assert result["columns"] == {"nps": "Q1", "csat": "Q3", "open": ["Q4"]}
@@ -137,7 +137,7 @@ def test_overrides_name_the_columns(tmp_path: Path) -> None:
 
 
 def test_an_override_can_give_part_of_a_long_question(tmp_path: Path) -> None:
-    result = analyse(
+    result = analyze(
         FIXTURES / "typeform.csv",
         "--nps-column", "recommend Crate",
         "--text-column", "what could we do better",
@@ -275,7 +275,7 @@ def test_a_qualtrics_export_with_three_header_rows_is_read_by_its_question_texts
             group = 3 if score >= 9 else 2 if score >= 7 else 1
             writer.writerow([f"2026-11-0{n % 9 + 1} 10:00", f"R_{n}", group, score, 4,
                              "Fast delivery" if n % 2 else ""])  # fmt: skip
-    result = analyse(path, cwd=tmp_path)
+    result = analyze(path, cwd=tmp_path)
     assert (result["responses"], result["nps"], result["csat"]) == (10, 0.0, 4.0)
     assert result["columns"] == {
         "nps": "How likely are you to recommend us to a friend?",

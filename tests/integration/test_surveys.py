@@ -49,9 +49,9 @@ async def test_answering_again_replaces_the_first_response(
     assert view.responses == 1
     assert services.get_survey(app.uow, code).responses == 2
     with app.uow() as uow:
-        said = uow.session.scalars(select(EvidenceItem.text).where(
+        said = uow.db.scalars(select(EvidenceItem.text).where(
             EvidenceItem.method == "survey")).all()  # fmt: skip
-        scores = uow.session.scalars(select(SurveyAnswer.nps).order_by(SurveyAnswer.id)).all()
+        scores = uow.db.scalars(select(SurveyAnswer.nps).order_by(SurveyAnswer.id)).all()
     assert sorted(said, key=str) == ["box came 3 days late", "never arrived"]
     assert scores == [6, 0]
 
@@ -109,6 +109,6 @@ async def test_a_respondent_finishes_anonymously_under_a_pseudonym(
             break
     assert finished == [{SURVEY_FINISHED: True}]
     with app.uow() as uow:
-        answers = [(a.nps, a.respondent) for a in uow.session.scalars(select(SurveyAnswer))]
+        answers = [(a.nps, a.respondent) for a in uow.db.scalars(select(SurveyAnswer))]
     assert len(answers) == 1 and answers[0][0] == 3
     assert "1f2e" not in answers[0][1]  # stored under a keyed digest, not the sender

@@ -130,7 +130,7 @@ def test_text_column_can_be_named(tmp_path: Path) -> None:
     assert len(json.loads(out)["tickets"]) == 4
 
 
-def test_bad_rows_are_listed_under_skipped_and_the_rest_analysed(tmp_path: Path) -> None:
+def test_bad_rows_are_listed_under_skipped_and_the_rest_analyzed(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(
         b"id,description\n"
@@ -203,12 +203,12 @@ def test_table_output_lists_the_hardest_moment_first(tmp_path: Path) -> None:
 
 
 def test_parallel_analysis_gives_the_same_result_as_serial(tmp_path: Path) -> None:
-    from bot.exports import analyse_ticket_file
+    from bot.exports import analyze_helpdesk_export
 
     rows = [[str(i), text] for i in range(3000) for _, text in TICKETS[i % 4 : i % 4 + 1]]
     path = write_csv(tmp_path / "t.csv", ["id", "description"], rows)
-    serial = analyse_ticket_file(path, workers=1).to_dict()
-    parallel = analyse_ticket_file(path, workers=2).to_dict()
+    serial = analyze_helpdesk_export(path, workers=1).to_dict()
+    parallel = analyze_helpdesk_export(path, workers=2).to_dict()
     assert parallel == serial
     assert len(serial["tickets"]) == 3000  # type: ignore[arg-type]
 

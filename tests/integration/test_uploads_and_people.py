@@ -73,7 +73,7 @@ async def test_an_upload_answers_the_export_question(
     assert "I read 36 tickets" in texts(dispatcher) and "1. AMOT" in texts(dispatcher)
     assert progress_of(app, slots, GROUP_SENDER)["answers"].get("records.export")
     with app.uow() as uow:
-        rows = uow.session.scalars(select(EvidenceItem).where(EvidenceItem.method == "records"))
+        rows = uow.db.scalars(select(EvidenceItem).where(EvidenceItem.method == "records"))
         assert len(rows.all()) > 0
 
 
@@ -142,7 +142,7 @@ async def test_forgetting_a_person_removes_their_data_and_keeps_the_teams(
     services.add_evidence(app.uow, group["session_id"], [team_answer(Mot.ZMOT, "bad reviews")],
                           "tg:8", "Ben", source_key="b")  # fmt: skip
     own = await session_slots(domain, sender="tg:7:7")  # Ana's private chat
-    with app.engine.begin() as connection:  # Rasa's tracker store table, as Rasa makes it
+    with app.db_engine.begin() as connection:  # Rasa's tracker store table, as Rasa makes it
         connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
         connection.execute(
             text("INSERT INTO events (sender_id) VALUES ('tg:-5:7'), ('tg:7:7'), ('tg:-5:8'), "
@@ -160,9 +160,9 @@ async def test_forgetting_a_person_removes_their_data_and_keeps_the_teams(
     assert services.workspace_session(app.uow, "tg:7") is None
     assert services.workspace_session(app.uow, "tg:-5") == group["session_id"]
     with app.uow() as uow:
-        assert not uow.session.scalars(select(Participant).where(Participant.key == "tg:7")).all()
-        assert uow.session.scalars(select(Workspace.key).where(Workspace.key == "tg:7")).all() == []
-    with app.engine.connect() as connection:
+        assert not uow.db.scalars(select(Participant).where(Participant.key == "tg:7")).all()
+        assert uow.db.scalars(select(Workspace.key).where(Workspace.key == "tg:7")).all() == []
+    with app.db_engine.connect() as connection:
         left = connection.execute(text("SELECT sender_id FROM events ORDER BY id")).scalars().all()
     assert left == ["tg:-5:8", "tg:-5:77"]
     assert own["session_id"] != group["session_id"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import configured_language, load_settings, mask_url
-from bot.engine import Ports, Stack, fingerprint, model_path, tracker_store_config
+from bot.rasa_supervisor import Ports, Stack, fingerprint, model_path, tracker_store_config
 
 
 def test_defaults_are_the_embedded_sqlite_set_up(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def test_a_helpdesk_export_is_read_by_the_adapter_and_confirmed() -> None:
     interview.start(Method.RECORDS)
     interview.answer("yes")
     reply = interview.answer("exports/tickets.csv")
-    assert reply.analyse == ("records.export", "exports/tickets.csv")
+    assert reply.analyze == ("records.export", "exports/tickets.csv")
     bad = interview.file_result("records.export", False, "I couldn't read that file", [])
     assert bad.question is not None and bad.question.key == "records.export"
     good = interview.file_result("records.export", True, "57 tickets", [])

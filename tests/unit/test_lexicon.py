@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from bot.core import lexicon
-from bot.core.records import normalise, required_literals
 from bot.core.ticket_training import load_corpus
+from bot.core.tickets import normalise, required_literals
 
 CUE_LISTS: dict[str, tuple[str, ...]] = {
     **{f"moment {mot.value}": tuple(p for p, _ in cues) for mot, cues in lexicon.MOT_CUES.items()},

@@ -207,10 +207,10 @@ def test_retention_purges_idle_conversations_and_stale_bookkeeping(
     services.mark_handled(uow, "bot", 1)  # a redelivery: still one
     assert services.is_handled(uow, "bot", 1) and not services.is_handled(uow, "bot", 2)
 
-    purged = services.purge_old_records(uow, now - timedelta(days=30), now)
+    purged = services.purge_old_rows(uow, now - timedelta(days=30), now)
     assert (purged.conversations, purged.conversation_events) == (1, 2)
     assert [sender for sender, _ in db.tables.events] == [BEN]
-    later = services.purge_old_records(uow, now, datetime.now(UTC) + timedelta(days=8))
+    later = services.purge_old_rows(uow, now, datetime.now(UTC) + timedelta(days=8))
     assert later.handled_updates == 1 and not services.is_handled(uow, "bot", 1)
 
 

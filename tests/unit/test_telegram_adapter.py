@@ -18,8 +18,8 @@ from bot.adapters.rest import (
     AsyncRestClient,
     BotMessage,
     Button,
-    EngineUnavailable,
-    EngineUnreachable,
+    RasaUnavailable,
+    RasaUnreachable,
 )
 from bot.adapters.telegram import _file_base, build_application, speaking
 from bot.adapters.telegram_limits import RetryingLimiter
@@ -111,11 +111,11 @@ def test_only_a_rasa_that_was_never_reached_is_worth_retrying() -> None:
         button = {"title": "Start", "payload": "/start"}
         return httpx.Response(200, json=[{"text": "Hi", "buttons": [button]}])
 
-    with pytest.raises(EngineUnreachable):
+    with pytest.raises(RasaUnreachable):
         send(rasa_answering(refused))
-    with pytest.raises(EngineUnavailable) as failed:
+    with pytest.raises(RasaUnavailable) as failed:
         send(rasa_answering(broken))
-    assert not isinstance(failed.value, EngineUnreachable)  # may have been handled: no resend
+    assert not isinstance(failed.value, RasaUnreachable)  # may have been handled: no resend
     assert send(rasa_answering(answers)) == [BotMessage("Hi", [Button("Start", "/start")])]
 
 

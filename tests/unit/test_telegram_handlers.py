@@ -144,15 +144,15 @@ async def chat(
     )  # fmt: skip
     app: App = build_app(settings)
     api = BotApiEmulator(TOKEN)
-    engine = AsyncRestClient("http://rasa.test", transport=httpx.MockTransport(rasa))
-    application = build_application(settings, app, engine, 0.0, request=InMemoryBotApi(api))
+    rasa_client = AsyncRestClient("http://rasa.test", transport=httpx.MockTransport(rasa))
+    application = build_application(settings, app, rasa_client, 0.0, request=InMemoryBotApi(api))
     await prepare(application)  # getMe, setMyCommands: through the same request object
     try:
         yield PrivateChat(application, api)
     finally:
         await application.shutdown()
-        await engine.close()
-        app.engine.dispose()
+        await rasa_client.close()
+        app.db_engine.dispose()
 
 
 def of(sent: list[Sent], method: str) -> list[Sent]:
@@ -267,5 +267,5 @@ async def test_an_oversized_message_is_refused_politely_and_never_reaches_rasa(
 async def test_rasa_answering_nothing_is_still_answered(chat: PrivateChat, rasa: FakeRasa) -> None:
     """A custom action that failed leaves Rasa silent: the user is told, not left waiting."""
     sent = of(await chat.says("hello?"), "sendMessage")
-    assert [chat.read(s) for s in sent] == [text("tg.engine_silent")]
+    assert [chat.read(s) for s in sent] == [text("tg.rasa_silent")]
     assert rasa.messages() == ["hello?"]

@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.rest import BotMessage, Button, EngineUnavailable, parse_messages
+from bot.adapters.rest import BotMessage, Button, RasaUnavailable, parse_messages
 from bot.adapters.terminal import as_upload, chat, render, resolve_choice
 
 
@@ -24,7 +24,7 @@ def test_buttons_are_numbered_and_picked_by_number() -> None:
     assert resolve_choice("7", buttons) == "7"
 
 
-class RecordingEngine:
+class RecordingRasa:
     """Stands in for the Rasa server: the loop's own behaviour is what is tested here."""
 
     def __init__(self, fail: bool = False) -> None:
@@ -35,38 +35,38 @@ class RecordingEngine:
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
         if self.fail:
-            raise EngineUnavailable("connection refused")
+            raise RasaUnavailable("connection refused")
         self.sent.append((sender, message, metadata))
         return [BotMessage(f"echo {message}", [Button("Yes", "/affirm")])]
 
 
 def test_chat_reads_a_pipe_line_by_line_and_skips_blank_lines() -> None:
-    engine = RecordingEngine()
+    rasa = RecordingRasa()
     out = io.StringIO()
-    sent = chat(engine, "t-1", "ana", stdin=io.StringIO("hello\n\n1\n"), stdout=out)
+    sent = chat(rasa, "t-1", "ana", stdin=io.StringIO("hello\n\n1\n"), stdout=out)
     assert sent == 2
-    assert [m for _, m, _ in engine.sent] == ["hello", "/affirm"]
-    assert engine.sent[0][2] == {"language": "en", "display_name": "ana"}
+    assert [m for _, m, _ in rasa.sent] == ["hello", "/affirm"]
+    assert rasa.sent[0][2] == {"language": "en", "display_name": "ana"}
     assert "bot> echo hello" in out.getvalue()
 
 
-def test_the_conversation_names_its_language_to_the_engine() -> None:
-    engine = RecordingEngine()
-    chat(engine, "t-1", stdin=io.StringIO("hallo\n"), stdout=io.StringIO(), language="de-DE")
-    assert engine.sent[0][2] == {"language": "de_DE"}
+def test_the_conversation_names_its_language_to_rasa() -> None:
+    rasa = RecordingRasa()
+    chat(rasa, "t-1", stdin=io.StringIO("hallo\n"), stdout=io.StringIO(), language="de-DE")
+    assert rasa.sent[0][2] == {"language": "de_DE"}
 
 
 def test_oversized_lines_get_a_friendly_reply_and_are_not_sent() -> None:
-    engine = RecordingEngine()
+    rasa = RecordingRasa()
     out = io.StringIO()
-    chat(engine, "t-1", stdin=io.StringIO("x" * 5000 + "\nok\n"), stdout=out)
-    assert [m for _, m, _ in engine.sent] == ["ok"]
+    chat(rasa, "t-1", stdin=io.StringIO("x" * 5000 + "\nok\n"), stdout=out)
+    assert [m for _, m, _ in rasa.sent] == ["ok"]
     assert "5000 characters" in out.getvalue()
 
 
-def test_an_unreachable_engine_is_reported_not_fatal() -> None:
+def test_an_unreachable_rasa_is_reported_not_fatal() -> None:
     out = io.StringIO()
-    sent = chat(RecordingEngine(fail=True), "t-1", stdin=io.StringIO("hi\n"), stdout=out)
+    sent = chat(RecordingRasa(fail=True), "t-1", stdin=io.StringIO("hi\n"), stdout=out)
     assert sent == 0
     assert "not answering" in out.getvalue()
 
@@ -75,11 +75,11 @@ def test_a_typed_path_of_an_export_is_uploaded_privately(tmp_path: Path) -> None
     export = tmp_path / "my tickets.csv"
     export.write_text("id,description\n1,late parcel\n")
     uploads = tmp_path / "uploads"
-    engine = RecordingEngine()
+    rasa = RecordingRasa()
     out = io.StringIO()
-    chat(engine, "t-1", stdin=io.StringIO(f"'{export}'\nParcelPal\n"), stdout=out, uploads=uploads)
+    chat(rasa, "t-1", stdin=io.StringIO(f"'{export}'\nParcelPal\n"), stdout=out, uploads=uploads)
 
-    sent = [message for _, message, _ in engine.sent]
+    sent = [message for _, message, _ in rasa.sent]
     assert sent[0].startswith("/upload_file") and sent[1] == "ParcelPal"
     relative = json.loads(sent[0].removeprefix("/upload_file"))["file_path"]
     copy = uploads / relative
@@ -98,7 +98,7 @@ def test_only_existing_exports_count_as_paths(tmp_path: Path) -> None:
 
 
 def test_a_report_handed_over_is_written_and_its_path_shown() -> None:
-    class ReportingEngine(RecordingEngine):
+    class ReportingRasa(RecordingRasa):
         def send(
             self, sender: str, message: str, metadata: dict[str, Any] | None = None
         ) -> list[BotMessage]:
@@ -111,7 +111,7 @@ def test_a_report_handed_over_is_written_and_its_path_shown() -> None:
         return "Your report is written to /tmp/r.md"
 
     out = io.StringIO()
-    chat(ReportingEngine(), "t-1", stdin=io.StringIO("send me the report\n"), stdout=out,
+    chat(ReportingRasa(), "t-1", stdin=io.StringIO("send me the report\n"), stdout=out,
          write_report=write)  # fmt: skip
     assert asked == [{"format": "md"}]
     assert "Here it is." in out.getvalue() and "/tmp/r.md" in out.getvalue()

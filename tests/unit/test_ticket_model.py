@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from bot.core import ticket_model
-from bot.core.records import (
-    RecordsAnalysis,
+from bot.core.taxonomy import Mot
+from bot.core.ticket_training import Ticket, corpus_hash, fit, load_corpus, macro_f1
+from bot.core.tickets import (
+    TicketAnalysis,
     TicketClassifier,
     classify,
     cue_classifier,
     default_classifier,
     retrain_with,
 )
-from bot.core.taxonomy import Mot
-from bot.core.ticket_training import Ticket, corpus_hash, fit, load_corpus, macro_f1
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,7 @@ def test_reading_tickets_needs_neither_scikit_learn_nor_the_network() -> None:
         "import sys, socket\n"
         "socket.socket = None\n"
         "for name in ('sklearn', 'scipy', 'numpy'): sys.modules[name] = None\n"
-        "from bot.core.records import classify, default_classifier\n"
+        "from bot.core.tickets import classify, default_classifier\n"
         "assert default_classifier().model is not None\n"
         "print(classify('1', 'Where is my parcel? Tracking has not moved for a week').mot)\n"
     )
@@ -80,7 +80,7 @@ def test_tickets_without_a_moment_go_to_the_unclassified_bucket(text: str) -> No
 
 
 def test_unclassified_tickets_are_not_a_moment() -> None:
-    analysis = RecordsAnalysis()
+    analysis = TicketAnalysis()
     for text in ["Hello, quick question", "The parcel is two weeks late, no tracking at all"]:
         analysis.add(classify("x", text), text)
     summary: dict[str, Any] = analysis.to_dict()  # the JSON `mot tickets analyze` prints

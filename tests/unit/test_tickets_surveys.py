@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from bot.core.errors import UnclearAnswer
-from bot.core.records import RecordsAnalysis, classify, sentiment_of
 from bot.core.surveys import MomentAnswer, SurveyResponse, parse_score, summarise
 from bot.core.taxonomy import Mot, Polarity, Stage
+from bot.core.tickets import TicketAnalysis, classify, sentiment_of
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_sentiment_handles_negation(text: str, sentiment: str) -> None:
 
 
 def test_the_hardest_moment_carries_the_most_pain() -> None:
-    analysis = RecordsAnalysis()
+    analysis = TicketAnalysis()
     late, praise = "my parcel still has not arrived, terrible", "support was great, thanks"
     for text in [late] * 3 + [praise] * 5:
         analysis.add(classify("x", text), text)
