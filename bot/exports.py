@@ -1,7 +1,7 @@
 """Reading the files a team sends: helpdesk exports and survey results, into evidence.
 
 No database here: the services store what these functions return, the chat
-adapters show it, the CLI prints it. Large ticket exports are classified on
+adapters show it, the CLI prints it. Large helpdesk exports are classified on
 every core in batches.
 """
 
@@ -64,7 +64,7 @@ def analyze_helpdesk_export(
     """
     table = Table(path)
     columns = ticket_columns(table, text_column)
-    session: TicketClassifier | None = None
+    corrected: TicketClassifier | None = None
     if corrections:
 
         def texts() -> Iterator[str]:
@@ -73,7 +73,7 @@ def analyze_helpdesk_export(
                 if found is not None:
                     yield found
 
-        session = corrected_classifier(texts, corrections)
+        corrected = corrected_classifier(texts, corrections)
         workers = 1
     analysis = TicketAnalysis()
     # Progress waits for the first readable ticket: an unreadable file shows only its error.
@@ -108,7 +108,7 @@ def analyze_helpdesk_export(
 
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if table.size >= PARALLEL_FROM_BYTES else 1
-    for batch, results in _classified(batches(), workers, session):
+    for batch, results in _classified(batches(), workers, corrected):
         for (_, ticket), result in zip(batch, results, strict=True):
             analysis.add(result, ticket)
     if not analysis.tickets:
@@ -280,7 +280,7 @@ def records_evidence(analysis: TicketAnalysis) -> list[Evidence]:
 def survey_evidence(summary: SurveySummary, totals: bool = True) -> list[Evidence]:
     """Evidence per moment customers mentioned in a survey, its pain and its praise apart.
 
-    With `totals` (a survey file) one more item keeps the file's NPS and CSAT
+    With `totals` (survey results) one more item keeps the file's NPS and CSAT
     answers for the report's metrics (`bot.core.metrics`), counting every
     respondent; the chat survey keeps its scores in `survey_responses` instead.
     """

@@ -430,7 +430,7 @@ def _read_any(
         turn.say(say("upload_missing"))
         return None
     error: Exception | None = None
-    for key in (SURVEY_RESULTS, HELPDESK_EXPORT):  # a survey file has score columns
+    for key in (SURVEY_RESULTS, HELPDESK_EXPORT):  # survey results have score columns
         try:
             summary, evidence, _ = read_file(key, path)
         except (UnreadableTable, OSError) as failed:
@@ -533,7 +533,7 @@ def describe_named(named: dict[str, str]) -> Text:
 def read_file(
     key: str, path: Path, interview: Interview | None = None
 ) -> tuple[Text, list[Evidence], FileFound]:
-    """The summary and evidence of a ticket export or survey results file.
+    """The summary and evidence of a helpdesk export or survey results.
 
     The interview's corrections (ticket groups moved, survey columns named)
     are applied; what the team may correct next comes back as `FileFound`.

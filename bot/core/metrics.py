@@ -1,7 +1,7 @@
-"""Customer metrics of a session: NPS and CSAT from survey files and from the chat survey.
+"""Customer metrics of a session: NPS and CSAT from survey results and from the chat survey.
 
 Two sources, never counted twice:
-- a survey file leaves one *totals* evidence item (`details["survey_totals"]`,
+- survey results leave one *totals* evidence item (`details["survey_totals"]`,
   written by `exports.survey_evidence`) with its respondents, promoters,
   passives, detractors and CSAT answers; every respondent counts, also those
   who skipped the open questions;
@@ -70,7 +70,7 @@ def _in_order(values: Mapping[Mot, float]) -> list[tuple[Mot, float]]:
 def totals_details(
     responses: int, promoters: int, passives: int, detractors: int, csats: Iterable[int]
 ) -> dict[str, object]:
-    """What a survey file's totals item stores (see the module docstring)."""
+    """What the totals item of survey results stores (see the module docstring)."""
     scores = list(csats)
     return {
         TOTALS_KEY: {

@@ -192,7 +192,7 @@ STATIONS: dict[str, Callable[[Live], Question]] = {
     "team yes/no question": at_team_question("yesno"),
     "team rating": at_team_question("rating"),
     "team free-text question": at_team_question("text"),
-    "records file question": at_helpdesk_export_question,
+    "helpdesk export question": at_helpdesk_export_question,
     "competitor question": at_competitor,
     "survey respondent": at_survey_respondent,
     "pick the next method": after_pick_next,
