@@ -15,12 +15,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from bot import exports, services
 from bot.core.answers import parse_method_choice
 from bot.core.context import ProductContext
-from bot.core.errors import SessionNotFound, UnclearAnswer
+from bot.core.errors import SessionNotFound
 from bot.core.evidence import Evidence
 from bot.core.interview import FileFound, Interview, Question, Reply
 from bot.core.interview_state import InterviewState
@@ -120,6 +120,7 @@ class _Place:
     interview: Interview
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     survey: list[Mot] | None = None
+    loaded: dict[str, object] = field(default_factory=dict)  # the state as read, to skip no-op writes
 
 
 def interview_turn(
@@ -163,14 +164,18 @@ def _load(uow: UnitOfWork, member: Member) -> _Place | None:
     context = _context(uow, member.session_id)
     if context is None:
         return None
-    state = _progress(uow, member.session_id, member.participant_key)
-    return _Place(uow, member, Interview(context, state or InterviewState()))
+    state = services.progress_in(uow, member.session_id, member.participant_key)
+    interview = Interview(context, state or InterviewState())
+    return _Place(uow, member, interview, loaded=interview.state.to_dict())
 
 
 def _store(place: _Place) -> None:
+    """The turn's evidence and the new place, when the turn changed either (a read writes nothing)."""
     member = place.member
     assert member.session_id is not None
-    _save(
+    if not place.evidence and place.interview.state.to_dict() == place.loaded:
+        return
+    services.save_turn_in(
         place.uow, member.session_id, member.participant_key, member.display_name,
         place.interview.state, place.evidence,
     )  # fmt: skip
@@ -181,22 +186,6 @@ def _context(uow: UnitOfWork, session_id: str) -> ProductContext | None:
         return services.session_in(uow, session_id).context
     except SessionNotFound:
         return None
-
-
-def _progress(uow: UnitOfWork, session_id: str, participant_key: str) -> InterviewState | None:
-    """A participant's interview state; a team member new to the interview gets the team's stage."""
-    return services.progress_in(uow, session_id, participant_key)
-
-
-def _save(
-    uow: UnitOfWork,
-    session_id: str,
-    participant_key: str,
-    display_name: str | None,
-    state: InterviewState,
-    evidence: dict[str, list[Evidence]],
-) -> None:
-    services.save_turn_in(uow, session_id, participant_key, display_name, state, evidence)
 
 
 def _no_interview(member: Member, act: Act, upload: str | None) -> Turn:
@@ -605,19 +594,3 @@ def unreadable(error: Exception, path: Path) -> Text:
 def _render_now(text: Text) -> str:
     """The reason of an unreadable file is already in the current language: edit it in that."""
     return text.render()
-
-
-def upload_name(upload: str) -> str:
-    return PurePath(upload).name
-
-
-__all__ = [
-    "Act",
-    "Button",
-    "Member",
-    "Message",
-    "Then",
-    "Turn",
-    "UnclearAnswer",
-    "interview_turn",
-]
