@@ -120,7 +120,7 @@ class _Place:
     interview: Interview
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     survey: list[Mot] | None = None
-    loaded: dict[str, object] = field(default_factory=dict)  # the state as read, to skip no-op writes
+    loaded: dict[str, object] = field(default_factory=dict)  # as read: a no-op writes nothing
 
 
 def interview_turn(
@@ -170,7 +170,7 @@ def _load(uow: UnitOfWork, member: Member) -> _Place | None:
 
 
 def _store(place: _Place) -> None:
-    """The turn's evidence and the new place, when the turn changed either (a read writes nothing)."""
+    """The turn's evidence and the new place, when it changed either (a read writes nothing)."""
     member = place.member
     assert member.session_id is not None
     if not place.evidence and place.interview.state.to_dict() == place.loaded:
