@@ -32,7 +32,7 @@ from bot.core.texts import set_language, text
 from bot.rasa_supervisor import PRIVATE_UMASK, SupervisorError
 
 if TYPE_CHECKING:
-    from bot.adapters.terminal import ReportWriter
+    from bot.adapters.terminal import Facilitation, ReportWriter
 
 
 def _progress(message: str) -> None:
@@ -165,9 +165,11 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
                 _serve_telegram(replace(settings, rasa_url=stack.rasa_url))
             else:
                 sender = f"terminal-{user}"
+                app = build_app(settings)
                 chat(RestClient(stack.rasa_url), sender=sender, display_name=user,
                      uploads=settings.uploads_dir, language=settings.language,
-                     write_report=_report_writer(build_app(settings), sender))  # fmt: skip
+                     write_report=_report_writer(app, sender),
+                     facilitation=_rehearsal(app, sender, user))  # fmt: skip
     except KeyboardInterrupt:
         _progress("\n" + text("cli.stopped"))
     _progress(text("cli.servers_stopped"))
@@ -278,9 +280,18 @@ def chat(url: str | None, sender: str | None) -> None:
     user = getpass.getuser()
     settings = load_settings()
     sender = sender or f"terminal-{user}"
+    app = build_app(settings)
     chat_loop(RestClient(url or settings.rasa_url), sender, user, uploads=settings.uploads_dir,
-              write_report=_report_writer(build_app(settings), sender),
-              language=settings.language)  # fmt: skip
+              write_report=_report_writer(app, sender), language=settings.language,
+              facilitation=_rehearsal(app, sender, user))  # fmt: skip
+
+
+def _rehearsal(app: App, sender: str, user: str) -> Facilitation:
+    """/facilitate, /next, /pause, /resume, /end in the terminal: a one-person rehearsal."""
+    from bot.facilitation_service import Rehearsal
+
+    minute_s = app.settings.facilitation_minute_s
+    return Rehearsal(app.uow, sender, user, minute_s, _report_writer(app, sender))
 
 
 def _report_writer(app: App, sender: str) -> ReportWriter:

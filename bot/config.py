@@ -27,6 +27,7 @@ DEFAULT_RETENTION_DAYS = 180  # raw uploads and idle conversations older than th
 DEFAULT_ACTIONS_HOST = "127.0.0.1"
 DEFAULT_LANGUAGE = "en"  # a catalogue under bot/locale; other languages fall back to it
 SECRET_KEY_FILE = "var/secret.key"
+DEFAULT_FACILITATION_TICK_S = 5.0  # how often due timers of facilitated sessions are checked
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -65,6 +66,10 @@ class Settings:
     retention_days: float = DEFAULT_RETENTION_DAYS
     # The terminal's and the CLI's language, and a chat's when its client names none.
     language: str = DEFAULT_LANGUAGE
+    # Facilitated sessions: how often the adapter looks for due timers, and how many real
+    # seconds one agenda minute lasts (60; tests shrink it).
+    facilitation_tick_s: float = DEFAULT_FACILITATION_TICK_S
+    facilitation_minute_s: float = 60.0
 
     def __repr__(self) -> str:
         token = "***" if self.telegram_bot_token else None
@@ -146,6 +151,10 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         upload_quota_bytes=_megabytes(env.get("UPLOAD_QUOTA_MB"), DEFAULT_UPLOAD_QUOTA_MB),
         retention_days=_number(env.get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
         language=configured_language(env),
+        facilitation_tick_s=max(
+            _number(env.get("MOT_FACILITATION_TICK_SECONDS"), DEFAULT_FACILITATION_TICK_S), 0.1
+        ),
+        facilitation_minute_s=max(_number(env.get("MOT_FACILITATION_MINUTE_SECONDS"), 60.0), 0.01),
     )
 
 

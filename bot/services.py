@@ -369,9 +369,10 @@ def findings(uow_factory: UowFactory, session_id: str | None = None) -> Findings
         created = session.created_at.isoformat() if session else ""
         survey = uow.repo.survey_of(view.id)
         chat_scores = uow.repo.survey_scores(survey.code) if survey is not None else []
+        votes = uow.repo.vote_tally(view.id)  # the team's facilitated vote, if it held one
     evidence = evidence_of(uow_factory, view.id)
     metrics = customer_metrics(evidence, chat_scores)
-    ranking = rank(evidence, metrics=metrics)
+    ranking = rank(evidence, votes=votes, metrics=metrics)
     context = view.context
     business = context.business if context else None
     product = context.product_name if context else ""

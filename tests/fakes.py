@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -20,6 +20,7 @@ from typing import Any
 from bot.core.context import ProductContext
 from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
+from bot.core.facilitation import Facilitation
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -65,6 +66,10 @@ class Tables:
     def new_id(self) -> int:
         self.last_id += 1
         return self.last_id
+
+    # Facilitated sessions: (session id, status, state) by id; votes by (id, member).
+    facilitations: dict[int, tuple[str, str, str, dict[str, Any]]] = field(default_factory=dict)
+    votes: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
 
 
 def _like(pattern: str) -> re.Pattern[str]:
@@ -329,6 +334,96 @@ class FakeRepository:
         for key in gone:
             del self.tables.handled[key]
         return len(gone)
+
+    # --- facilitated sessions ------------------------------------------------------
+
+    def participants_of(self, workspace_key: str) -> list[ParticipantRecord]:
+        found = [p for p in self.tables.participants.values() if p.workspace_key == workspace_key]
+        return sorted(found, key=lambda p: p.id)
+
+    def _facilitation(self, facilitation_id: int) -> Facilitation | None:
+        stored = self.tables.facilitations.get(facilitation_id)
+        if stored is None:
+            return None
+        session_id, facilitator, status, state = stored
+        session = self.tables.sessions.get(session_id)
+        return Facilitation.from_state(
+            copy.deepcopy(state),
+            session_id=session_id,
+            workspace_key=session.workspace_key if session else "",
+            facilitator=facilitator,
+            status=status,
+            id=facilitation_id,
+        )
+
+    def _facilitations(self) -> list[Facilitation]:
+        found = (self._facilitation(i) for i in sorted(self.tables.facilitations))
+        return [f for f in found if f is not None]
+
+    def active_facilitation(self, workspace_key: str) -> Facilitation | None:
+        active = [
+            f for f in self._facilitations() if f.workspace_key == workspace_key and f.active
+        ]
+        return active[-1] if active else None
+
+    def save_facilitation(self, facilitation: Facilitation) -> Facilitation:
+        if facilitation.session_id not in self.tables.sessions:
+            raise StorageError("no such session")  # the foreign key
+        known = facilitation.id is not None and facilitation.id in self.tables.facilitations
+        facilitation_id = facilitation.id if known and facilitation.id else self.tables.new_id()
+        self.tables.facilitations[facilitation_id] = (
+            facilitation.session_id,
+            facilitation.facilitator,
+            facilitation.status.value,
+            copy.deepcopy(facilitation.to_state()),
+        )
+        saved = self._facilitation(facilitation_id)
+        assert saved is not None
+        return saved
+
+    def due_facilitations(self, now: datetime) -> list[Facilitation]:
+        due = [f for f in self._facilitations() if (t := f.next_timer()) and t <= now]
+        return sorted(due, key=lambda f: f.next_timer() or now)
+
+    def running_facilitations(self) -> list[Facilitation]:
+        return [f for f in self._facilitations() if f.status.value == "running"]
+
+    def facilitation_votes(self, facilitation_id: int) -> dict[str, dict[str, int]]:
+        return {
+            member: dict(votes)
+            for (fid, member), votes in self.tables.votes.items()
+            if fid == facilitation_id and votes
+        }
+
+    def save_votes(
+        self, facilitation_id: int, participant_key: str, votes: Mapping[str, int]
+    ) -> None:
+        if facilitation_id not in self.tables.facilitations:
+            raise StorageError("no such facilitation")
+        kept = {Mot(code).value: count for code, count in votes.items() if count > 0}
+        self.tables.votes[facilitation_id, participant_key] = kept
+
+    def vote_tally(self, session_id: str) -> dict[Mot, int]:
+        ids = [
+            fid
+            for (fid, _), votes in self.tables.votes.items()
+            if votes and self.tables.facilitations.get(fid, ("",))[0] == session_id
+        ]
+        if not ids:
+            return {}
+        tally: dict[Mot, int] = {}
+        for (fid, _), votes in self.tables.votes.items():
+            if fid == max(ids):
+                for code, count in votes.items():
+                    tally[Mot(code)] = tally.get(Mot(code), 0) + count
+        return tally
+
+    def delete_votes_of(self, participant_key: str) -> int:
+        gone = [k for k, v in self.tables.votes.items() if k[1] == participant_key]
+        rows = sum(len(self.tables.votes[k]) for k in gone)
+        for key in gone:
+            del self.tables.votes[key]
+        return rows
 
 
 class FakeUnitOfWork:

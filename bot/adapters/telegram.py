@@ -59,6 +59,8 @@ from bot.adapters.telegram_conversation import (
     survey_taker,
     typing,
 )
+from bot.adapters.telegram_facilitation import add_handlers as add_facilitation_handlers
+from bot.adapters.telegram_facilitation import start_ticker
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
 from bot.adapters.telegram_render import commands, help_for_commands, status_text
@@ -472,6 +474,7 @@ def build_application(
         ("delete_me", on_delete_me),
     ):
         application.add_handler(CommandHandler(command, speaking(handler)))
+    add_facilitation_handlers(application, speaking)  # before the generic command and buttons
     message = filters.UpdateType.MESSAGE
     for wanted, handler in (
         (filters.COMMAND, on_unknown_command),
@@ -527,6 +530,7 @@ async def run_telegram(
     rasa = AsyncRestClient(settings.rasa_url)
     application = build_application(settings, app, rasa, settings.rasa_retry_s)
     stop = stop or asyncio.Event()
+    ticker: asyncio.Task[None] | None = None
     try:
         try:
             await prepare(application)
@@ -539,6 +543,7 @@ async def run_telegram(
             ) from error
         mode = text("tg.mode_webhook" if settings.telegram_webhook_url else "tg.mode_polling")
         progress(text("tg.serving", bot=shared(application).bot_username, mode=mode))
+        ticker = start_ticker(application)  # facilitated sessions' timers, from the database
         # The application's own handler errors go to on_error; repeats are skipped.
         process = once_only(application.process_update, app.uow, str(application.bot.id))
         if settings.telegram_webhook_url:
@@ -546,6 +551,8 @@ async def run_telegram(
         else:
             await poll(application.bot, process, stop)
     finally:
+        if ticker is not None:
+            ticker.cancel()
         with suppress(Exception):
             await application.shutdown()
         await rasa.close()

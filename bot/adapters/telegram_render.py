@@ -13,7 +13,8 @@ from bot.core.texts import text
 from bot.report import method_name, workspace_report
 
 # The command menu (setMyCommands) and /help's list: one list, so the two never differ.
-COMMANDS = ("start", "help", "status", "report", "cancel", "close_survey", "delete_me")
+COMMANDS = ("start", "help", "status", "report", "cancel", "close_survey", "delete_me",
+            "facilitate", "next", "pause", "resume", "end", "assign")  # fmt: skip
 
 
 def commands() -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.adapters.rest import BotMessage, Button, RasaClient, RasaUnavailable
 from bot.core.identity import LOCAL_UPLOADS
@@ -27,6 +27,18 @@ READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
 
 # Writes the report a message asks for; returns where it went (or why it could not).
 ReportWriter = Callable[[dict[str, object]], str]
+
+
+class Facilitation(Protocol):
+    """A facilitated session rehearsed alone (`bot.facilitation_service.Rehearsal`)."""
+
+    def due(self) -> list[str]:
+        """The nudges due now, as text (checked whenever a line is typed)."""
+        ...
+
+    def command(self, line: str) -> list[str] | None:
+        """The answer to /facilitate, /next, /pause...; None for a line meant for Rasa."""
+        ...
 
 
 def as_upload(line: str, uploads: Path) -> str | None:
@@ -83,15 +95,19 @@ def chat(
     uploads: Path | None = None,
     write_report: ReportWriter | None = None,
     language: str | None = None,
+    facilitation: Facilitation | None = None,
 ) -> int:
     """Runs until end of input; returns the number of messages sent.
 
     With `uploads`, a typed file path is sent as an upload; with `write_report`,
     a report the bot hands over is written to a file and its path shown. The
-    conversation speaks `language` (English by default), here and in the actions.
+    conversation speaks `language` (English by default), here and in the actions. With
+    `facilitation`, its commands are answered here and its timers checked at every line.
     """
     with use_language(language):
-        return _chat(client, sender, display_name, stdin, stdout, uploads, write_report)
+        return _chat(
+            client, sender, display_name, stdin, stdout, uploads, write_report, facilitation
+        )
 
 
 def _chat(
@@ -102,6 +118,7 @@ def _chat(
     stdout: TextIO,
     uploads: Path | None,
     write_report: ReportWriter | None,
+    facilitation: Facilitation | None = None,
 ) -> int:
     metadata: dict[str, object] = {"language": current_language()}
     if display_name:
@@ -124,6 +141,13 @@ def _chat(
             continue
         if not message:
             continue
+        if facilitation is not None:
+            due = facilitation.due()  # before the command: /end would silence them
+            answered = facilitation.command(message)
+            for said in due + (answered or []):
+                print(f"bot> {said}", file=stdout, flush=True)
+            if answered is not None:
+                continue
         outgoing = resolve_choice(message, buttons)
         if uploads is not None and not outgoing.startswith("/"):
             try:

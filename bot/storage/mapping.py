@@ -6,10 +6,12 @@ the storage layer ever holds (or lazily loads through) a row.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
+from bot.core.facilitation import Facilitation
 from bot.core.taxonomy import Business, Method, Mot, Polarity, Stage
 from bot.core.team_records import (
     ParticipantRecord,
@@ -21,6 +23,7 @@ from bot.storage.models import (
     EvidenceItem,
     InterviewSession,
     Participant,
+    StoredFacilitation,
     Survey,
     SurveyTaker,
 )
@@ -142,3 +145,32 @@ def evidence_from_row(row: EvidenceItem, participant: str | None) -> Evidence:
         participant=participant,
         details={k: v for k, v in details.items() if k not in known},
     )
+
+
+def utc(moment: datetime) -> datetime:
+    """A moment in UTC (SQLite hands timestamps back without their zone: they are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def facilitation_record(row: StoredFacilitation) -> Facilitation:
+    return Facilitation.from_state(
+        dict(row.state or {}),
+        session_id=row.session_id,
+        workspace_key=row.session.workspace.key,
+        facilitator=row.facilitator_key,
+        status=row.status,
+        id=row.id,
+    )
+
+
+def set_facilitation(row: StoredFacilitation, facilitation: Facilitation) -> None:
+    """The state as JSON, and the moments a query needs (deadline, next timer) as columns."""
+    state = facilitation.to_state()
+    row.session_id = facilitation.session_id
+    row.status = facilitation.status.value
+    row.facilitator_key = facilitation.facilitator
+    row.version = int(state["version"])
+    row.state = state
+    row.deadline = utc(facilitation.deadline) if facilitation.deadline else None
+    timer = facilitation.next_timer()
+    row.next_timer_at = utc(timer) if timer else None

@@ -194,3 +194,49 @@ class SurveyAnswer(Base):
     nps: Mapped[int | None] = mapped_column(Integer)
     csat: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StoredFacilitation(Base):
+    """A facilitated session of a chat's session (`bot.core.facilitation.Facilitation`).
+
+    Its state (agenda, current phase, assignments, ballot) is versioned JSON; the
+    current deadline and the next timer are columns as well, so that the timers due
+    after a restart are found with one query. At most one per session is not ended.
+    """
+
+    __tablename__ = "facilitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10))
+    facilitator_key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+    session: Mapped[InterviewSession] = relationship()
+
+
+class FacilitationVote(Base):
+    """One member's votes for one moment in a facilitated session's vote.
+
+    A row of its own per member (not inside the facilitation's state): who voted
+    what is personal and only its tally is shown, a member's votes are replaced
+    as a whole when they change them, and forgetting a person is one delete.
+    """
+
+    __tablename__ = "facilitation_votes"
+
+    facilitation_id: Mapped[int] = mapped_column(
+        ForeignKey("facilitations.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    mot: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

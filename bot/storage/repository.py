@@ -9,14 +9,15 @@ never a database row. Storage trouble surfaces as `bot.core.errors.StorageError`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
-from bot.core.taxonomy import Method
+from bot.core.facilitation import Facilitation
+from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
     SessionRecord,
@@ -173,6 +174,46 @@ class Repository(Protocol):
     def mark_handled(self, bot_id: str, update_id: int) -> None: ...
 
     def forget_handled_before(self, moment: datetime) -> int: ...
+
+    # --- facilitated sessions ------------------------------------------------------
+
+    def participants_of(self, workspace_key: str) -> list[ParticipantRecord]:
+        """A workspace's members, in the order they first spoke."""
+        ...
+
+    def active_facilitation(self, workspace_key: str) -> Facilitation | None:
+        """The chat's facilitated session that has not ended, if any."""
+        ...
+
+    def save_facilitation(self, facilitation: Facilitation) -> Facilitation:
+        """Stored as it is now (a new one when it has no id yet); returned with its id."""
+        ...
+
+    def due_facilitations(self, now: datetime) -> list[Facilitation]:
+        """Facilitated sessions whose next timer (`Facilitation.next_timer`) is due at `now`."""
+        ...
+
+    def running_facilitations(self) -> list[Facilitation]:
+        """Every facilitated session whose clock is running."""
+        ...
+
+    def facilitation_votes(self, facilitation_id: int) -> dict[str, dict[str, int]]:
+        """Each member's votes: participant key -> moment code -> votes."""
+        ...
+
+    def save_votes(
+        self, facilitation_id: int, participant_key: str, votes: Mapping[str, int]
+    ) -> None:
+        """A member's votes, replacing the ones they gave before."""
+        ...
+
+    def vote_tally(self, session_id: str) -> dict[Mot, int]:
+        """Votes per moment of the session's latest facilitated vote (empty without one)."""
+        ...
+
+    def delete_votes_of(self, participant_key: str) -> int:
+        """One person's votes in every facilitated session; how many rows went."""
+        ...
 
 
 class UnitOfWork(Protocol):

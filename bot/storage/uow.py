@@ -7,7 +7,7 @@ SQLAlchemy error inside a unit of work leaves it as a `StorageError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.context import ProductContext
 from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
+from bot.core.facilitation import Facilitation
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -31,18 +32,23 @@ from bot.storage.db import scrub
 from bot.storage.mapping import (
     evidence_from_row,
     evidence_row,
+    facilitation_record,
     participant_record,
     session_record,
+    set_facilitation,
     set_product_context,
     survey_record,
     survey_taker_record,
+    utc,
 )
 from bot.storage.models import (
     EvidenceItem,
+    FacilitationVote,
     HandledUpdate,
     InterviewProgress,
     InterviewSession,
     Participant,
+    StoredFacilitation,
     Survey,
     SurveyAnswer,
     SurveyTaker,
@@ -363,6 +369,104 @@ class SqlRepository:
 
     def forget_handled_before(self, moment: datetime) -> int:
         result = self.db.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # --- facilitated sessions ------------------------------------------------------
+
+    def participants_of(self, workspace_key: str) -> list[ParticipantRecord]:
+        rows = self.db.scalars(
+            select(Participant)
+            .join(Workspace, Participant.workspace_id == Workspace.id)
+            .where(Workspace.key == workspace_key)
+            .order_by(Participant.id)
+        )
+        return [participant_record(row) for row in rows]
+
+    def active_facilitation(self, workspace_key: str) -> Facilitation | None:
+        row = self.db.scalars(
+            select(StoredFacilitation)
+            .join(InterviewSession, StoredFacilitation.session_id == InterviewSession.id)
+            .join(Workspace, InterviewSession.workspace_id == Workspace.id)
+            .where(Workspace.key == workspace_key, StoredFacilitation.status != "ended")
+            .order_by(StoredFacilitation.id.desc())
+            .limit(1)
+        ).first()
+        return facilitation_record(row) if row is not None else None
+
+    def save_facilitation(self, facilitation: Facilitation) -> Facilitation:
+        row = None
+        if facilitation.id is not None:
+            row = self.db.get(StoredFacilitation, facilitation.id)
+        if row is None:
+            row = StoredFacilitation(session_id=facilitation.session_id)
+            self.db.add(row)
+        set_facilitation(row, facilitation)
+        self.db.flush()
+        return facilitation_record(row)
+
+    def due_facilitations(self, now: datetime) -> list[Facilitation]:
+        rows = self.db.scalars(
+            select(StoredFacilitation)
+            .where(StoredFacilitation.next_timer_at <= utc(now))
+            .order_by(StoredFacilitation.next_timer_at)
+        )
+        return [facilitation_record(row) for row in rows]
+
+    def running_facilitations(self) -> list[Facilitation]:
+        rows = self.db.scalars(
+            select(StoredFacilitation).where(StoredFacilitation.status == "running")
+        )
+        return [facilitation_record(row) for row in rows]
+
+    def facilitation_votes(self, facilitation_id: int) -> dict[str, dict[str, int]]:
+        votes: dict[str, dict[str, int]] = {}
+        rows = self.db.scalars(
+            select(FacilitationVote).where(FacilitationVote.facilitation_id == facilitation_id)
+        )
+        for row in rows:
+            votes.setdefault(row.participant_key, {})[row.mot] = row.count
+        return votes
+
+    def save_votes(
+        self, facilitation_id: int, participant_key: str, votes: Mapping[str, int]
+    ) -> None:
+        self.db.execute(
+            delete(FacilitationVote).where(
+                FacilitationVote.facilitation_id == facilitation_id,
+                FacilitationVote.participant_key == participant_key,
+            )
+        )
+        for code, count in votes.items():
+            if count > 0:
+                self.db.add(
+                    FacilitationVote(
+                        facilitation_id=facilitation_id,
+                        participant_key=participant_key,
+                        mot=Mot(code).value,
+                        count=count,
+                    )
+                )
+        self.db.flush()
+
+    def vote_tally(self, session_id: str) -> dict[Mot, int]:
+        latest = self.db.scalar(
+            select(func.max(FacilitationVote.facilitation_id))
+            .join(StoredFacilitation, FacilitationVote.facilitation_id == StoredFacilitation.id)
+            .where(StoredFacilitation.session_id == session_id)
+        )
+        if latest is None:
+            return {}
+        rows = self.db.execute(
+            select(FacilitationVote.mot, func.sum(FacilitationVote.count))
+            .where(FacilitationVote.facilitation_id == latest)
+            .group_by(FacilitationVote.mot)
+        )
+        return {Mot(code): int(total) for code, total in rows if code in set(Mot)}
+
+    def delete_votes_of(self, participant_key: str) -> int:
+        result = self.db.execute(
+            delete(FacilitationVote).where(FacilitationVote.participant_key == participant_key)
+        )
         return int(getattr(result, "rowcount", 0) or 0)
 
 

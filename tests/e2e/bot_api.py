@@ -3,7 +3,7 @@
 It speaks the subset of the Bot API the adapter uses (getMe, getUpdates with
 offsets and long polling, sendMessage, sendChatAction, sendDocument, getFile
 and file downloads, answerCallbackQuery, editMessageText/ReplyMarkup,
-setMyCommands, deleteWebhook), keeps what the bot sent per chat, lets tests
+setMyCommands, deleteWebhook, getChatMember), keeps what the bot sent per chat, lets tests
 post updates as users would, and can fail chosen calls (429, 500) on purpose.
 """
 
@@ -85,6 +85,8 @@ class BotApiEmulator:
     redelivering: set[int] = field(default_factory=set)
     # When set, users' updates go to it (e.g. POSTed to a webhook) instead of getUpdates.
     deliver: Callable[[dict[str, Any]], None] | None = None
+    # (chat, user) of group administrators, as getChatMember tells them
+    admins: set[tuple[int, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -233,6 +235,13 @@ class BotApiEmulator:
         file_id = str(params["file_id"])
         return {"file_id": file_id, "file_unique_id": file_id,
                 "file_size": len(self.files.get(file_id, b"")), "file_path": file_id}  # fmt: skip
+
+    def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        if (chat_id, user_id) in self.admins:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
 
     def _store(self, sent: Sent) -> dict[str, Any]:
         message: dict[str, Any] = {
