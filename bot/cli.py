@@ -310,7 +310,7 @@ def _report_writer(app: App, sender: str) -> ReportWriter:
         folder = app.settings.root / "var" / "reports"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = folder / report.name
-        target.write_text(report.content, encoding="utf-8")
+        target.write_bytes(report.content)
         return text("terminal.report_written", path=target)
 
     return write
@@ -419,7 +419,7 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "json", "html", "pdf", "csv"]),
+    type=click.Choice(["md", "html", "pdf", "csv", "json"]),
     default="md",
     show_default=True,
 )
@@ -432,20 +432,22 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
 )
 def report(session_id: str | None, fmt: str, output: Path | None) -> None:
     """The prioritised moments of truth of a session (default: the latest)."""
-    from bot.report import RENDERERS, build_report
+    from bot.report import gather, render
 
-    if fmt not in RENDERERS:
-        _fail(text("cli.format_planned", format=fmt))
+    if output is None and fmt == "pdf" and sys.stdout.isatty():
+        _fail(text("cli.pdf_to_terminal"))
     app = _migrated_app()
     try:
-        rendered = RENDERERS[fmt](build_report(services.findings(app.uow, session_id)))
+        content = render(gather(app.uow, session_id), fmt)
     except SessionNotFound as error:
         _fail(text("cli.no_session", error=error))
     if output is None:
-        click.echo(rendered, nl=False)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
     else:
         try:
-            output.write_text(rendered, encoding="utf-8")
+            output.write_bytes(content)
         except OSError as error:  # the -o path: no such folder, a folder, not ours
             _fail(text("cli.cannot_write", path=output, reason=error.strerror or error))
         click.echo(text("cli.report_written", path=output), err=True)

@@ -546,3 +546,33 @@ def mark_handled(uow_factory: UowFactory, bot_id: str, update_id: int) -> None:
     with uow_factory() as uow:
         uow.repo.mark_handled(bot_id, update_id)
         uow.commit()
+
+
+# --- the report: who took part, and the session before -------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How many team members gave answers in a session, and how many: counts, never names."""
+
+    team_members: int
+    team_answers: int
+
+
+def participation(uow_factory: UowFactory, session_id: str) -> Participation:
+    with uow_factory() as uow:
+        _session(uow, session_id)
+        counts = uow.repo.answer_counts(session_id)
+        return Participation(len(counts), sum(count for _, count in counts))
+
+
+def previous_session(uow_factory: UowFactory, session_id: str) -> str | None:
+    """The same workspace's latest earlier session with evidence (for "what changed since")."""
+    with uow_factory() as uow:
+        session = _session(uow, session_id)
+        sessions = [s.id for s in uow.repo.sessions_of(session.workspace_key)]
+        earlier = sessions[: sessions.index(session_id)] if session_id in sessions else []
+        for candidate in reversed(earlier):
+            if uow.repo.evidence_methods(candidate):
+                return candidate
+        return None

@@ -63,7 +63,7 @@ from bot.adapters.telegram_facilitation import add_handlers as add_facilitation_
 from bot.adapters.telegram_facilitation import start_ticker
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
-from bot.adapters.telegram_render import commands, help_for_commands, status_text
+from bot.adapters.telegram_render import commands, help_for_commands, report_format, status_text
 from bot.adapters.telegram_state import SharedState, attach_state, shared
 from bot.adapters.telegram_text import addressed_text, escape_html
 from bot.adapters.telegram_transport import once_only, poll, serve_webhook
@@ -211,9 +211,14 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The chat's findings as a Markdown document (this chat's session only)."""
+    """The chat's findings as a document (this chat's session only): `/report` sends the PDF,
+    `/report html|md|csv|json` that format; anything else gets the list of formats."""
     chat, _user, message = _where(update)
-    await send_report(context, chat, _group_reply_to(chat, message))
+    fmt = report_format(context.args)
+    if fmt is None:
+        await reply(context, chat.id, text("tg.report_formats"), _group_reply_to(chat, message))
+        return
+    await send_report(context, chat, _group_reply_to(chat, message), fmt)
 
 
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -208,11 +208,15 @@ async def survey_taker(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Use
     return person if code else None
 
 
-async def send_report(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply_to: int | None) -> None:
+async def send_report(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply_to: int | None, fmt: str = "pdf"
+) -> None:
     """The chat's report document (for /report and for an action asking for it)."""
     state = shared(context)
     async with typing(context, chat.id):
-        document = await asyncio.to_thread(report_document, state.app, f"{CHANNEL}:{chat.id}")
+        document = await asyncio.to_thread(
+            report_document, state.app, f"{CHANNEL}:{chat.id}", fmt
+        )
     if isinstance(document, str):
         await reply(context, chat.id, document, reply_to)
         return

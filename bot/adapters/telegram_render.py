@@ -62,12 +62,30 @@ def status_text(app: App, workspace_key: str) -> str:
     return "\n".join(lines)
 
 
-def report_document(app: App, workspace_key: str) -> tuple[str, bytes, str] | str:
+# What `/report <format>` takes; PDF when none is named: every phone opens it in
+# Telegram's own viewer and it is what a product manager forwards (HTML opens
+# only in a browser, after a download).
+REPORT_FORMATS = ("pdf", "html", "md", "csv", "json")
+DEFAULT_REPORT_FORMAT = "pdf"
+
+
+def report_format(args: list[str] | None) -> str | None:
+    """The format `/report` was asked for (`/report html`, `/report .CSV`); None when unknown."""
+    if not args:
+        return DEFAULT_REPORT_FORMAT
+    wanted = args[0].strip().lower().lstrip(".")
+    wanted = {"markdown": "md", "htm": "html"}.get(wanted, wanted)
+    return wanted if wanted in REPORT_FORMATS and len(args) == 1 else None
+
+
+def report_document(
+    app: App, workspace_key: str, fmt: str = DEFAULT_REPORT_FORMAT
+) -> tuple[str, bytes, str] | str:
     """(file name, bytes, caption) of the workspace's report, or why there is none."""
-    report = workspace_report(app.uow, workspace_key)
+    report = workspace_report(app.uow, workspace_key, fmt)
     if report is None:
         return text("tg.report_none")
     if not report.moments:
         return text("tg.report_empty", product=report.product)
     caption = text("tg.report_caption", product=report.product, count=report.moments)
-    return report.name, report.content.encode(), caption
+    return report.name, report.content, caption

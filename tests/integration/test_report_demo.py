@@ -61,7 +61,20 @@ def test_report_json_follows_the_contract(demo_report: dict[str, Any]) -> None:
     session = demo_report["session"]
     assert session["product"] == "FreshCrate" and session["business"] == "b2c"
     assert set(session) == {"id", "product", "business", "created_at"}
-    assert set(demo_report) == {"session", "moments", "strengths", "metrics"}
+    assert set(demo_report) >= {"session", "moments", "strengths", "metrics"}
+    # What the documents add: the context, methods and confidence, who took part (counts).
+    assert demo_report["context"]["channels"] == ["website", "mobile app"]
+    assert demo_report["methods"] == {
+        "used": ["team", "records", "competitor", "survey"],
+        "missing": [],
+        "confidence": "high",
+    }
+    assert demo_report["participation"] == {
+        "team_members": 2,
+        "team_answers": 12,
+        "survey_responses": 20,
+    }
+    assert demo_report["history"] is None  # the demo's workspace has one session
     for key, polarity in (("moments", "pain"), ("strengths", "glory")):
         items = demo_report[key]
         assert items
@@ -139,7 +152,7 @@ def test_markdown_report_shows_the_ranking_metrics_and_inputs(
     text = out.read_text()
     assert text.startswith("# Moments of truth: FreshCrate")
     assert "Customers: 20 survey response(s), NPS **-10.0**, CSAT **3.4/5**." in text
-    assert "| 1 | AMOT \u00b7 boxes arrive hours late | retention |" in text
+    assert "| P1 | AMOT \u00b7 boxes arrive hours late | retention | 55.0 |" in text
     assert "## Strengths to keep" in text
     assert "*(your team's idea; answers: your walk-through of GreenPan Box" in text
     assert "Score inputs: team_stories = 1, team_ratings = 1, team_importance = 5" in text
@@ -150,6 +163,7 @@ def test_report_without_sessions_and_unknown_formats_are_clear(env: dict[str, st
     assert result.exit_code == 2
     assert "mot demo" in result.stderr
     assert run(env, "report", "--format", "pdf").exit_code == 2
+    assert run(env, "report", "--format", "docx").exit_code == 2
     assert run(env, "report", "no-such-session").exit_code == 2
 
 
