@@ -13,6 +13,7 @@ Long words are broken at the margin, so nothing runs off a page.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -136,16 +137,90 @@ class _Pdf:
     def write(
         self, spans: Rich, size: float = BODY, line: float = LINE, bold: bool = False
     ) -> None:
-        """Rich text flowing from the cursor, wrapped at the right margin."""
+        """Rich text flowing from the cursor, wrapped at the right margin.
+
+        Left-to-right text is broken into lines here, in one pass over its words:
+        fpdf2's own `write` measures a line again for every character it adds,
+        which made long reports slow. Text that needs shaping (right-to-left,
+        joined scripts) goes through fpdf2's `write`, which orders and shapes it.
+        """
+        runs = []
         for span in spans:
             style = _STYLES.get(span.style, "")
             if bold and "B" not in style:
                 style = "B" + style
-            self.font(style, size * (0.92 if span.style == "code" else 1))
-            said = self.clean(span.text)
-            self.shaping(said)
-            self.pdf.write(line, said)
+            runs.append(
+                (self.clean(span.text), style, size * (0.92 if span.style == "code" else 1))
+            )
+        if any(_needs_shaping(said) for said, _, _ in runs):
+            for said, style, points in runs:
+                self.font(style, points)
+                self.shaping(said)
+                self.pdf.write(line, said)
+        else:
+            self._lines(runs, line)
         self.pdf.ln(line)
+
+    def _width(self, said: str, style: str, points: float) -> float:
+        font = self.pdf.fonts[FONT + style]
+        return float(font.get_text_width(said, points, None)[1]) / self.pdf.k
+
+    def _lines(self, runs: list[tuple[str, str, float]], height: float) -> None:
+        """Greedy line breaking at spaces; a word wider than a line is cut where it must."""
+        pdf = self.pdf
+        x = pdf.get_x()
+        right = pdf.w - pdf.r_margin
+        lines: list[list[tuple[str, str, float, float]]] = [[]]
+        used = 0.0
+        for said, style, points in runs:
+            for token in re.findall(r"\S+|\s+", said):
+                if token.isspace():
+                    if lines[-1]:
+                        token = " "
+                        lines[-1].append((token, style, points, self._width(token, style, points)))
+                        used += lines[-1][-1][3]
+                    continue
+                width = self._width(token, style, points)
+                room = right - (x if len(lines) == 1 else pdf.l_margin)
+                if used + width > room and lines[-1]:
+                    while lines[-1] and lines[-1][-1][0] == " ":
+                        used -= lines[-1].pop()[3]
+                    lines.append([])
+                    used = 0.0
+                    room = right - pdf.l_margin
+                while width > room:  # a word longer than a whole line
+                    cut = len(token)
+                    while cut > 1 and self._width(token[:cut], style, points) > room - used:
+                        cut -= 1
+                    piece = token[:cut]
+                    lines[-1].append((piece, style, points, self._width(piece, style, points)))
+                    lines.append([])
+                    used = 0.0
+                    room = right - pdf.l_margin
+                    token = token[cut:]
+                    width = self._width(token, style, points)
+                lines[-1].append((token, style, points, width))
+                used += width
+        margin, pdf.c_margin = pdf.c_margin, 0
+        try:
+            for index, tokens in enumerate(lines):
+                if index:
+                    pdf.ln(height)
+                if pdf.will_page_break(height):
+                    pdf.add_page()
+                    pdf.set_x(pdf.l_margin)
+                merged: list[tuple[str, str, float, float]] = []
+                for said, style, points, width in tokens:  # one cell per run of one style
+                    if merged and merged[-1][1:3] == (style, points):
+                        last = merged[-1]
+                        merged[-1] = (last[0] + said, style, points, last[3] + width)
+                    else:
+                        merged.append((said, style, points, width))
+                for said, style, points, width in merged:
+                    self.font(style, points)
+                    pdf.cell(width, height, said)
+        finally:
+            pdf.c_margin = margin
 
     # --- layout ------------------------------------------------------------------
 
