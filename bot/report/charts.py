@@ -31,7 +31,7 @@ PAIN_COLOUR = "#c62828"
 GLORY_COLOUR = "#2e7d32"
 INK = "#222222"
 GRID = "#bbbbbb"
-DPI = 180
+DPI = 220  # sharp on paper at the size the PDF prints it
 TITLED = {"pain": 5, "glory": 3}  # items whose title is written beside their marker
 LABEL_LIMIT = 34  # characters of a title beside a marker
 
@@ -113,15 +113,15 @@ def _place_titles(
         taken.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
     for x, y, sign, title in titled:
         label = None
-        for step in range(8):
+        for step in range(14):
             for ha in ("center", "left", "right"):
-                shift = offset_copy(axes.transData, figure, 0, sign * (12 + 10 * step), "points")
+                shift = offset_copy(axes.transData, figure, 0, sign * (9 + 8 * step), "points")
                 label = axes.annotate(
                     title, (x, y), xytext=(x, y), textcoords=shift,
-                    ha=ha, va="bottom" if sign > 0 else "top", fontsize=7.5, color=INK, zorder=5,
+                    ha=ha, va="bottom" if sign > 0 else "top", fontsize=6.5, color=INK, zorder=5,
                     parse_math=False,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
-                    arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.6,
+                    arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5,
                                 "shrinkA": 0, "shrinkB": 6},
                 )  # fmt: skip
                 label.update_positions(renderer)
@@ -141,7 +141,7 @@ def journey_chart(items: list[dict[str, Any]]) -> bytes:
     from matplotlib.figure import Figure
 
     stages = list(Stage)
-    figure = Figure(figsize=(10, 5.6), layout="constrained")
+    figure = Figure(figsize=(6.9, 3.8), layout="constrained")  # as wide as the PDF page
     axes = figure.subplots()
     top = max((i["score"] for i in items), default=10.0)
     limit = max(10.0, top) * 1.45
@@ -159,11 +159,11 @@ def journey_chart(items: list[dict[str, Any]]) -> bytes:
             sign = 1 if polarity == "glory" else -1
             x, y = index + offset, sign * item["score"]
             colour = GLORY_COLOUR if polarity == "glory" else PAIN_COLOUR
-            size = 150 + 8 * item["score"]
+            size = 110 + 5 * item["score"]
             axes.scatter([x], [y], s=size, color=colour, alpha=0.8, edgecolors="white",
-                         linewidths=0.8, zorder=3)  # fmt: skip
+                         linewidths=0.6, zorder=3)  # fmt: skip
             markers.append((x, y, size))
-            axes.annotate(item["tag"], (x, y), ha="center", va="center", fontsize=6.5,
+            axes.annotate(item["tag"], (x, y), ha="center", va="center", fontsize=5.5,
                           color="white", fontweight="bold", zorder=4, parse_math=False)  # fmt: skip
             if item["rank"] <= TITLED[polarity]:
                 order = item["rank"] * 2 + (polarity == "glory")
@@ -173,17 +173,17 @@ def journey_chart(items: list[dict[str, Any]]) -> bytes:
         axes.axvline(boundary - 0.5, color=GRID, linewidth=0.8, linestyle=":")
     axes.set_xlim(-0.5, len(stages) - 0.5)
     axes.set_ylim(-limit, limit)
-    axes.set_xticks(range(len(stages)), [stage_name(s.value) for s in stages], fontsize=9)
+    axes.set_xticks(range(len(stages)), [stage_name(s.value) for s in stages], fontsize=7.5)
     ticks = [t for t in axes.get_yticks() if -limit <= t <= limit]
-    axes.set_yticks(ticks, [f"{abs(t):g}" for t in ticks], fontsize=8)
-    axes.set_ylabel(text("report.chart.score_axis"), fontsize=9)
-    axes.text(-0.45, limit * 0.95, text("report.chart.glory_side"), fontsize=9,
+    axes.set_yticks(ticks, [f"{abs(t):g}" for t in ticks], fontsize=7)
+    axes.set_ylabel(text("report.chart.score_axis"), fontsize=7.5)
+    axes.text(-0.45, limit * 0.95, text("report.chart.glory_side"), fontsize=7.5,
               color=GLORY_COLOUR, fontweight="bold", va="top", parse_math=False)  # fmt: skip
-    axes.text(-0.45, -limit * 0.95, text("report.chart.pain_side"), fontsize=9,
+    axes.text(-0.45, -limit * 0.95, text("report.chart.pain_side"), fontsize=7.5,
               color=PAIN_COLOUR, fontweight="bold", va="bottom", parse_math=False)  # fmt: skip
     axes.spines[["top", "right"]].set_visible(False)
     legend = _legend()
-    axes.legend(handles=legend, loc=1, fontsize=8, frameon=False)  # 1: the upper right corner
+    axes.legend(handles=legend, loc=1, fontsize=7, frameon=False)  # 1: the upper right corner
     labels = [(x, y, sign, title) for _, x, y, sign, title in sorted(titled)]
     _place_titles(figure, axes, labels, markers)
     return _png(figure)
@@ -200,16 +200,17 @@ def matrix_chart(items: list[dict[str, Any]]) -> bytes | None:
     ]
     if not rated:
         return None
-    figure = Figure(figsize=(7.5, 6.2), layout="constrained")
+    figure = Figure(figsize=(4.3, 3.7), layout="constrained")  # as printed
     axes = figure.subplots()
     for quadrant, (x, y, ha, va) in {
-        "concentrate": (0.85, 5.15, "left", "top"),
-        "keep": (5.15, 5.15, "right", "top"),
-        "low": (0.85, 0.85, "left", "bottom"),
-        "overkill": (5.15, 0.85, "right", "bottom"),
+        # In the margins beyond 1 and 5, where no mean rating can sit.
+        "concentrate": (0.45, 5.65, "left", "top"),
+        "keep": (5.55, 5.65, "right", "top"),
+        "low": (0.45, 0.35, "left", "bottom"),
+        "overkill": (5.55, 0.35, "right", "bottom"),
     }.items():
         colour = PAIN_COLOUR if quadrant == "concentrate" else "#555555"
-        axes.text(x, y, text(f"report.chart.quadrant.{quadrant}"), ha=ha, va=va, fontsize=10,
+        axes.text(x, y, text(f"report.chart.quadrant.{quadrant}"), ha=ha, va=va, fontsize=7.5,
                   color=colour, fontweight="bold", alpha=0.85, parse_math=False)  # fmt: skip
     axes.axhline(3, color=GRID, linewidth=1)
     axes.axvline(3, color=GRID, linewidth=1)
@@ -217,24 +218,25 @@ def matrix_chart(items: list[dict[str, Any]]) -> bytes | None:
     for item in rated:
         at[(float(item["performance"]), float(item["importance"]))].append(item)
     for (x, y), group in at.items():
-        radius = 0.0 if len(group) == 1 else 0.14
+        radius = 0.0 if len(group) == 1 else 0.16
         for n, item in enumerate(group):
             angle = 2 * math.pi * n / len(group)
             px, py = x + radius * math.cos(angle), y + radius * math.sin(angle)
             colour = GLORY_COLOUR if item["polarity"] == "glory" else PAIN_COLOUR
-            axes.scatter([px], [py], s=170, color=colour, alpha=0.8, edgecolors="white", zorder=3)
-            axes.annotate(item["tag"], (px, py), ha="center", va="center", fontsize=7,
+            axes.scatter([px], [py], s=120, color=colour, alpha=0.8, edgecolors="white", zorder=3)
+            axes.annotate(item["tag"], (px, py), ha="center", va="center", fontsize=5.5,
                           color="white", fontweight="bold", zorder=4, parse_math=False)  # fmt: skip
-    axes.set_xlim(0.7, 5.3)
-    axes.set_ylim(0.7, 5.3)
+    axes.set_xlim(0.4, 5.6)
+    axes.set_ylim(0.3, 5.7)
     axes.set_xticks(range(1, 6))
     axes.set_yticks(range(1, 6))
-    axes.set_xlabel(text("report.chart.performance"), fontsize=9)
-    axes.set_ylabel(text("report.chart.importance"), fontsize=9)
+    axes.tick_params(labelsize=7)
+    axes.set_xlabel(text("report.chart.performance"), fontsize=7.5)
+    axes.set_ylabel(text("report.chart.importance"), fontsize=7.5)
     axes.spines[["top", "right"]].set_visible(False)
     legend = _legend()
-    axes.legend(handles=legend, loc=6, bbox_to_anchor=(0.0, 0.62), fontsize=8,  # 6: left
-                frameon=False)  # fmt: skip
+    axes.legend(handles=legend, loc=8, bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7,
+                frameon=False)  # fmt: skip  # 8: centred above the axes
     return _png(figure)
 
 

@@ -319,7 +319,7 @@ class _Pdf:
             return
         with Image.open(io.BytesIO(image)) as picture:
             ratio = picture.height / picture.width
-        width = self.pdf.epw if block.chart == "journey" else self.pdf.epw * 0.72
+        width = self.pdf.epw if block.chart == "journey" else self.pdf.epw * 0.62
         height = width * ratio
         self.need(height + 30)
         self.heading(Heading(2, [Span(block.title)]))
