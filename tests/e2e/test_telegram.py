@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -450,16 +451,54 @@ def test_report_arrives_as_a_document(
     emulator.send_document(gus, "export.csv", tickets)
     emulator.reply_after(mark, gus.id, "added this to your findings")
     mark = len(emulator.sent)
-    emulator.send_text(gus, "/report")
+    emulator.send_text(gus, "/report md")
     document = emulator.wait_for(
         lambda sent: next((s for s in sent[mark:] if s.method == "sendDocument"), None)
     )
     assert document.chat_id == gus.id and document.file_name.endswith(".md")
     content = document.document.decode()
-    assert "Fresh<b>Crate</b> & Co" in content or "FreshCrate" in content.replace("\\", "")
+    assert "Fresh\\<b\\>Crate\\</b\\> & Co" in content  # markup shown as typed, escaped
     assert "AMOT" in content  # the helpdesk export's hardest moment
     # Someone with no session of their own gets no document, only a pointer.
     assert "no session" in say(emulator, new_user("Dan"), "/report", "session").text
+
+
+def document_after(api: BotApiEmulator, user: TgUser, said: str) -> Sent:
+    """A user writes; returns the first document the bot sends after it."""
+    mark = len(api.sent)
+    api.send_text(user, said)
+    found: Sent = api.wait_for(
+        lambda sent: next((s for s in sent[mark:] if s.method == "sendDocument"), None)
+    )
+    return found
+
+
+def test_report_pdf_is_the_default_and_other_formats_are_named(
+    adapter: Adapter, emulator: BotApiEmulator, project_root: Path
+) -> None:
+    ivy = new_user("Ivy")
+    set_up_product(emulator, ivy, product="Crate & Co")
+    tickets = (project_root / "bot" / "demo" / "tickets.csv").read_bytes()
+    mark = len(emulator.sent)
+    emulator.send_document(ivy, "export.csv", tickets)
+    emulator.reply_after(mark, ivy.id, "added this to your findings")
+    documents = {}
+    for command, suffix, start in (
+        ("/report", ".pdf", b"%PDF-"),
+        ("/report pdf", ".pdf", b"%PDF-"),
+        ("/report HTML", ".html", b"<!DOCTYPE html>"),
+        ("/report csv", ".csv", b"\xef\xbb\xbfrow_type"),
+        ("/report json", ".json", b"{"),
+    ):
+        document = document_after(emulator, ivy, command)
+        assert (document.file_name or "").endswith(suffix), command
+        assert (document.document or b"").startswith(start), command
+        assert "Crate & Co" in (document.caption or "")
+        documents[command] = document.document or b""
+    pdf = pdfium.PdfDocument(documents["/report"])
+    assert len(pdf) > 1  # a real, multi-page PDF
+    pdf.close()
+    assert "/report pdf" in say(emulator, ivy, "/report docx", "/report pdf").text
 
 
 def test_an_action_asking_for_the_report_gets_the_document_and_no_raw_payload(
@@ -483,8 +522,8 @@ def test_an_action_asking_for_the_report_gets_the_document_and_no_raw_payload(
         assert answered.status_code == 200
         mine = [s for s in emulator.sent[mark:] if s.chat_id == hana.id]
         assert [s.method for s in mine] == ["sendDocument", "sendMessage"]
-        assert mine[0].file_name and mine[0].file_name.endswith(".md")
-        assert "AMOT" in (mine[0].document or b"").decode()
+        assert mine[0].file_name and mine[0].file_name.endswith(".pdf")
+        assert (mine[0].document or b"").startswith(b"%PDF-")
         assert mine[1].text == "Here is your report."
         # An instruction meant for another front-end is ignored, never shown; the person
         # still gets an answer.
