@@ -235,6 +235,10 @@ async def _announce(
     if moved.phase is None:
         await _close(context, chat, render(moved.said), reply_to)
         return
+    agenda = moved.facilitation.messages.get("agenda")
+    if moved.facilitation.phase == 0 and agenda is not None:  # agreed: its buttons go
+        with suppress(TelegramError):
+            await context.bot.edit_message_reply_markup(chat.id, agenda, reply_markup=None)
     said = render(moved.said)
     sent = await reply(context, chat.id, said, reply_to, phase_keyboard(moved.facilitation))
     if sent is not None:
@@ -431,6 +435,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _vote(context, query, message, user, rest)
         elif kind == "go":
             await _go(context, query, message, user, rest)
+        elif kind == "begin" and running.status is not Status.PLANNING:
+            await query.answer(text("fac.begun"), show_alert=True)  # a stale agenda's button
         elif kind in ("a", "begin"):
             who = await _who(context, chat, user, running)
             await _agenda_press(context, query, message, who, kind, rest)
@@ -494,8 +500,6 @@ async def _agenda_press(
         minute_s = state.settings.facilitation_minute_s
         moved = await _call(context, lambda: service.next_phase(uow, workspace, who, minute_s))
         await query.answer()
-        with suppress(TelegramError):
-            await query.edit_message_reply_markup(None)
         await _announce(context, chat, moved, _reply_to(chat, message))
         return
     phase, _, change = rest.partition(":")

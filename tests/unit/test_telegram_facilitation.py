@@ -243,3 +243,17 @@ async def test_assign_names_a_member_and_what_they_take(group: Group) -> None:
 async def test_the_menu_lists_the_facilitation_commands(group: Group) -> None:
     menu = [c["command"] for c in group.api.commands]
     assert {"facilitate", "next", "pause", "resume", "end", "assign"} <= set(menu)
+
+
+async def test_beginning_closes_the_agenda_and_its_stale_begin_changes_nothing(
+    group: Group,
+) -> None:
+    agenda = await agreed_agenda(group, "team 10, skip records, skip survey, skip competitor")
+    sent = await group.says(ANA, "/next")
+    [closed] = [s for s in sent if s.method == "editMessageReplyMarkup"]
+    assert closed.message_id == agenda.message_id and not closed.buttons
+    posted = len(messages(group.api.sent))
+    await group.presses(ANA, agenda, "Begin ▶")  # a client still showing the old keyboard
+    refused = group.api.callback_answers[-1]
+    assert refused["text"] == "The session has begun already: /next moves on."
+    assert len(messages(group.api.sent)) == posted  # no phase skipped
