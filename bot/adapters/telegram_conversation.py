@@ -214,9 +214,7 @@ async def send_report(
     """The chat's report document (for /report and for an action asking for it)."""
     state = shared(context)
     async with typing(context, chat.id):
-        document = await asyncio.to_thread(
-            report_document, state.app, f"{CHANNEL}:{chat.id}", fmt
-        )
+        document = await asyncio.to_thread(report_document, state.app, f"{CHANNEL}:{chat.id}", fmt)
     if isinstance(document, str):
         await reply(context, chat.id, document, reply_to)
         return
