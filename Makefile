@@ -81,6 +81,7 @@ e2e: model
 bench: setup ticket-model
 	$(APP)/python bench/tickets_quality.py
 	$(APP)/python bench/tickets.py
+	$(APP)/python bench/report.py
 
 bench-turns: model
 	$(APP)/python bench/turns.py --concurrency 4
