@@ -179,6 +179,9 @@ def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Remove
         memberships = uow.repo.participants_with_key(key)
         answers = uow.repo.delete_answers_of([p.id for p in memberships])
         uow.repo.delete_progress_of(key)
+        uow.repo.delete_votes_of(key)
+        for workspace in {m.workspace_key for m in memberships}:
+            _forget_in_facilitation(uow, workspace, key)
         own_sessions = uow.repo.delete_workspace(private_workspace_key(channel, user_id))
         for membership in uow.repo.participants_with_key(key):
             uow.repo.delete_participant(membership.id)
@@ -186,6 +189,17 @@ def forget_person(uow_factory: UowFactory, channel: str, user_id: str) -> Remove
         uow.commit()
         uow.scrub()
         return Removed(answers, len(memberships), own_sessions, events)
+
+
+def _forget_in_facilitation(uow: UnitOfWork, workspace_key: str, member: str) -> None:
+    """A facilitated session keeps no trace of a forgotten member: no assignment, no name."""
+    facilitation = uow.repo.active_facilitation(workspace_key)
+    if facilitation is None:
+        return
+    facilitation.assignments.pop(member, None)
+    if facilitation.facilitator == member:
+        facilitation.facilitator_name = text("fac.former_facilitator")
+    uow.repo.save_facilitation(facilitation)
 
 
 def get_session(uow_factory: UowFactory, session_id: str | None = None) -> SessionView:

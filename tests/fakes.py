@@ -148,6 +148,9 @@ class FakeRepository:
         tables.answers = {k: v for k, v in tables.answers.items() if k[0] not in codes}
         tables.surveys = {c: s for c, s in tables.surveys.items() if c not in codes}
         tables.sessions = {i: s for i, s in tables.sessions.items() if i not in sessions}
+        gone = {i for i, f in tables.facilitations.items() if f[0] in sessions}  # SQL cascades
+        tables.facilitations = {i: f for i, f in tables.facilitations.items() if i not in gone}
+        tables.votes = {k: v for k, v in tables.votes.items() if k[0] not in gone}
         tables.participants = {
             i: p for i, p in tables.participants.items() if p.workspace_key != key
         }
@@ -361,9 +364,7 @@ class FakeRepository:
         return [f for f in found if f is not None]
 
     def active_facilitation(self, workspace_key: str) -> Facilitation | None:
-        active = [
-            f for f in self._facilitations() if f.workspace_key == workspace_key and f.active
-        ]
+        active = [f for f in self._facilitations() if f.workspace_key == workspace_key and f.active]
         return active[-1] if active else None
 
     def save_facilitation(self, facilitation: Facilitation) -> Facilitation:

@@ -218,3 +218,29 @@ def test_the_terminal_rehearses_with_the_same_service(uow: UowFactory, db: FakeD
     shown = out.getvalue()
     assert shown.index("Time is up for Team knowledge") < shown.index("The session is over")
     assert "report written to" in shown and reports == [{"format": "md"}]
+
+
+def test_delete_me_leaves_no_vote_assignment_or_name_in_a_facilitated_session(
+    uow: UowFactory,
+) -> None:
+    session_id = product(uow)
+    services.add_evidence(uow, session_id, [pain(Mot.AMOT, "boxes arrive late")])
+    service.start(uow, GROUP, ANA)
+    service.assign(uow, GROUP, ANA, "@ben", "amot")
+    service.edit_agenda(uow, GROUP, ANA, "skip records, skip team, skip survey, skip competitor")
+    service.next_phase(uow, GROUP, ANA, MINUTE, T0)
+    service.vote(uow, GROUP, BEN, "amot")
+    service.vote(uow, GROUP, ANA, "amot")
+
+    services.forget_person(uow, "tg", "2")  # Ben
+    assert vote_shares(uow, session_id) == {Mot.AMOT: 1.0}  # Ana's vote alone
+    facilitation = service.active(uow, GROUP)
+    assert facilitation is not None and BEN.key not in facilitation.assignments
+    assert "Ben" not in render(service.progress(uow, GROUP))
+
+    services.forget_person(uow, "tg", "1")  # Ana, the facilitator
+    facilitation = service.active(uow, GROUP)
+    assert facilitation is not None and "Ana" not in str(facilitation.to_state())
+    with pytest.raises(NotFacilitator) as refused:
+        service.next_phase(uow, GROUP, BEN, MINUTE, T0)
+    assert "Ana" not in render(refused.value.said)
