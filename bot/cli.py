@@ -430,7 +430,12 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     default=None,
     help="Write to this file instead of printing.",
 )
-def report(session_id: str | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="Name nobody, not even the people who agreed to be named (/name_me).",
+)
+def report(session_id: str | None, fmt: str, output: Path | None, anonymous: bool) -> None:
     """The prioritised moments of truth of a session (default: the latest)."""
     from bot.report import gather, render
 
@@ -438,7 +443,7 @@ def report(session_id: str | None, fmt: str, output: Path | None) -> None:
         _fail(text("cli.pdf_to_terminal"))
     app = _migrated_app()
     try:
-        content = render(gather(app.uow, session_id), fmt)
+        content = render(gather(app.uow, session_id, anonymous), fmt)
     except SessionNotFound as error:
         _fail(text("cli.no_session", error=error))
     if output is None:

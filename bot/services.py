@@ -567,17 +567,34 @@ def mark_handled(uow_factory: UowFactory, bot_id: str, update_id: int) -> None:
 
 @dataclass(frozen=True)
 class Participation:
-    """How many team members gave answers in a session, and how many: counts, never names."""
+    """How many team members gave answers in a session, and how many; the names only of those
+    who agreed to be named (`/name_me`), and none when the report is anonymous."""
 
     team_members: int
     team_answers: int
+    named: tuple[str, ...] = ()
 
 
-def participation(uow_factory: UowFactory, session_id: str) -> Participation:
+def participation(
+    uow_factory: UowFactory, session_id: str, anonymous: bool = False
+) -> Participation:
     with uow_factory() as uow:
         _session(uow, session_id)
         counts = uow.repo.answer_counts(session_id)
-        return Participation(len(counts), sum(count for _, count in counts))
+        named = () if anonymous else tuple(uow.repo.named_participants(session_id))
+        return Participation(len(counts), sum(count for _, count in counts), named)
+
+
+def set_naming_consent(
+    uow_factory: UowFactory, sender_id: str, display_name: str | None, named: bool
+) -> None:
+    """A person's own say on being named in their team's reports (in this chat)."""
+    speaker = parse_sender(sender_id)
+    with uow_factory() as uow:
+        uow.repo.set_named_in_report(
+            speaker.workspace_key, speaker.participant_key, display_name, named
+        )
+        uow.commit()
 
 
 def previous_session(uow_factory: UowFactory, session_id: str) -> str | None:

@@ -59,6 +59,7 @@ class Tables:
     progress: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     takers: dict[str, SurveyTakerRecord] = field(default_factory=dict)
     handled: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    named: set[int] = field(default_factory=set)  # participants who agreed to be named
     # Rasa's tracker store (`events`): (sender id, timestamp) per event.
     events: list[tuple[str, float]] = field(default_factory=list)
     last_id: int = 0
@@ -115,6 +116,24 @@ class FakeRepository:
                 names[participant.id] = participant.display_name or participant.key
         return names
 
+    def set_named_in_report(
+        self, workspace_key: str, key: str, display_name: str | None, named: bool
+    ) -> None:
+        record = self.get_or_create_participant(workspace_key, key, display_name)
+        if named:
+            self.tables.named.add(record.id)
+        else:
+            self.tables.named.discard(record.id)
+
+    def named_participants(self, session_id: str) -> list[str]:
+        counts: dict[int, int] = {}
+        for stored in self._evidence(session_id):
+            if stored.participant_id in self.tables.named:
+                counts[stored.participant_id] = counts.get(stored.participant_id, 0) + 1
+        people = self.tables.participants
+        ranked = sorted(counts, key=lambda pid: (-counts[pid], people[pid].display_name or ""))
+        return [name for pid in ranked if pid in people and (name := people[pid].display_name)]
+
     def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
         counts: dict[int, int] = {}
         for stored in self._evidence(session_id):
@@ -133,6 +152,7 @@ class FakeRepository:
 
     def delete_participant(self, participant_id: int) -> None:
         self.tables.participants.pop(participant_id, None)
+        self.tables.named.discard(participant_id)
         for stored in self.tables.evidence:  # the foreign key's ON DELETE SET NULL
             if stored.participant_id == participant_id:
                 stored.participant_id = None

@@ -72,7 +72,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.catalogue import available
 from bot.core.errors import SurveyNotFound
-from bot.core.identity import pseudonym
+from bot.core.identity import pseudonym, sender_for
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.texts import spoken, text, use_language
 
@@ -214,11 +214,29 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The chat's findings as a document (this chat's session only): `/report` sends the PDF,
     `/report html|md|csv|json` that format; anything else gets the list of formats."""
     chat, _user, message = _where(update)
-    fmt = report_format(context.args)
+    args = list(context.args or [])
+    anonymous_words = {"anonymous", text("tg.report_anonymous_word").lower()}
+    anonymous = any(a.lower() in anonymous_words for a in args)
+    fmt = report_format([a for a in args if a.lower() not in anonymous_words])
     if fmt is None:
         await reply(context, chat.id, text("tg.report_formats"), _group_reply_to(chat, message))
         return
-    await send_report(context, chat, _group_reply_to(chat, message), fmt)
+    await send_report(context, chat, _group_reply_to(chat, message), fmt, anonymous)
+
+
+async def on_name_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A member's own say on being named in the team's reports: `/name_me`, `/name_me off`."""
+    chat, user, message = _where(update)
+    said = [a.lower() for a in context.args or []]
+    if said not in ([], ["on"], ["yes"], ["off"], ["no"]):
+        await reply(context, chat.id, text("tg.name_me_how"), _group_reply_to(chat, message))
+        return
+    named = said not in (["off"], ["no"])
+    sender = sender_for(CHANNEL, chat.id, user.id)
+    app = shared(context).app
+    await asyncio.to_thread(services.set_naming_consent, app.uow, sender, user.full_name, named)
+    answer = text("tg.name_me_on", name=user.full_name) if named else text("tg.name_me_off")
+    await reply(context, chat.id, answer, _group_reply_to(chat, message))
 
 
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -477,6 +495,7 @@ def build_application(
         ("status", on_status),
         ("close_survey", on_close_survey),
         ("delete_me", on_delete_me),
+        ("name_me", on_name_me),
     ):
         application.add_handler(CommandHandler(command, speaking(handler)))
     add_facilitation_handlers(application, speaking)  # before the generic command and buttons

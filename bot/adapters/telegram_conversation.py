@@ -209,12 +209,17 @@ async def survey_taker(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Use
 
 
 async def send_report(
-    context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply_to: int | None, fmt: str = "pdf"
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    reply_to: int | None,
+    fmt: str = "pdf",
+    anonymous: bool = False,
 ) -> None:
     """The chat's report document (for /report and for an action asking for it)."""
     state = shared(context)
+    workspace = f"{CHANNEL}:{chat.id}"
     async with typing(context, chat.id):
-        document = await asyncio.to_thread(report_document, state.app, f"{CHANNEL}:{chat.id}", fmt)
+        document = await asyncio.to_thread(report_document, state.app, workspace, fmt, anonymous)
     if isinstance(document, str):
         await reply(context, chat.id, document, reply_to)
         return

@@ -14,7 +14,7 @@ from bot.report import method_name, workspace_report
 
 # The command menu (setMyCommands) and /help's list: one list, so the two never differ.
 COMMANDS = ("start", "help", "status", "report", "cancel", "close_survey", "delete_me",
-            "facilitate", "next", "pause", "resume", "end", "assign")  # fmt: skip
+            "name_me", "facilitate", "next", "pause", "resume", "end", "assign")  # fmt: skip
 
 
 def commands() -> list[tuple[str, str]]:
@@ -79,10 +79,10 @@ def report_format(args: list[str] | None) -> str | None:
 
 
 def report_document(
-    app: App, workspace_key: str, fmt: str = DEFAULT_REPORT_FORMAT
+    app: App, workspace_key: str, fmt: str = DEFAULT_REPORT_FORMAT, anonymous: bool = False
 ) -> tuple[str, bytes, str] | str:
     """(file name, bytes, caption) of the workspace's report, or why there is none."""
-    report = workspace_report(app.uow, workspace_key, fmt)
+    report = workspace_report(app.uow, workspace_key, fmt, anonymous)
     if report is None:
         return text("tg.report_none")
     if not report.moments:

@@ -92,7 +92,9 @@ class ReportFile:
     fmt: str = "md"
 
 
-def workspace_report(uow: UowFactory, workspace_key: str, fmt: str = "pdf") -> ReportFile | None:
+def workspace_report(
+    uow: UowFactory, workspace_key: str, fmt: str = "pdf", anonymous: bool = False
+) -> ReportFile | None:
     """The report of a chat's current session; None when the chat has no session.
 
     `moments == 0` means the session has no findings yet (the edges say so).
@@ -100,7 +102,7 @@ def workspace_report(uow: UowFactory, workspace_key: str, fmt: str = "pdf") -> R
     session_id = services.workspace_session(uow, workspace_key)
     if session_id is None:
         return None
-    report = gather(uow, session_id)
+    report = gather(uow, session_id, anonymous)
     product = report["session"].get("product") or text("report.your_product")
     fmt = fmt if fmt in RENDERERS else "pdf"
     count = len(report["moments"]) + len(report["strengths"])

@@ -3,9 +3,9 @@
 `build_report` turns findings into the contract's shape (`session`, `moments`,
 `strengths`, `metrics`) and adds, for every format to read the same facts: the
 product `context`, the `methods` used and missing with the `confidence` they
-allow, who took part (`participation`: counts, never names), and `history`,
-what changed since the workspace's previous session. `gather` reads all of it
-through the services.
+allow, who took part (`participation`: counts, and the names of those who
+agreed to be named), and `history`, what changed since the workspace's
+previous session. `gather` reads all of it through the services.
 """
 
 from __future__ import annotations
@@ -94,9 +94,10 @@ def build_report(
             "confidence": confidence(len(used)),
         },
         "participation": {
-            # Counts only: the report names nobody (README, "The report").
+            # Names only of who agreed (/name_me), none when anonymous (README, "The report").
             "team_members": participation.team_members if participation else None,
             "team_answers": participation.team_answers if participation else None,
+            "named": list(participation.named) if participation else [],
             "survey_responses": metrics.get("survey_responses"),
         },
         "history": None,
@@ -107,11 +108,11 @@ def build_report(
     return report
 
 
-def gather(uow: UowFactory, session_id: str | None = None) -> Report:
+def gather(uow: UowFactory, session_id: str | None = None, anonymous: bool = False) -> Report:
     """Everything the report shows about one session (default: the latest), read through the
     services: its findings, who took part, and its workspace's previous session's findings."""
     findings = services.findings(uow, session_id)
     current = findings.session.id
     previous_id = services.previous_session(uow, current)
     previous = services.findings(uow, previous_id) if previous_id else None
-    return build_report(findings, services.participation(uow, current), previous)
+    return build_report(findings, services.participation(uow, current, anonymous), previous)

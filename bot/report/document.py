@@ -230,6 +230,9 @@ def _people(report: dict[str, Any]) -> list[Block]:
         lines.append(Para(rich("report.people_none")))
     if people.get("survey_responses"):
         lines.append(Para(rich("report.people_survey", count=people["survey_responses"])))
+    named = people.get("named") or []
+    if named:
+        lines.append(Para(rich("report.people_named", names=", ".join(named))))
     lines.append(Para(rich("report.people_anonymous"), "small"))
     return lines
 

@@ -53,6 +53,16 @@ class Repository(Protocol):
         """(name, answers) of everyone who answered in the session, most answers first."""
         ...
 
+    def set_named_in_report(
+        self, workspace_key: str, key: str, display_name: str | None, named: bool
+    ) -> None:
+        """Whether the report may name this person (their own say; anonymous by default)."""
+        ...
+
+    def named_participants(self, session_id: str) -> list[str]:
+        """The names of those who answered in the session and agreed to be named, most first."""
+        ...
+
     def delete_answers_of(self, participant_ids: list[int]) -> int:
         """The evidence these participants gave; how many items went."""
         ...

@@ -276,6 +276,24 @@ class SqlRepository:
         rows = self.db.scalars(select(Participant).where(Participant.key == key))
         return [participant_record(row) for row in rows]
 
+    def set_named_in_report(
+        self, workspace_key: str, key: str, display_name: str | None, named: bool
+    ) -> None:
+        record = self.get_or_create_participant(workspace_key, key, display_name)
+        participant = self.db.get(Participant, record.id)
+        assert participant is not None
+        participant.named_in_report = named
+
+    def named_participants(self, session_id: str) -> list[str]:
+        rows = self.db.execute(
+            select(Participant.display_name, func.count(EvidenceItem.id))
+            .join(EvidenceItem, EvidenceItem.participant_id == Participant.id)
+            .where(EvidenceItem.session_id == session_id, Participant.named_in_report.is_(True))
+            .group_by(Participant.id)
+            .order_by(func.count(EvidenceItem.id).desc(), Participant.display_name)
+        )
+        return [str(name) for name, _ in rows if name]
+
     def answer_counts(self, session_id: str) -> list[tuple[str, int]]:
         rows = self.db.execute(
             select(Participant.display_name, Participant.key, func.count(EvidenceItem.id))

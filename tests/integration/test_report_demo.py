@@ -73,6 +73,7 @@ def test_report_json_follows_the_contract(demo_report: dict[str, Any]) -> None:
         "team_members": 2,
         "team_answers": 12,
         "survey_responses": 20,
+        "named": [],  # nobody in the demo said /name_me
     }
     assert demo_report["history"] is None  # the demo's workspace has one session
     for key, polarity in (("moments", "pain"), ("strengths", "glory")):

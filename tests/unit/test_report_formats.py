@@ -128,7 +128,31 @@ def test_no_format_names_a_participant(files: dict[str, bytes], report: dict[str
     for fmt in ("md", "html", "csv", "json"):
         assert PERSON.encode() not in files[fmt], fmt
         assert b"Zelda" not in files[fmt], fmt
-    assert report["participation"] == {"team_members": 1, "team_answers": 4, "survey_responses": 4}
+    assert report["participation"] == {
+        "team_members": 1, "team_answers": 4, "survey_responses": 4, "named": []
+    }  # fmt: skip
+
+
+def test_only_who_agreed_is_named_and_an_anonymous_report_names_nobody(tmp_path: Path) -> None:
+    db = FakeDatabase()
+    session_id = hostile_session(db, tmp_path)
+    services.add_evidence(db.unit_of_work, session_id, [_pain("late again")], "tg:8", "Bo")
+    services.set_naming_consent(db.unit_of_work, "tg:-5:8", "Bo Agreeable", True)
+    named = gather(db.unit_of_work, session_id)
+    assert named["participation"]["named"] == ["Bo Agreeable"]
+    for fmt in ("md", "html", "pdf", "json"):
+        words = all_text(compose(named)) if fmt == "pdf" else render(named, fmt).decode()
+        assert "Bo Agreeable" in words and PERSON not in words, fmt
+    anonymous = gather(db.unit_of_work, session_id, anonymous=True)
+    assert anonymous["participation"]["named"] == []
+    assert b"Bo Agreeable" not in render(anonymous, "md")
+    # Withdrawn: not named any more.
+    services.set_naming_consent(db.unit_of_work, "tg:-5:8", "Bo Agreeable", False)
+    assert gather(db.unit_of_work, session_id)["participation"]["named"] == []
+
+
+def _pain(said: str) -> Evidence:
+    return Evidence(Method.TEAM, Mot.AMOT, Stage.RETENTION, Polarity.PAIN, "app", said)
 
 
 def test_json_keeps_the_contract_and_the_text_as_given(files: dict[str, bytes]) -> None:

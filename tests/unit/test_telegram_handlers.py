@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
@@ -26,11 +27,13 @@ from telegram.request import BaseRequest, RequestData
 from bot.adapters.rest import AsyncRestClient
 from bot.adapters.telegram import build_application, prepare
 from bot.adapters.telegram_render import COMMANDS, help_for_commands
+from bot.adapters.telegram_state import shared
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.core.messages import MAX_MESSAGE_CHARS
 from bot.core.texts import text
 from bot.storage.db import upgrade
+from bot.storage.models import Participant
 from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
 
 TOKEN = "123456:offline-token"
@@ -269,3 +272,22 @@ async def test_rasa_answering_nothing_is_still_answered(chat: PrivateChat, rasa:
     sent = of(await chat.says("hello?"), "sendMessage")
     assert [chat.read(s) for s in sent] == [text("tg.rasa_silent")]
     assert rasa.messages() == ["hello?"]
+
+
+async def test_name_me_records_the_members_own_say_and_never_reaches_rasa(
+    chat: PrivateChat, rasa: FakeRasa
+) -> None:
+    sent = of(await chat.says("/name_me"), "sendMessage")
+    assert "may name you as" in chat.read(sent[0])
+    assert named_in_report(chat) == [True]
+    sent = of(await chat.says("/name_me off"), "sendMessage")
+    assert "will not name you" in chat.read(sent[0])
+    assert named_in_report(chat) == [False]
+    sent = of(await chat.says("/name_me perhaps"), "sendMessage")
+    assert "/name_me off" in chat.read(sent[0])
+    assert rasa.heard == []
+
+
+def named_in_report(chat: PrivateChat) -> list[bool]:
+    with shared(chat.application).app.uow() as uow:
+        return list(uow.db.scalars(select(Participant.named_in_report)))
