@@ -414,14 +414,21 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
             click.echo("  " + text("cli.and_more", count=len(analysis.skipped) - 20))
 
 
+def _format_of(output: Path | None) -> str:
+    """The format a file name asks for (`-o findings.pdf`); Markdown otherwise."""
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    suffix = {"htm": "html", "markdown": "md"}.get(suffix, suffix)
+    return suffix if suffix in ("md", "html", "pdf", "csv", "json") else "md"
+
+
 @main.command()
 @click.argument("session_id", required=False)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "pdf", "csv", "json"]),
-    default="md",
-    show_default=True,
+    type=click.Choice(["md", "html", "pdf", "csv", "json"], case_sensitive=False),
+    default=None,
+    help="md, html, pdf, csv or json (default: the -o file's extension, else md).",
 )
 @click.option(
     "-o",
@@ -435,9 +442,11 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     is_flag=True,
     help="Name nobody, not even the people who agreed to be named (/name_me).",
 )
-def report(session_id: str | None, fmt: str, output: Path | None, anonymous: bool) -> None:
+def report(session_id: str | None, fmt: str | None, output: Path | None, anonymous: bool) -> None:
     """The prioritised moments of truth of a session (default: the latest)."""
     from bot.report import gather, render
+
+    fmt = (fmt or _format_of(output)).lower()
 
     if output is None and fmt == "pdf" and sys.stdout.isatty():
         _fail(text("cli.pdf_to_terminal"))

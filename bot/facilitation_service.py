@@ -164,12 +164,13 @@ def remember_message(
 
 
 def _ranked_moments(uow: UnitOfWork, session_id: str) -> list[Mot]:
-    """The moments of the session's ranked items, most urgent pains first (no votes yet)."""
+    """The moments of the session's pains to fix, most urgent first (no votes yet): the vote
+    chooses what to fix, so strengths to keep are not on the ballot."""
     evidence = uow.repo.evidence_of(session_id)
     survey = uow.repo.survey_of(session_id)
     scores = uow.repo.survey_scores(survey.code) if survey is not None else []
     ranking = rank(evidence, metrics=customer_metrics(evidence, scores))
-    return [m.mot for m in ranking.all()]
+    return [m.mot for m in ranking.moments]
 
 
 def next_phase(
@@ -320,6 +321,8 @@ def _progress(uow: UnitOfWork, found: Facilitation) -> Text:
 
 
 def _phase_text(uow: UnitOfWork, found: Facilitation, now: datetime) -> Text:
+    if found.current() is None:  # the agenda is still being agreed
+        return lines(fac.agenda_text(found), _progress(uow, found))
     said: list[Part] = [fac.announce(found, now)]
     if found.voting():
         said.append(_ballot(uow, found))
@@ -481,10 +484,14 @@ class Rehearsal:
                 running = start(uow, ws, who)
             if rest:
                 running = edit_agenda(uow, ws, who, rest)
-            return [fac.agenda_text(running)]
+            # No buttons and no replies in the terminal: say how to change it here.
+            return [fac.agenda_text(running), say("fac.terminal_agenda")]
         if name == "/next":
             moved = next_phase(uow, ws, who, self.minute_s, now)
-            return [moved.said, *self._report(moved.phase is None)]
+            if moved.phase is None:
+                return [moved.said, *self._report(True)]
+            how = "fac.terminal_vote" if moved.phase.kind == fac.VOTE else "fac.terminal_phase"
+            return [moved.said, say(how, moments=_ballot_codes(moved.facilitation))]
         if name == "/pause":
             return [pause(uow, ws, who, now)]
         if name == "/resume":
@@ -495,7 +502,11 @@ class Rehearsal:
             member, _, target = rest.rpartition(" ")
             return [assign(uow, ws, who, member or rest, target)]
         if name == "/vote":
-            code = None if rest.lower() in ("", "reset") else fac.parse_target(rest)
+            if not rest:  # what is on the ballot, and how to vote here
+                found = running or active(uow, ws)
+                codes = _ballot_codes(found) if found else ""
+                return [say("fac.terminal_vote", moments=codes)]
+            code = None if rest.lower() == "reset" else _vote_code(rest)
             return [vote(uow, ws, who, code).said]
         return [phase_text(uow, ws, now)]
 
@@ -503,3 +514,15 @@ class Rehearsal:
         if not ended or self.write_report is None:
             return []
         return [self.write_report({"format": "md"})]
+
+
+def _ballot_codes(found: Facilitation) -> str:
+    return ", ".join(code.upper() for code in found.candidates) or "-"
+
+
+def _vote_code(said: str) -> str:
+    """The moment a typed vote names; a word that names none is not on the ballot."""
+    try:
+        return fac.parse_target(said)
+    except fac.UnclearTarget:
+        raise fac.NotOnBallot(said.strip()) from None

@@ -70,6 +70,12 @@ def test_every_format_is_written_by_mot_report(demo: dict[str, str], tmp_path: P
     page = written["html"].decode()
     for section in SECTIONS:
         assert section in page, section
+    # The file's extension says the format when --format is not given; PDF in capitals too.
+    for name, start in (("findings.pdf", b"%PDF-"), ("findings.HTML", b"<!DOCTYPE html>")):
+        assert run(demo, "report", "-o", str(tmp_path / name)).exit_code == 0
+        assert (tmp_path / name).read_bytes().startswith(start), name
+    assert run(demo, "report", "--format", "PDF", "-o", str(tmp_path / "x")).exit_code == 0
+    assert (tmp_path / "x").read_bytes().startswith(b"%PDF-")
     # Without -o the text formats go to stdout, and so does a PDF into a pipe.
     assert run(demo, "report", "--format", "csv").stdout_bytes.startswith(b"\xef\xbb\xbfrow_type")
     assert run(demo, "report", "--format", "pdf").stdout_bytes.startswith(b"%PDF-")

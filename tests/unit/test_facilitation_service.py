@@ -244,3 +244,28 @@ def test_delete_me_leaves_no_vote_assignment_or_name_in_a_facilitated_session(
     with pytest.raises(NotFacilitator) as refused:
         service.next_phase(uow, GROUP, BEN, MINUTE, T0)
     assert "Ana" not in render(refused.value.said)
+
+
+def test_the_terminal_rehearsal_says_how_to_steer_and_vote_without_buttons(
+    uow: UowFactory,
+) -> None:
+    session_id = product(uow)
+    services.add_evidence(uow, session_id, [pain(Mot.AMOT, "boxes arrive late")])
+    services.add_evidence(uow, session_id, [pain(Mot.SMOT, "the app crashes at login")])
+    strength = Evidence(Method.TEAM, Mot.ZMOT, Stage.INTEREST, Polarity.GLORY, "app", "5 stars")
+    services.add_evidence(uow, session_id, [strength])
+    rehearsal = service.Rehearsal(uow, "tg:-5:1", "Ana", MINUTE, clock=lambda: T0)
+
+    def said(line: str) -> str:
+        return "\n".join(rehearsal.command(line) or [])
+
+    agenda = said("/facilitate")
+    assert "/facilitate records 15, team 20" in agenda  # no buttons here: how to change it
+    assert "The agenda:" in said("/progress")  # before the first phase: no crash
+    said("/facilitate skip records, skip team, skip survey, skip competitor")
+    voting = said("/next")
+    assert "On the ballot: SMOT, AMOT." in voting  # pains to fix, not the strength (ZMOT)
+    assert "On the ballot: SMOT, AMOT." in said("/vote")
+    assert "AMOT: 1" in said("/vote amot")
+    assert "ZMOT" in said("/vote zmot") and "not on the ballot" in said("/vote zmot")
+    assert "not on the ballot" in said("/vote nonsense")
