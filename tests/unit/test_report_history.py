@@ -155,6 +155,6 @@ def test_why_an_item_ranks_where_it_does_is_said_in_words(
     said = why(top["score_inputs"], top["score"])
     assert said[0].startswith("Base 1.00: the weighted mean of the signals")
     assert "team knowledge 1.00 (weight 35 %)" in said[0]
-    assert said[1].startswith("No second method confirms it yet")
+    assert said[1].startswith("Only one method gives it a strong signal")
     assert said[-1].startswith(f"Score {top['score']:.1f} = 100 x ")
     assert top["why"] == said
