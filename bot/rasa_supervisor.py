@@ -225,6 +225,9 @@ class Stack:
     def logs(self) -> Path:
         return (self.run_dir or self.root / "var") / "logs"
 
+    def _endpoints_path(self) -> Path:
+        return (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
+
     def _write_endpoints(self) -> tuple[Path, dict[str, str]]:
         tracker_store, secret_env = tracker_store_config(self.database_url)
         endpoints: dict[str, dict[str, object]] = {
@@ -236,7 +239,7 @@ class Stack:
             "tracker_store": tracker_store,
         }
         secret_env = {**secret_env, "MOT_ACTION_TOKEN": self.action_token}
-        path = (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
+        path = self._endpoints_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(endpoints_yaml(endpoints))
         return path, secret_env
@@ -332,6 +335,8 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+        # Rasa read its endpoints at start; the file would only pile up in var/.
+        self._endpoints_path().unlink(missing_ok=True)
 
 
 @contextmanager
