@@ -66,6 +66,9 @@ class Settings:
     retention_days: float = DEFAULT_RETENTION_DAYS
     # The terminal's and the CLI's language, and a chat's when its client names none.
     language: str = DEFAULT_LANGUAGE
+    # The languages a chat may switch to from its client's setting: those the dialogue
+    # (Rasa's NLU) understands too, not merely those with a message catalogue.
+    chat_languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     # Facilitated sessions: how often the adapter looks for due timers, and how many real
     # seconds one agenda minute lasts (60; tests shrink it).
     facilitation_tick_s: float = DEFAULT_FACILITATION_TICK_S
@@ -151,6 +154,7 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         upload_quota_bytes=_megabytes(env.get("UPLOAD_QUOTA_MB"), DEFAULT_UPLOAD_QUOTA_MB),
         retention_days=_number(env.get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
         language=configured_language(env),
+        chat_languages=_languages(env.get("MOT_CHAT_LANGUAGES")),
         facilitation_tick_s=max(
             _number(env.get("MOT_FACILITATION_TICK_SECONDS"), DEFAULT_FACILITATION_TICK_S), 0.1
         ),
@@ -163,6 +167,12 @@ def configured_language(environ: Mapping[str, str] | None = None, root: Path = P
     if environ is None:
         environ = {**read_dotenv(root / ".env"), **os.environ}
     return environ.get("MOT_LANGUAGE") or DEFAULT_LANGUAGE
+
+
+def _languages(raw: str | None) -> tuple[str, ...]:
+    """`MOT_CHAT_LANGUAGES` ("en,de"): English always, the others as listed."""
+    listed = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    return tuple(dict.fromkeys([DEFAULT_LANGUAGE, *listed]))
 
 
 def _number(raw: str | None, default: float) -> float:

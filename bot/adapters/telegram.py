@@ -95,13 +95,17 @@ Handler = Callable[[Incoming, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, No
 
 def speaking(handler: Handler[Incoming]) -> Handler[Incoming]:
     """Handle the update in its sender's language: their Telegram app's, when the bot speaks
-    it, else the deployment's (`MOT_LANGUAGE`). The turn's Rasa metadata carries it on."""
+    and understands it (`MOT_CHAT_LANGUAGES`), else the deployment's (`MOT_LANGUAGE`). The
+    turn's Rasa metadata carries it on."""
 
     @functools.wraps(handler)
     async def in_their_language(update: Incoming, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user if isinstance(update, Update) else None
+        settings = shared(context).settings
         language = spoken(user.language_code if user else None)
-        with use_language(language or shared(context).settings.language):
+        if language and language.partition("_")[0] not in settings.chat_languages:
+            language = None  # a catalogue alone is not enough: the dialogue must understand it
+        with use_language(language or settings.language):
             await handler(update, context)
 
     return in_their_language
