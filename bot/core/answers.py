@@ -9,10 +9,11 @@ from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import say
 from bot.core.tickets import cue_classifier, default_classifier, normalise
-from bot.core.wordlists import no_pattern, understood, yes_pattern
+from bot.core.wordlists import anywhere, no_pattern, pattern, understood, yes_pattern
 
-# The yes, no, number and rating words people answer with are data, one file per
-# language (bot/locale/<language>/answers.toml), read by bot.core.wordlists.
+# The yes, no, number and rating words, the moments' names and the stage words people
+# answer with are data, one file per language (bot/locale/<language>/answers.toml),
+# read by bot.core.wordlists.
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,20 @@ class Rating:
 
 
 def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
-    """'4', 'four', '4/5', '4 out of 5', '3.0' -> a whole number; 'poor' -> 2, to confirm."""
+    """'4', 'four', '4/5', '4 out of 5', '3.0' -> a whole number; 'poor' -> 2, to confirm.
+
+    A word the language lists as sure ('sehr wichtig'), when it is the whole answer,
+    is taken without confirming.
+    """
     clean = normalise(said).strip(" .!")
+    lead, of, unit = (pattern(n).pattern for n in ("rating_lead", "rating_of", "rating_unit"))
     match = re.fullmatch(
-        r"(?:(?:a|an|it'?s|i'?d say|say|maybe|about|around|probably)\s+)*(\w+(?:[.,]0)?)"
-        r"(?:\s*(?:/|out of|of|von)\s*(\w+))?(?:\s*(?:points|stars|punkte))?",
+        rf"(?:{lead}\s+)*(?P<number>\w+(?:[.,]0)?)(?:\s*{of}\s*(?P<scale>\w+))?(?:\s*{unit})?",
         clean,
     )
     if match:
-        number = _number(match.group(1))
-        scale = _number(match.group(2)) if match.group(2) else None
+        number = _number(match["number"])
+        scale = _number(match["scale"]) if match["scale"] else None
         if number is not None:
             hint = say("h.rating", low=low, high=high)
             if scale is not None and scale != high:
@@ -45,6 +50,9 @@ def parse_rating(said: str, low: int = 1, high: int = 5) -> Rating:
                     say("h.rating_outside", number=number, low=low, high=high, hint=hint),
                 )
             return Rating(number, confident=True)
+    sure = understood().sure_ratings
+    if clean in sure:
+        return Rating(max(low, min(high, sure[clean])), confident=True)
     ratings = understood().ratings
     for words in sorted(ratings, key=len, reverse=True):
         if re.search(rf"\b{re.escape(words)}\b", clean):
@@ -80,16 +88,6 @@ class RecognisedMoment:
     confident: bool
 
 
-_MOMENT_NAMES: dict[str, Mot] = {
-    "less than zero": Mot.LZMOT, "before they search": Mot.LZMOT, "trigger": Mot.LZMOT,
-    "zero moment": Mot.ZMOT, "research": Mot.ZMOT, "first moment": Mot.FMOT,
-    "first impression": Mot.FMOT, "actual moment": Mot.AMOT, "second moment": Mot.SMOT,
-    "using the product": Mot.SMOT, "use it": Mot.SMOT, "using it": Mot.SMOT,
-    "ultimate moment": Mot.UMOT, "third moment": Mot.UMOT,
-    "last moment": Mot.UMOT,
-}  # fmt: skip
-
-
 GUESS_AT_LEAST = 0.75  # nonsense reads as the catch-all at about 0.6
 
 
@@ -106,9 +104,9 @@ def recognise_moment(said: str) -> RecognisedMoment:
             return RecognisedMoment(parse_mot(token), confident=True)
         except UnknownCode:
             continue
-    for words, mot in _MOMENT_NAMES.items():
+    for words, code in understood().moments.items():
         if words in clean:
-            return RecognisedMoment(mot, confident=True)
+            return RecognisedMoment(parse_mot(code), confident=True)
     # The cue words alone: these thresholds are theirs (the trained model's
     # confidence is a calibrated probability, on tickets rather than descriptions).
     result = cue_classifier().classify("", said)
@@ -124,40 +122,21 @@ def recognise_moment(said: str) -> RecognisedMoment:
 LIVE = "live"
 PLANNING = "planning"
 
-_PLANNING_WORDS = re.compile(
-    r"\b(not (yet |really )?(live|launched|released|on the market|selling|out)|"
-    r"pre-?launch|before (the |our )?launch|(still )?plann?(ed|ing)|concept|prototype|"
-    r"idea stage|an idea|in development|(still )?(developing|building) it|not yet|"
-    r"no customers( yet)?|haven'?t launched|noch nicht|geplant|planung|in entwicklung)\b"
-)
-_LIVE_WORDS = re.compile(
-    r"\b(live|launched|on the market|in production|selling|released|it'?s out|"
-    r"(we )?have (paying )?customers|customers (already )?(use|buy)|in use|running|"
-    r"already|established|on sale|available|beta|schon|laeuft|verfuegbar)\b"
-)
-
 
 def parse_stage(said: str) -> str:
     """Whether the product is live or still being planned: 'launched last year' -> 'live'."""
     clean = normalise(said).strip(" .!?")
-    if _PLANNING_WORDS.search(clean):
+    if anywhere("planning").search(clean):
         return PLANNING
-    if _LIVE_WORDS.search(clean):
+    if anywhere("live").search(clean):
         return LIVE
     raise UnclearAnswer("stage", said, say("h.live_or_planned"))
 
 
-_METHOD_WORDS: dict[Method, str] = {
-    Method.TEAM: r"team|knowledge|know",
-    Method.RECORDS: r"record|ticket|helpdesk|service|support|export",
-    Method.COMPETITOR: r"competitor|kompetitor|rival|mystery|walk",
-    Method.SURVEY: r"survey|customers? ask|questionnaire",
-}
-
-
 def parse_method_choice(said: str) -> Method | None:
     """Which identification method a free answer names ('the ticket export' -> records)."""
-    for method, words in _METHOD_WORDS.items():
-        if re.search(words, said, re.I):
+    clean = normalise(said)
+    for method in Method:
+        if pattern(f"method_{method.value}").search(clean):
             return method
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core import wordlists
 from bot.core.answers import recognise_moment
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Mot, parse_mot
@@ -41,7 +42,11 @@ _LINKING = re.compile(
     r"mostly|all|should|be|belong|belongs|to|in|into|at|about|under|the|moment|sind|ist|"
     r"eher|gehören|gehoeren|zu|eigentlich|wirklich|go|goes|move|them|they|these|those)\b|\s)+"
 )
-_YES_ONLY = re.compile(r"(yes|yep|yeah|ja|correct|right|it does|that matches|matches)\b.*")
+
+
+def _only_confirms(clean: str) -> bool:
+    """'yes', 'that matches', 'passt': the answer corrects nothing (it may go on: 'yes, all')."""
+    return re.fullmatch(rf"{wordlists.pattern('confirmed').pattern}\b.*", clean) is not None
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
     belongs, by a moment's code or name or in plain words ("about returns").
     """
     clean = normalise(said).strip(" .!?")
-    if not groups or _YES_ONLY.fullmatch(clean):
+    if not groups or _only_confirms(clean):
         return None
     mentions = [(m.start(), m.end(), _mention(m)) for m in _MOMENT_MENTION.finditer(clean)]
     source: Mot | None = None
@@ -176,7 +181,7 @@ def parse_column_corrections(said: str, headers: list[str]) -> dict[str, str] | 
     Each part separated by ";", "," or "and" names one role and one column.
     """
     clean = " ".join(said.split()).strip()
-    if not clean or _YES_ONLY.fullmatch(clean.lower().strip(" .!")):
+    if not clean or _only_confirms(normalise(clean).strip(" .!")):
         return None
     found: dict[str, str] = {}
     for part in re.split(r";|,(?=[^'\"]*(?:$|['\"][^'\"]*['\"]))|\band\b|\bund\b", clean):

@@ -30,10 +30,13 @@ from bot.core.corrections import parse_column_corrections, parse_ticket_correcti
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
 from bot.core.interview_state import InterviewState
+from bot.core.scoring import RECORDS_SUMMARY
 from bot.core.survey_columns import shorten
 from bot.core.surveys import moment_prompt
 from bot.core.taxonomy import MOMENTS, Business, Method, Mot, Polarity
 from bot.core.texts import Part, Text, from_data, joined, lines, render, say, text, to_data
+from bot.core.tickets import normalise
+from bot.core.wordlists import anywhere, pattern
 
 TEAM_MOMENTS = (Mot.LZMOT, Mot.ZMOT, Mot.FMOT, Mot.AMOT, Mot.SMOT, Mot.UMOT)
 
@@ -103,22 +106,6 @@ TOUCHPOINT_EXTRAS: dict[Mot, tuple[str, ...]] = {
     Mot.UMOT: ("review_sites", "word_of_mouth"),
 }
 MAX_OPTIONS = 6
-
-# "skip this moment", "we have no such moment": the whole moment is left out.
-SKIP_MOMENT = re.compile(
-    r"(please )?(skip|leave out|drop|ignore) (this|that|the|the whole|this whole|whole|"
-    r"(the )?entire)? ?(moment|stage|one|[lzfasu]{1,2}mot)( (completely|entirely))?"
-    r"|(we )?(have|know|see) no such (moment|stage|thing)( here| for us)?"
-    r"|(there'?s|there is) no such (moment|stage|thing)( here| for us)?"
-    r"|no such (moment|stage)( here| for us)?"
-    r"|(this|that) (moment|stage) (doesn'?t|does not) (apply|exist)( to us| for us| here)?"
-    r"|(it )?(doesn'?t|does not) apply to us"
-)
-# "no", "that's all": no further moment of their own.
-NO_MORE = re.compile(
-    r"(no|nope|nah|none|nothing( else| more)?|no,? that'?s (all|it)|not really|"
-    r"i don'?t think so|that'?s (all|it)|no more|all covered|nein)"
-)
 
 
 @dataclass(frozen=True)
@@ -536,7 +523,7 @@ class Interview:
 
     def _parse(self, question: Question, said: str) -> Any:
         cleaned = " ".join(said.split())
-        if HESITATION.fullmatch(cleaned.lower()):
+        if _hesitates(cleaned):
             explanation = question.hint or say("hesitation")
             raise UnclearAnswer(question.key, said, say("or_skip", explanation=explanation))
         if question.kind == "rating":
@@ -749,7 +736,7 @@ class Interview:
         """'skip this moment' or 'we have no such moment' at one of the six moments."""
         if question.mot is None or not question.key.startswith(f"team.{question.mot.value}."):
             return False
-        return SKIP_MOMENT.fullmatch(" ".join(said.lower().split()).strip(" .!")) is not None
+        return pattern("skip_moment").fullmatch(normalise(said).strip(" .!")) is not None
 
     def skip_moment(self, mot: Mot) -> Reply:
         """Leave a whole moment out: its questions are skipped, its evidence removed."""
@@ -927,21 +914,20 @@ class Interview:
         negative, positive = (1, 0) if polarity is Polarity.PAIN else (0, 1)
         return [Evidence(Method.RECORDS, mot, MOMENTS[mot].stage, polarity, None, said,
                          count=1, negative=negative, positive=positive,
-                         details={"source": "team's summary of service records"})]  # fmt: skip
+                         details={"source": RECORDS_SUMMARY})]  # fmt: skip
 
 
-HESITATION = re.compile(
-    r"(hm+|uh+|um+|erm+|\?+|not sure|no idea|i don'?t know|dunno|what do you mean\??|"
-    r"i'?m not sure|pass\?|what\?)[.!?]*"
-)
+def _hesitates(said: str) -> bool:
+    """'hm', 'no idea!', 'weiß nicht': not an answer yet (the question is explained)."""
+    return re.fullmatch(rf"{pattern('hesitation').pattern}[.!?]*", normalise(said)) is not None
 
 
 def _own_moment(key: str, said: str) -> dict[str, str | None] | bool:
     """A moment the team names in its own words, placed when its words say where; 'no' ends."""
-    plain = said.lower().strip(" .!")
-    if NO_MORE.fullmatch(plain):
+    plain = normalise(said).strip(" .!")
+    if pattern("no_more").fullmatch(plain):
         return False
-    if re.fullmatch(r"(yes|yeah|yep|sure|ja)( there is| there's one)?", plain):
+    if pattern("own_yes").fullmatch(plain):
         raise UnclearAnswer(key, said, say("h.team.own"))
     if len(said) < 3:
         raise UnclearAnswer(key, said, say("short_answer"))
@@ -955,18 +941,14 @@ def _own_moment(key: str, said: str) -> dict[str, str | None] | bool:
     return {"text": said, "mot": code}
 
 
-_GLORY = re.compile(r"\b(glory|good|great|positive|delight\w*|win|wins|we shine|strength)\b")
-_PAIN = re.compile(r"\b(pain\w*|bad|negative|problem\w*|lose|losing|hurts?|weak\w*|annoy\w*)\b")
-
-
 def _polarity(key: str, said: str) -> str:
-    plain = said.lower()
-    glory, pain = _GLORY.search(plain), _PAIN.search(plain)
+    plain = normalise(said)
+    glory, pain = anywhere("glory").search(plain), anywhere("pain").search(plain)
     if glory and not pain:
         return "glory"
     if pain and not glory:
         return "pain"
-    if re.search(r"\b(both|mixed|depends)\b", plain):
+    if anywhere("mixed").search(plain):
         return "both"
     raise UnclearAnswer(key, said, say("h.team.own_polarity"))
 

@@ -329,8 +329,14 @@ def _theme(e: Evidence) -> str | None:
     return found[0] if found else None
 
 
+# The source of the team's own summary of its service records (no export behind it).
+RECORDS_SUMMARY = "records_summary"
+
+
 def _is_summary(e: Evidence) -> bool:
-    return "summary" in str(e.details.get("source", ""))
+    source = str(e.details.get("source", ""))
+    # Evidence stored before the code carries an English description, kept in databases.
+    return source == RECORDS_SUMMARY or source.startswith("team's summary")
 
 
 def _parts(e: Evidence) -> list[_Part]:

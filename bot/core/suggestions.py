@@ -30,6 +30,8 @@ from bot.core.scoring import (
 from bot.core.taxonomy import Business, Method, Mot, Polarity
 from bot.core.texts import text
 from bot.core.themes import phrase, theme_name
+from bot.core.tickets import normalise
+from bot.core.wordlists import anywhere
 
 
 @dataclass(frozen=True)
@@ -270,13 +272,6 @@ def _grounds(moment: RankedMoment) -> tuple[str, ...]:
     return tuple([*quote, *counts[:1]] or [text("ground.team_named", code=moment.code)])
 
 
-_REQUEST = re.compile(
-    r"\b(please|can you|could you|would be (nice|great|good)|i wish|wish you|should|"
-    r"why (can'?t|don'?t) you|bitte|koennt|koenntet|waere (schoen|gut)|wuensche)\b",
-    re.I,
-)
-
-
 def _rival(e: Evidence) -> str:
     return str(e.details.get("competitor") or text("suggest.a_competitor"))
 
@@ -374,7 +369,7 @@ def _customer_words(moment: RankedMoment, channels: Sequence[str]) -> list[Groun
     if moment.polarity == Polarity.GLORY.value:
         advice = text("suggest.use_praise", channels=_where(channels), praise=phrase(said[0].text))
         return [GroundedSuggestion(advice, "customer", (_quoted(said[0].text), *counts))]
-    request = next((q for q in said if _REQUEST.search(q.text)), None)
+    request = next((q for q in said if anywhere("request").search(normalise(q.text))), None)
     if request is not None:
         advice = text("suggest.do_what_asked", request=request.text)
         return [GroundedSuggestion(advice, "customer", (_quoted(request.text), *counts))]

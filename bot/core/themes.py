@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from bot.core.taxonomy import Mot, Polarity
 from bot.core.texts import text
+from bot.core.wordlists import own_pattern
 
 # theme -> cue patterns on normalised text (lower case, umlauts as ae/oe/ue, ß as ss).
 # The order is the tie-break: more specific themes first.
@@ -391,7 +392,11 @@ MAX_PHRASE = 60
 
 
 def phrase(said: str) -> str:
-    """The first clause of what someone said, short enough for a title."""
+    """The first clause of what someone said, short enough for a title.
+
+    Its first letter is lowered only where the conversation's language writes
+    that word in lower case inside a sentence (`lower_first` in answers.toml).
+    """
     cleaned = " ".join(said.split()).strip(" .!\"'\u201c\u201d")
     if not cleaned:
         return ""
@@ -406,6 +411,13 @@ def phrase(said: str) -> str:
         cut = cleaned[:MAX_PHRASE].rsplit(" ", 1)[0]
         cleaned = cut.rstrip(" ,") + "\u2026"
     first = cleaned.split(" ", 1)[0]
-    if (len(first) == 1 or first[1:].islower()) and first not in ("I", "I'm", "I've"):
+    # Lower case inside a title, where the language writes it so ("The box" -> "the box",
+    # never "I" in English or a noun in German: a data rule, `lower_first`).
+    lower = own_pattern("lower_first")
+    if (
+        (len(first) == 1 or first[1:].islower())
+        and lower is not None
+        and lower.fullmatch(first.lower())
+    ):
         cleaned = cleaned[0].lower() + cleaned[1:]
     return cleaned

@@ -12,6 +12,12 @@ words are understood in every conversation, the conversation's own language
 first (it decides between two rating words of the same length), then English,
 then the others.
 
+Besides words, a file holds the names of the moments (`[moments]`, name -> code)
+and `[patterns]`: regular expressions for answers a word list cannot describe
+("that's all", "skip this moment"), one list per name in `PATTERNS`; each
+language's expressions are alternatives of one pattern, so the code decides how
+it is matched (whole answer or anywhere) and no language's words are in the code.
+
 Words are written as `bot.core.tickets.normalise` leaves an answer: lower case,
 umlauts as ae/oe/ue, ß as ss. Files are read on first use, never at import.
 """
@@ -32,6 +38,31 @@ from bot.core.texts import current_language
 
 FILE_NAME = "answers.toml"
 
+# The patterns a file may hold, and what each recognises (the code says how it is matched).
+PATTERNS: dict[str, str] = {
+    "no_more": "no further moment of the team's own ('no', 'that's all'): the whole answer",
+    "own_yes": "a bare yes to 'is there another moment?' (it names none): the whole answer",
+    "skip_moment": "'skip this moment', 'we have no such moment': the whole answer",
+    "hesitation": "'hm', 'no idea', 'what do you mean?': the whole answer",
+    "glory": "a story told as the team's strength, anywhere in the answer",
+    "pain": "a story told as a pain, anywhere in the answer",
+    "mixed": "a story that is both ('depends'), anywhere in the answer",
+    "planning": "a product still being planned, anywhere in the answer (checked first)",
+    "live": "a product on the market, anywhere in the answer",
+    "request": "a customer asking for something ('please', 'I wish'), anywhere in a quote",
+    "confirmed": "an answer that only confirms what the bot read ('yes', 'that matches'): "
+    "the whole answer",
+    "rating_lead": "words before a rating's number ('about', 'I'd say'), repeated",
+    "rating_of": "what separates a rating from its scale ('/', 'out of')",
+    "rating_unit": "what follows a rating ('points', 'stars')",
+    "lower_first": "a first word written in lower case inside a sentence (the whole word, "
+    "lower-cased); only the conversation's own language's are used: see `own_pattern`",
+    "method_team": "the team knowledge method named, anywhere in the answer",
+    "method_records": "the service records method named, anywhere in the answer",
+    "method_competitor": "the competitor walk-through named, anywhere in the answer",
+    "method_survey": "the customer survey named, anywhere in the answer",
+}
+
 
 class WordListError(ValueError):
     """An answers.toml this module cannot use; the message names the file and the problem."""
@@ -43,6 +74,10 @@ class AnswerWords:
     no: tuple[str, ...] = ()  # ...unless it also starts like a no
     numbers: Mapping[str, int] = field(default_factory=dict)  # "four" -> 4
     ratings: Mapping[str, int] = field(default_factory=dict)  # "poor" -> 2 on 1-5, confirmed
+    # The whole answer is this, so it is taken without asking ("sehr wichtig" -> 5).
+    sure_ratings: Mapping[str, int] = field(default_factory=dict)
+    moments: Mapping[str, str] = field(default_factory=dict)  # "second moment" -> "smot"
+    patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # name -> regexes
 
 
 def path_for(language: str) -> Path:
@@ -65,6 +100,33 @@ def _values(data: dict[str, object], name: str, where: Path) -> Mapping[str, int
     return MappingProxyType(dict(table))
 
 
+def _names(data: dict[str, object], where: Path) -> Mapping[str, str]:
+    table = data.get("moments", {})
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str) and v.isalpha() for v in table.values()
+    ):
+        raise WordListError(f"{where}: [moments] must map names to moment codes")
+    return MappingProxyType(dict(table))
+
+
+def _patterns(data: dict[str, object], where: Path) -> Mapping[str, tuple[str, ...]]:
+    table = data.get("patterns", {})
+    if not isinstance(table, dict):
+        raise WordListError(f"{where}: [patterns] must be a table")
+    unknown = set(table) - set(PATTERNS)
+    if unknown:
+        raise WordListError(f"{where}: unknown patterns {sorted(unknown)}")
+    found: dict[str, tuple[str, ...]] = {}
+    for name in table:
+        found[name] = _words(table, name, where)
+        for expression in found[name]:
+            try:
+                re.compile(expression)
+            except re.error as error:
+                raise WordListError(f"{where}: {name}: {expression!r}: {error}") from None
+    return MappingProxyType(found)
+
+
 @functools.cache
 def load(language: str) -> AnswerWords:
     """One language's words (none when it has no answers.toml)."""
@@ -75,7 +137,9 @@ def load(language: str) -> AnswerWords:
         data = tomllib.loads(where.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise WordListError(f"{where}: {error}") from None
-    unknown = set(data) - {"yes", "no", "numbers", "ratings"}
+    unknown = set(data) - {
+        "yes", "no", "numbers", "ratings", "sure_ratings", "moments", "patterns"
+    }  # fmt: skip
     if unknown:
         raise WordListError(f"{where}: unknown lists {sorted(unknown)}")
     return AnswerWords(
@@ -83,6 +147,9 @@ def load(language: str) -> AnswerWords:
         _words(data, "no", where),
         _values(data, "numbers", where),
         _values(data, "ratings", where),
+        _values(data, "sure_ratings", where),
+        _names(data, where),
+        _patterns(data, where),
     )
 
 
@@ -107,14 +174,25 @@ def _understood(language: str) -> AnswerWords:
     lists = [load(name) for name in order]
     numbers: dict[str, int] = {}
     ratings: dict[str, int] = {}
+    sure: dict[str, int] = {}
+    moments: dict[str, str] = {}
     for words in lists:
         numbers.update({w: v for w, v in words.numbers.items() if w not in numbers})
         ratings.update({w: v for w, v in words.ratings.items() if w not in ratings})
+        sure.update({w: v for w, v in words.sure_ratings.items() if w not in sure})
+        moments.update({w: v for w, v in words.moments.items() if w not in moments})
+    patterns = {
+        name: tuple(dict.fromkeys(p for words in lists for p in words.patterns.get(name, ())))
+        for name in PATTERNS
+    }
     return AnswerWords(
         tuple(dict.fromkeys(w for words in lists for w in words.yes)),
         tuple(dict.fromkeys(w for words in lists for w in words.no)),
         MappingProxyType(numbers),
         MappingProxyType(ratings),
+        MappingProxyType(sure),
+        MappingProxyType(moments),
+        MappingProxyType(patterns),
     )
 
 
@@ -140,8 +218,55 @@ def no_pattern() -> re.Pattern[str]:
     return _starts_with(understood().no)
 
 
+@functools.cache
+def _any_of(expressions: tuple[str, ...]) -> re.Pattern[str]:
+    if not expressions:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile("(?:" + "|".join(f"(?:{e})" for e in expressions) + ")")
+
+
+def pattern(name: str) -> re.Pattern[str]:
+    """Every language's expressions for `name` (one of `PATTERNS`) as one alternative group.
+
+    The caller matches it as `PATTERNS` says: `fullmatch` for a whole answer,
+    `search` with its own word boundaries for words anywhere.
+    """
+    if name not in PATTERNS:
+        raise KeyError(name)
+    return _any_of(understood().patterns.get(name, ()))
+
+
+@functools.cache
+def _bounded(expressions: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b{_any_of(expressions).pattern}\b")
+
+
+def anywhere(name: str) -> re.Pattern[str]:
+    """`pattern(name)` as whole words, to `search` for anywhere in an answer."""
+    pattern(name)  # an unknown name is a KeyError here too
+    return _bounded(understood().patterns.get(name, ()))
+
+
+def own_pattern(name: str) -> re.Pattern[str] | None:
+    """`pattern(name)` from the conversation's own language alone (None: it has none).
+
+    For rules that would contradict each other across languages: an English first
+    word is lower-cased inside a sentence, a German noun never is.
+    """
+    if name not in PATTERNS:
+        raise KeyError(name)
+    language = current_language()
+    for code in dict.fromkeys((language, language.partition("_")[0])):
+        expressions = load(code).patterns.get(name, ())
+        if expressions:
+            return _any_of(expressions)
+    return None
+
+
 def clear_cache() -> None:
     """Read the word lists afresh on next use (tests that change them)."""
     load.cache_clear()
     _languages.cache_clear()
     _understood.cache_clear()
+    _any_of.cache_clear()
+    _bounded.cache_clear()

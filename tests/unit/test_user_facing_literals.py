@@ -70,7 +70,6 @@ PHRASE_MODULES = DOCUMENT_MODULES | {
 }
 RECOGNITION_DATA: dict[tuple[str, str], str] = {
     ("bot/core/themes.py", "THEMES"): "cue patterns that find a theme in what people wrote",
-    ("bot/core/suggestions.py", "_REQUEST"): "cues of a customer's request in their words",
 }
 
 # Calls whose arguments a user reads: name -> positions (None: all) and keywords.

@@ -80,12 +80,8 @@ def test_a_word_list_the_bot_cannot_use_names_its_file(locale: Path) -> None:
 
 ROOT = Path(__file__).resolve().parents[2]
 RECOGNITION_MODULES = {"bot/core/lexicon.py"}  # the ticket classifier's cues: words of its own
-# (file, list) -> why it is still in the code. Both are English-and-German patterns of their
-# own question's answers, not yet in the data files.
-NOT_YET_DATA: dict[tuple[str, str], str] = {
-    ("bot/core/corrections.py", "yes"): "_YES_ONLY: 'it does', 'that matches' to a regrouping",
-    ("bot/core/interview.py", "no"): "NO_MORE: 'that's all', 'nothing else' to 'any more?'",
-}
+# (file, list) -> why it is still in the code (none: every answer pattern is data now).
+NOT_YET_DATA: dict[tuple[str, str], str] = {}
 
 
 def _lists_in_code(source: str) -> list[tuple[int, str, list[str]]]:
