@@ -92,6 +92,16 @@ ID_COLUMNS = (
     "nummer",
     "ticketnummer",
     "ticket-id",
+    "ticket-nr.",  # German Excel exports: "Ticket-Nr.;Betreff;Beschreibung;Status"
+    "ticket-nr",
+    "ticket nr.",
+    "ticket nr",
+    "nr.",
+    "nr",
+    "vorgangsnummer",
+    "vorgangs-nr.",
+    "anfrage-nr.",
+    "fallnummer",
     "issue key",  # Jira
     "issue id",
     "key",
