@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from telegram import (
+    Bot,
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -67,10 +68,21 @@ async def reply(
     buttons: InlineKeyboardMarkup | None = None,
 ) -> Message | None:
     """Send our own text (escaped, split); the keyboard goes with the last piece."""
+    return await post(context.bot, chat_id, said, reply_to, buttons)
+
+
+async def post(
+    bot: Bot,
+    chat_id: int,
+    said: str,
+    reply_to: int | None = None,
+    buttons: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """`reply` without a handler's context (e.g. the facilitation ticker's nudges)."""
     last = None
     pieces = split_escaped(said) or ["…"]
     for number, piece in enumerate(pieces):
-        last = await context.bot.send_message(
+        last = await bot.send_message(
             chat_id,
             piece,
             parse_mode=ParseMode.HTML,

@@ -33,7 +33,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    ReplyParameters,
     Update,
     User,
 )
@@ -49,7 +48,7 @@ from telegram.ext import (
 )
 
 from bot import facilitation_service as service
-from bot.adapters.telegram_conversation import CHANNEL, converse, reply, send_report
+from bot.adapters.telegram_conversation import CHANNEL, converse, post, reply, send_report
 from bot.adapters.telegram_state import AnyApplication, shared
 from bot.adapters.telegram_text import TELEGRAM_LIMIT, split_escaped
 from bot.core import facilitation as fac
@@ -189,31 +188,6 @@ def phase_keyboard(f: Facilitation) -> InlineKeyboardMarkup | None:
 
 
 # --- sending without a handler's context (the ticker) ---------------------------------------
-
-
-async def _post(
-    bot: Bot,
-    chat_id: int,
-    said: str,
-    reply_to: int | None = None,
-    buttons: InlineKeyboardMarkup | None = None,
-) -> Message | None:
-    """Our own text, escaped and split; the keyboard goes with the last piece."""
-    last = None
-    pieces = split_escaped(said) or ["…"]
-    for number, piece in enumerate(pieces):
-        last = await bot.send_message(
-            chat_id,
-            piece,
-            parse_mode=ParseMode.HTML,
-            reply_markup=buttons if number == len(pieces) - 1 else None,
-            reply_parameters=(
-                ReplyParameters(reply_to, allow_sending_without_reply=True)
-                if reply_to and number == 0
-                else None
-            ),
-        )
-    return last
 
 
 async def _edit(
@@ -531,7 +505,7 @@ async def tick(application: AnyApplication, now: datetime | None = None) -> int:
         with use_language(nudge.language or state.settings.language):
             said = render(nudge.said)
         try:
-            await _post(bot, _chat_id(nudge.workspace_key), said, nudge.reply_to)
+            await post(bot, _chat_id(nudge.workspace_key), said, nudge.reply_to)
         except TelegramError as error:  # marked sent already: said once at most, never twice
             log.warning("a facilitation nudge could not be sent: %s", error)
     async with runtime(application).lock:
