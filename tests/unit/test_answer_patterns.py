@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.core import catalogue, wordlists
+from bot.core import wordlists
 from bot.core.answers import recognise_moment
 from bot.core.context import ProductContext
 from bot.core.interview import Interview
@@ -16,23 +14,6 @@ from bot.core.interview_state import InterviewState
 from bot.core.taxonomy import Business, Method, Mot
 from bot.core.texts import use_language
 from bot.core.wordlists import WordListError
-
-LOCALE = catalogue.LOCALE_DIR
-
-
-@pytest.fixture
-def locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for language in ("en", "de"):
-        (tmp_path / language).mkdir()
-        shutil.copy(wordlists.path_for(language), tmp_path / language / wordlists.FILE_NAME)
-    shutil.copytree(LOCALE / "en" / "LC_MESSAGES", tmp_path / "en" / "LC_MESSAGES")
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", tmp_path)
-    catalogue.clear_cache()
-    wordlists.clear_cache()
-    yield tmp_path
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", LOCALE)
-    catalogue.clear_cache()
-    wordlists.clear_cache()
 
 
 def _at_own_moment() -> Interview:

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.core import catalogue, wordlists
+from bot.core import wordlists
 from bot.core.answers import parse_rating, parse_yes_no
 from bot.core.errors import UnclearAnswer
 from bot.core.texts import use_language
 from bot.core.wordlists import WordListError
-
-LOCALE = catalogue.LOCALE_DIR
-
-
-@pytest.fixture
-def locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A copy of the shipped word lists, as the ones in use, for a test to add to."""
-    for language in ("en", "de"):
-        (tmp_path / language).mkdir()
-        shutil.copy(wordlists.path_for(language), tmp_path / language / wordlists.FILE_NAME)
-    shutil.copytree(LOCALE / "en" / "LC_MESSAGES", tmp_path / "en" / "LC_MESSAGES")
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", tmp_path)
-    catalogue.clear_cache()
-    wordlists.clear_cache()
-    yield tmp_path
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", LOCALE)
-    catalogue.clear_cache()
-    wordlists.clear_cache()
 
 
 def test_the_shipped_lists_understand_what_the_bot_always_understood() -> None:
