@@ -15,7 +15,7 @@ export PYTHONWARNINGS := ignore
 run: setup db model ticket-model
 	$(APP)/mot run
 
-test: setup lint unit tickets-quality integration validate model conversations nlu-eval e2e
+test: setup lint unit tickets-quality integration validate model conversations nlu-eval nlu-eval-de e2e
 	@echo "make test: every check passed."
 
 setup:
