@@ -14,13 +14,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bot import services
 from bot.core.context import ProductContext
 from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.facilitation import Facilitation
+from bot.core.identity import parse_sender, upload_folder
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -28,6 +31,7 @@ from bot.core.team_records import (
     SurveyRecord,
     SurveyTakerRecord,
 )
+from bot.interview_service import Member
 
 
 @dataclass
@@ -511,3 +515,16 @@ class FakeDatabase:
     def add_conversation_event(self, sender_id: str, moment: datetime) -> None:
         """An event in Rasa's tracker store (which the services only ever delete from)."""
         self.tables.events.append((sender_id, moment.timestamp()))
+
+
+def team_member(
+    db: FakeDatabase, sender: str, name: str, context: ProductContext, uploads: Path
+) -> Member:
+    """A group member whose team has set up its product, as `interview_turn` sees them; the
+    files they send land in the group's folder under `uploads`."""
+    session = services.open_session(db.unit_of_work, sender, name)
+    services.save_context(db.unit_of_work, session.id, context)
+    folder = upload_folder(sender)
+    (uploads / folder).mkdir(exist_ok=True)
+    key = parse_sender(sender).participant_key
+    return Member(session.id, key, name, uploads_dir=uploads, upload_folder=folder)

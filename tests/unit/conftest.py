@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import catalogue, wordlists
+from tests.fakes import FakeDatabase
 
 LOCALE = catalogue.LOCALE_DIR
 
@@ -28,3 +29,9 @@ def locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(catalogue, "LOCALE_DIR", LOCALE)
     catalogue.clear_cache()
     wordlists.clear_cache()
+
+
+@pytest.fixture
+def db() -> FakeDatabase:
+    """An empty in-memory database (the fake unit of work's)."""
+    return FakeDatabase()

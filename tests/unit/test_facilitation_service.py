@@ -38,11 +38,6 @@ MINUTE = 60.0
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
 def uow(db: FakeDatabase) -> UowFactory:
     return db.unit_of_work
 

@@ -31,7 +31,7 @@ from bot.core.taxonomy import Business, Method, Mot, Polarity
 from bot.core.texts import use_language
 from bot.core.themes import phrase
 from bot.interview_service import Act, Member, Then, Turn, current_interview, interview_turn
-from tests.fakes import FakeDatabase
+from tests.fakes import FakeDatabase, team_member
 
 SENDER = "tg:-5:7"
 CONTEXT = ProductContext("PaketPilot", Business.B2C, ["website", "mobile app"], "Eltern")
@@ -164,16 +164,8 @@ def test_a_bare_yes_to_another_moment_asks_which() -> None:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
 def ana(db: FakeDatabase, tmp_path: Path) -> Member:
-    session = services.open_session(db.unit_of_work, SENDER, "Ana")
-    services.save_context(db.unit_of_work, session.id, CONTEXT)
-    (tmp_path / "-5").mkdir()
-    return Member(session.id, "tg:7", "Ana", uploads_dir=tmp_path, upload_folder="-5")
+    return team_member(db, SENDER, "Ana", CONTEXT, tmp_path)
 
 
 def do(db: FakeDatabase, who: Member, text: str = "", act: Act = Act.ANSWER, **kw: object) -> Turn:

@@ -18,7 +18,7 @@ from bot.core.interview import Interview
 from bot.core.taxonomy import Business, Method, Mot
 from bot.core.texts import render, use_language
 from bot.interview_service import Act, Member, Then, Turn, current_interview, interview_turn
-from tests.fakes import FakeDatabase
+from tests.fakes import FakeDatabase, team_member
 
 SENDER = "tg:-5:7"  # Ana, in her team's Telegram group
 CONTEXT = ProductContext("ParcelPal", Business.B2C, ["website", "mobile app"], "busy parents")
@@ -31,17 +31,9 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
 def ana(db: FakeDatabase, tmp_path: Path) -> Member:
     """Ana's team has set up its product; files she sends land in the group's folder."""
-    session = services.open_session(db.unit_of_work, SENDER, "Ana")
-    services.save_context(db.unit_of_work, session.id, CONTEXT)
-    (tmp_path / "-5").mkdir()
-    return Member(session.id, "tg:7", "Ana", uploads_dir=tmp_path, upload_folder="-5")
+    return team_member(db, SENDER, "Ana", CONTEXT, tmp_path)
 
 
 def said(turn: Turn) -> str:

@@ -26,11 +26,6 @@ CONTEXT = ProductContext("ParcelPal", Business.B2C, ["app", "website"], "busy pa
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
 def uow(db: FakeDatabase) -> UowFactory:
     return db.unit_of_work  # typed: mypy checks the fake is a unit of work
 
