@@ -31,6 +31,7 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"rechnung",
         r"abrechnung",
         r"doppelt (abgebucht|belastet)",
+        r"(zweimal|doppelt) (abgebucht|belastet|berechnet)",
         r"quittung",
     ),
     "payment": (
@@ -66,6 +67,7 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"freight partner",
         r"sendungsverfolgung",
         r"wo (bleibt|ist) (mein|meine)",
+        r"\w*tracking",
     ),
     "delivery": (
         r"deliver",
@@ -81,6 +83,13 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"paket",
         r"zustell",
         r"spedition",
+        r"geliefert",
+        r"angekommen",
+        r"ankunft",
+        r"\w*box(en)? (kam|kommt|kommen|war|waren)\b",
+        r"\w*bote\b",
+        r"kam (erst )?(um|am|nach)\b",
+        r"(kam|kamen|kommt|kommen)( \w+)? an\b",
     ),
     "support tone": (
         r"rude",
@@ -103,6 +112,8 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"stuerzt",
         r"haengt",
         r"funktioniert nicht",
+        r"(geht|laeuft) nicht",
+        r"stuerzt\w* ab",
     ),
     "missing items": (
         r"missing",
@@ -125,6 +136,11 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"defekt",
         r"qualitaet",
         r"beschaedigt",
+        r"zerbrochen",
+        r"welk",
+        r"verdorben",
+        r"zerdrueckt",
+        r"schimmel",
     ),
     "returns": (
         r"return",
@@ -150,6 +166,9 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"kundenservice",
         r"kundendienst",
         r"warteschleife",
+        r"niemand (hat|antwortet|reagiert)",
+        r"keine antwort",
+        r"\w*hotline",
     ),
     "onboarding": (
         r"set ?up",
@@ -206,8 +225,11 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"beschreibung",
         r"fotos?\b",
         r"produktseite",
+        r"\w*fotos?\b",
+        r"\w*bilder\b",
+        r"(plan|produkt|angebots|start)seite",
     ),
-    "packaging": (r"packag", r"unbox", r"verpackung"),
+    "packaging": (r"packag", r"unbox", r"verpack"),
     "checkout": (r"checkout", r"\bcart\b", r"basket", r"sign-?up form", r"warenkorb", r"kasse"),
     "sales": (r"sales", r"\bdemo\b", r"pitch", r"\brep\b", r"vertrieb", r"angebot"),
     "reviews": (
@@ -232,6 +254,7 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"posted",
         r"\btag(ged|s)? us",
         r"soziale",
+        r"(ge)?poste(t|n)?\b",
     ),
     "referral": (
         r"recommend",
@@ -278,6 +301,9 @@ THEMES: dict[str, tuple[str, ...]] = {
         r"verzoeger",
         r"warte",
         r"langsam",
+        r"spaet",
+        r"stunden",
+        r"gewartet",
     ),
 }
 
