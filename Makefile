@@ -92,15 +92,15 @@ bench-telegram: model
 clean:
 	rm -rf models results .rasa var/logs
 
-# German NLU (data-de/, config-de.yml): the same 5-fold cross-validation and gate
+# German NLU (data/de/, config-de.yml): the same 5-fold cross-validation and gate
 # as nlu-eval; not in `make test` yet (the German model is not served yet).
 .PHONY: nlu-eval-de
 nlu-eval-de: setup
 	@echo ">> rasa test nlu --cross-validation, German (5 folds; about 2 minutes when the data changed)"
-	@fp="$$(cat data-de/nlu.yml config-de.yml scripts/rasa_cv.py | sha256sum)"; \
+	@fp="$$(cat data/de/nlu.yml config-de.yml scripts/rasa_cv.py | sha256sum)"; \
 	if [ "$$(cat results/nlu-de/.fingerprint 2>/dev/null)" != "$$fp" ]; then \
 		rm -rf results/nlu-de; mkdir -p results/nlu-de; \
-		.venv-rasa/bin/python scripts/rasa_cv.py --nlu data-de/nlu.yml --config config-de.yml --cross-validation --folds 5 \
+		.venv-rasa/bin/python scripts/rasa_cv.py --nlu data/de/nlu.yml --config config-de.yml --cross-validation --folds 5 \
 			--out results/nlu-de > results/nlu-de/run.log 2>&1 || { tail -30 results/nlu-de/run.log; exit 1; }; \
 		echo "$$fp" > results/nlu-de/.fingerprint; \
 	fi; \

@@ -107,7 +107,7 @@ def main() -> None:
         url = f"sqlite:///{tmp}/bench.db"
         upgrade(url, ROOT)
         env = {"UPLOADS_DIR": f"{tmp}/uploads"}
-        stack = Stack(ROOT, model, url, Ports(free_port(), free_port()), Path(tmp), env)
+        stack = Stack(ROOT, {"en": model}, url, Ports(free_port(), free_port()), Path(tmp), env)
         api = BotApiEmulator(TOKEN)
         api.start()
         stack.start(log)

@@ -127,7 +127,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url, ROOT)
-        stack = Stack(ROOT, model, url, Ports(free_port(), free_port()), run_dir=Path(tmp))
+        stack = Stack(ROOT, {"en": model}, url, Ports(free_port(), free_port()), run_dir=Path(tmp))
         stack.start(log)
         try:
             log("One participant, for the single-user latency ...")

@@ -148,13 +148,16 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
     from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
-    from bot.rasa_supervisor import Ports, Stack, ensure_model, running_stack
+    from bot.rasa_supervisor import Ports, Stack, ensure_models, running_stack
 
     settings = load_settings()
     _progress(text("cli.migrating", url=mask_url(settings.database_url)))
     _upgrade(settings)
-    model = ensure_model(settings.root, _progress)
-    stack = Stack(settings.root, model, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
+    models = ensure_models(settings.root, settings.chat_languages, _progress)
+    stack = Stack(settings.root, models, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
+    # A language without a model (no data/<lang>/) is not offered to anyone.
+    settings = replace(settings, chat_languages=tuple(models), rasa_urls=stack.rasa_urls,
+                       rasa_url=stack.rasa_url)  # fmt: skip
     user = name or getpass.getuser()
     _daily_retention(settings)
     # A plain `kill` must stop the servers too: turn SIGTERM into a normal exit.
@@ -162,7 +165,7 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     try:
         with running_stack(stack, _progress):
             if settings.telegram_bot_token:
-                _serve_telegram(replace(settings, rasa_url=stack.rasa_url))
+                _serve_telegram(settings)
             else:
                 sender = f"terminal-{user}"
                 app = build_app(settings)
@@ -241,19 +244,29 @@ def purge(days: float | None) -> None:
 
 @main.command()
 @click.option("--force", is_flag=True, help="Train even when nothing changed.")
-def train(force: bool) -> None:
-    """Train the dialogue model when data/, domain.yml or config.yml changed."""
-    from bot.rasa_supervisor import ensure_model
+@click.option(
+    "--language", "languages", multiple=True, metavar="LANG",
+    help="Train only this language's model (repeatable; default: every chat language).",
+)  # fmt: skip
+def train(force: bool, languages: tuple[str, ...]) -> None:
+    """Train each language's dialogue model whose data/, domain.yml or config changed."""
+    from bot.rasa_supervisor import ensure_model, model_languages
 
-    click.echo(ensure_model(load_settings().root, _progress, force=force))
+    settings = load_settings()
+    known = model_languages(settings.root)
+    for language in languages or settings.chat_languages:
+        if language not in known:
+            _fail(text("cli.no_model_language", language=language, known=", ".join(known)))
+        click.echo(ensure_model(settings.root, _progress, force=force, language=language))
 
 
 @main.command("model-path")
-def model_path_command() -> None:
+@click.option("--language", default="en", show_default=True, metavar="LANG")
+def model_path_command(language: str) -> None:
     """Print where the model for the current training data lives."""
     from bot.rasa_supervisor import model_path
 
-    click.echo(model_path(load_settings().root))
+    click.echo(model_path(load_settings().root, language))
 
 
 @main.group()

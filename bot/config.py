@@ -26,6 +26,8 @@ DEFAULT_UPLOAD_QUOTA_MB = 200  # all raw uploads one chat may keep at a time
 DEFAULT_RETENTION_DAYS = 180  # raw uploads and idle conversations older than this are purged
 DEFAULT_ACTIONS_HOST = "127.0.0.1"
 DEFAULT_LANGUAGE = "en"  # a catalogue under bot/locale; other languages fall back to it
+# The languages a team may talk in: each has a catalogue, word lists and its own Rasa model.
+DEFAULT_CHAT_LANGUAGES = "en,de"
 SECRET_KEY_FILE = "var/secret.key"
 DEFAULT_FACILITATION_TICK_S = 5.0  # how often due timers of facilitated sessions are checked
 
@@ -51,6 +53,8 @@ class Settings:
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
     rasa_url: str = DEFAULT_RASA_URL
+    # Each chat language's Rasa server (one model per language); English is `rasa_url`.
+    rasa_urls: dict[str, str] = field(default_factory=dict)
     root: Path = PROJECT_ROOT
     uploads_dir: Path = PROJECT_ROOT / DEFAULT_UPLOADS_DIR
     telegram_webhook_url: str | None = None
@@ -66,8 +70,8 @@ class Settings:
     retention_days: float = DEFAULT_RETENTION_DAYS
     # The terminal's and the CLI's language, and a chat's when its client names none.
     language: str = DEFAULT_LANGUAGE
-    # The languages a chat may switch to from its client's setting: those the dialogue
-    # (Rasa's NLU) understands too, not merely those with a message catalogue.
+    # The languages a team may talk in: those the dialogue (a Rasa model) understands
+    # too, not merely those with a message catalogue. The first is the fallback.
     chat_languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     # Facilitated sessions: how often the adapter looks for due timers, and how many real
     # seconds one agenda minute lasts (60; tests shrink it).
@@ -81,6 +85,10 @@ class Settings:
             f"telegram_bot_token={token!r}, rasa_url={self.rasa_url!r}, "
             f"telegram_webhook_url={self.telegram_webhook_url!r})"
         )
+
+    def rasa_url_for(self, language: str) -> str:
+        """The Rasa server that understands `language`; English's when it has none."""
+        return self.rasa_urls.get(language) or self.rasa_url
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -136,11 +144,14 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
     env = dict(read_dotenv(root / ".env"))
     env.update(os.environ if environ is None else environ)
     key = secret_key(env, root)
+    languages = _languages(env.get("MOT_CHAT_LANGUAGES"))
+    rasa_url = env.get("RASA_URL") or DEFAULT_RASA_URL
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
-        rasa_url=env.get("RASA_URL") or DEFAULT_RASA_URL,
+        rasa_url=rasa_url,
+        rasa_urls=_rasa_urls(env, languages, rasa_url),
         root=root,
         uploads_dir=(root / (env.get("UPLOADS_DIR") or DEFAULT_UPLOADS_DIR)).resolve(),
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
@@ -154,7 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         upload_quota_bytes=_megabytes(env.get("UPLOAD_QUOTA_MB"), DEFAULT_UPLOAD_QUOTA_MB),
         retention_days=_number(env.get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
         language=configured_language(env),
-        chat_languages=_languages(env.get("MOT_CHAT_LANGUAGES")),
+        chat_languages=languages,
         facilitation_tick_s=max(
             _number(env.get("MOT_FACILITATION_TICK_SECONDS"), DEFAULT_FACILITATION_TICK_S), 0.1
         ),
@@ -170,9 +181,21 @@ def configured_language(environ: Mapping[str, str] | None = None, root: Path = P
 
 
 def _languages(raw: str | None) -> tuple[str, ...]:
-    """`MOT_CHAT_LANGUAGES` ("en,de"): English always, the others as listed."""
-    listed = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    """`MOT_CHAT_LANGUAGES` ("en,de", the default; "en" serves English only): English
+    always, the others as listed."""
+    raw = DEFAULT_CHAT_LANGUAGES if raw is None else raw
+    listed = [part.strip().lower() for part in raw.split(",") if part.strip()]
     return tuple(dict.fromkeys([DEFAULT_LANGUAGE, *listed]))
+
+
+def _rasa_urls(env: Mapping[str, str], languages: tuple[str, ...], default: str) -> dict[str, str]:
+    """`RASA_URL` for English, `RASA_URL_<LANG>` for the others (default: the next port)."""
+    urls = {DEFAULT_LANGUAGE: default}
+    scheme, _, rest = default.rpartition(":")
+    for index, language in enumerate(languages[1:], start=1):
+        port = int(rest) + index if rest.isdigit() else DEFAULT_RASA_PORT + index
+        urls[language] = env.get(f"RASA_URL_{language.upper()}") or f"{scheme}:{port}"
+    return urls
 
 
 def _number(raw: str | None, default: float) -> float:

@@ -30,7 +30,7 @@ from bot.core.texts import text
 Progress = Callable[[str], None]
 ENV_REFERENCE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 
-TRAINING_INPUTS = ("domain.yml", "config.yml", "data")
+DEFAULT_MODEL_LANGUAGE = "en"
 QUIET_RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -52,22 +52,54 @@ def rasa_bin(root: Path) -> Path:
     return root / ".venv-rasa" / "bin" / "rasa"
 
 
-def fingerprint(root: Path) -> str:
+def config_file(language: str) -> str:
+    """`config.yml` for English, `config-<language>.yml` for every other language."""
+    return "config.yml" if language == DEFAULT_MODEL_LANGUAGE else f"config-{language}.yml"
+
+
+def training_data(root: Path, language: str) -> list[Path]:
+    """The data one language's model trains from.
+
+    `data/*.yml` is the English NLU plus the stories and rules every language shares;
+    another language brings its own NLU in `data/<language>/` and keeps the shared
+    dialogue files (those not named `nlu*`), so both models learn the same dialogue.
+    """
+    shared = sorted(p for p in (root / "data").glob("*.yml") if p.is_file())
+    if language == DEFAULT_MODEL_LANGUAGE:
+        return shared
+    own = sorted(p for p in (root / "data" / language).glob("*.yml") if p.is_file())
+    return [*own, *(p for p in shared if not p.name.startswith("nlu"))]
+
+
+def training_inputs(root: Path, language: str = DEFAULT_MODEL_LANGUAGE) -> list[Path]:
+    return [root / "domain.yml", root / config_file(language), *training_data(root, language)]
+
+
+def model_languages(root: Path) -> list[str]:
+    """English, and each language with its own NLU folder and config."""
+    others = sorted(
+        path.name
+        for path in (root / "data").glob("*")
+        if path.is_dir() and (root / config_file(path.name)).is_file()
+    )
+    return [DEFAULT_MODEL_LANGUAGE, *others]
+
+
+def fingerprint(root: Path, language: str = DEFAULT_MODEL_LANGUAGE) -> str:
     """A hash of everything the model is trained from: same inputs, same model."""
     digest = hashlib.sha256()
-    for entry in TRAINING_INPUTS:
-        path = root / entry
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(b"\0")
-            digest.update(file.read_bytes())
-            digest.update(b"\0")
+    for file in training_inputs(root, language):
+        if not file.is_file():
+            continue
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
-def model_path(root: Path) -> Path:
-    return root / "models" / f"mot-{fingerprint(root)}.tar.gz"
+def model_path(root: Path, language: str = DEFAULT_MODEL_LANGUAGE) -> Path:
+    return root / "models" / f"mot-{language}-{fingerprint(root, language)}.tar.gz"
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -76,18 +108,30 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def ensure_model(root: Path, progress: Progress = print, *, force: bool = False) -> Path:
-    """The trained model for the current data, training only when the inputs changed."""
-    target = model_path(root)
+def ensure_model(
+    root: Path,
+    progress: Progress = print,
+    *,
+    force: bool = False,
+    language: str = DEFAULT_MODEL_LANGUAGE,
+) -> Path:
+    """One language's trained model for the current data, training only when its inputs changed."""
+    target = model_path(root, language)
     if target.exists() and not force:
         progress(text("supervisor.model_ready", path=target.relative_to(root)))
         return target
-    log_path = root / "var" / "logs" / "train.log"
+    log_path = root / "var" / "logs" / f"train-{language}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    progress(text("supervisor.training"))
+    progress(text("supervisor.training", language=language))
     command = [
         str(rasa_bin(root)),
         "train",
+        "--config",
+        config_file(language),
+        "--domain",
+        "domain.yml",
+        "--data",
+        *(str(path.relative_to(root)) for path in training_data(root, language)),
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
         "--out",
@@ -121,10 +165,22 @@ def ensure_model(root: Path, progress: Progress = print, *, force: bool = False)
             path=target.relative_to(root),
         )
     )
-    for old in target.parent.glob("mot-*.tar.gz"):
+    for old in target.parent.glob(f"mot-{language}-*.tar.gz"):
         if old != target:
             old.unlink()
     return target
+
+
+def ensure_models(
+    root: Path, languages: tuple[str, ...] | list[str], progress: Progress = print
+) -> dict[str, Path]:
+    """A trained model for each of `languages` that has training data, in that order."""
+    known = model_languages(root)
+    return {
+        language: ensure_model(root, progress, language=language)
+        for language in languages
+        if language in known
+    }
 
 
 def tracker_store_config(database_url: str) -> tuple[dict[str, object], dict[str, str]]:
@@ -195,27 +251,48 @@ def wait_for_http(url: str, alive: Callable[[], bool], timeout: float) -> None:
 
 @dataclass
 class Ports:
-    rasa: int = 5005
+    rasa: int = 5005  # the default (English) model's Rasa server
     actions: int = 5055
+    # Every other language's Rasa server; a language not listed takes the next port up.
+    languages: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class Stack:
-    """The action server and the Rasa server, started together and stopped together."""
+    """The action server and one Rasa server per language, started and stopped together.
+
+    Rasa handles one language per model, so each language's model gets its own Rasa
+    server; all of them share the domain, the action server and the tracker store, so a
+    conversation that changes language continues where it was.
+    """
 
     root: Path
-    model: Path
+    models: dict[str, Path]  # language -> trained model; the first is the default
     database_url: str
     ports: Ports = field(default_factory=Ports)
     run_dir: Path | None = None
-    env: dict[str, str] = field(default_factory=dict)  # extra environment for both servers
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for all servers
     # The secret Rasa sends with every action call; random per stack unless given.
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
+    def languages(self) -> list[str]:
+        return list(self.models)
+
+    def rasa_port(self, language: str) -> int:
+        if language == self.languages[0]:
+            return self.ports.rasa
+        return self.ports.languages.get(language, self.ports.rasa + self.languages.index(language))
+
+    @property
+    def rasa_urls(self) -> dict[str, str]:
+        """Each language's Rasa server, the default language first."""
+        return {lang: f"http://127.0.0.1:{self.rasa_port(lang)}" for lang in self.languages}
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.rasa}"
+        return self.rasa_urls[self.languages[0]]
 
     @property
     def actions_url(self) -> str:
@@ -225,10 +302,14 @@ class Stack:
     def logs(self) -> Path:
         return (self.run_dir or self.root / "var") / "logs"
 
-    def _endpoints_path(self) -> Path:
-        return (self.run_dir or self.root / "var") / f"endpoints-{self.ports.rasa}.yml"
+    def _server(self, language: str) -> str:
+        """The process key and log name of a language's Rasa server: rasa, rasa-de, ..."""
+        return "rasa" if language == self.languages[0] else f"rasa-{language}"
 
-    def _write_endpoints(self) -> tuple[Path, dict[str, str]]:
+    def _endpoints_path(self, port: int) -> Path:
+        return (self.run_dir or self.root / "var") / f"endpoints-{port}.yml"
+
+    def _write_endpoints(self, port: int) -> tuple[Path, dict[str, str]]:
         tracker_store, secret_env = tracker_store_config(self.database_url)
         endpoints: dict[str, dict[str, object]] = {
             # Rasa substitutes the token from its environment: it never lands in the file.
@@ -239,7 +320,7 @@ class Stack:
             "tracker_store": tracker_store,
         }
         secret_env = {**secret_env, "MOT_ACTION_TOKEN": self.action_token}
-        path = self._endpoints_path()
+        path = self._endpoints_path(port)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(endpoints_yaml(endpoints))
         return path, secret_env
@@ -270,32 +351,36 @@ class Stack:
                 },
             )
 
-    def start_rasa(self) -> None:
-        endpoints, secret_env = self._write_endpoints()
-        self.logs.mkdir(parents=True, exist_ok=True)
-        with (self.logs / "rasa.log").open("ab") as log:  # the child keeps its own copy
-            self.processes["rasa"] = subprocess.Popen(
-                [
-                    str(rasa_bin(self.root)),
-                    "run",
-                    "--model",
-                    str(self.model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    "credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.ports.rasa),
-                ],
-                cwd=self.root,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                umask=PRIVATE_UMASK,
-                env={**os.environ, **self.env, **QUIET_RASA_ENV, **secret_env},
-            )
+    def start_rasa(self, language: str | None = None) -> None:
+        """Every language's Rasa server, or only `language`'s (a restart after a crash)."""
+        for lang in [language] if language else self.languages:
+            port = self.rasa_port(lang)
+            endpoints, secret_env = self._write_endpoints(port)
+            self.logs.mkdir(parents=True, exist_ok=True)
+            name = self._server(lang)
+            with (self.logs / f"{name}.log").open("ab") as log:  # the child keeps its own copy
+                self.processes[name] = subprocess.Popen(
+                    [
+                        str(rasa_bin(self.root)),
+                        "run",
+                        "--model",
+                        str(self.models[lang]),
+                        "--endpoints",
+                        str(endpoints),
+                        "--credentials",
+                        "credentials.yml",
+                        "--interface",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    cwd=self.root,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    umask=PRIVATE_UMASK,
+                    env={**os.environ, **self.env, **QUIET_RASA_ENV, **secret_env},
+                )
 
     def start(self, progress: Progress = print, timeout: float = 240) -> None:
         self.start_actions()
@@ -303,11 +388,14 @@ class Stack:
         self.wait_ready(progress, timeout)
 
     def wait_ready(self, progress: Progress = print, timeout: float = 240) -> None:
-        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
-        names = {"actions": "action server", "rasa": "Rasa server (loading the model)"}
+        checks = {"actions": f"{self.actions_url}/health"}
+        checks |= {self._server(lang): f"{url}/" for lang, url in self.rasa_urls.items()}
         started = time.monotonic()
         for key, url in checks.items():
-            progress(text(f"supervisor.waiting_{key}", url=url.rsplit("/", 1)[0]))
+            if key == "actions":
+                progress(text("supervisor.waiting_actions", url=url.rsplit("/", 1)[0]))
+            else:
+                progress(text("supervisor.waiting_rasa", url=url.rstrip("/")))
             process = self.processes.get(key)
 
             def alive(process: subprocess.Popen[bytes] | None = process) -> bool:
@@ -317,10 +405,9 @@ class Stack:
                 wait_for_http(url, alive, timeout - (time.monotonic() - started))
             except SupervisorError as error:
                 self.stop()
-                log = self.logs / ("rasa.log" if key == "rasa" else "actions.log")
-                raise SupervisorError(
-                    f"the {names[key]} {error}; log: {log}\n{_tail(log)}"
-                ) from None
+                name = "action server" if key == "actions" else f"Rasa server ({key})"
+                log = self.logs / f"{key}.log"
+                raise SupervisorError(f"the {name} {error}; log: {log}\n{_tail(log)}") from None
         progress(text("supervisor.ready", seconds=f"{time.monotonic() - started:.0f}"))
 
     def stop(self) -> None:
@@ -335,8 +422,9 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
-        # Rasa read its endpoints at start; the file would only pile up in var/.
-        self._endpoints_path().unlink(missing_ok=True)
+        # Rasa read its endpoints at start; the files would only pile up in var/.
+        for language in self.languages:
+            self._endpoints_path(self.rasa_port(language)).unlink(missing_ok=True)
 
 
 @contextmanager

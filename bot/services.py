@@ -24,6 +24,7 @@ from bot.core.identity import (
     private_workspace_key,
 )
 from bot.core.interview_state import InterviewState
+from bot.core.language import LanguageChoice
 from bot.core.metrics import Metrics, customer_metrics
 from bot.core.scoring import RankedMoment, rank
 from bot.core.suggestions import GroundedSuggestion, suggest
@@ -607,3 +608,28 @@ def previous_session(uow_factory: UowFactory, session_id: str) -> str | None:
             if uow.repo.evidence_methods(candidate):
                 return candidate
         return None
+
+
+def workspace_language(uow_factory: UowFactory, workspace_key: str) -> LanguageChoice | None:
+    """The team's stored language choice, if any."""
+    with uow_factory() as uow:
+        return uow.repo.workspace_language(workspace_key)
+
+
+def settle_language(
+    uow_factory: UowFactory,
+    workspace_key: str,
+    decide: Callable[[LanguageChoice | None], LanguageChoice | None],
+) -> tuple[LanguageChoice | None, LanguageChoice | None]:
+    """(before, after): the team's language once `decide` has weighed this message's hints.
+
+    Read, decided and kept in one unit of work. A fallback (`default`) is used but
+    never kept, so the next message with a hint can still settle it.
+    """
+    with uow_factory() as uow:
+        before = uow.repo.workspace_language(workspace_key)
+        after = decide(before)
+        if after is not None and after != before and after.source != "default":
+            uow.repo.set_workspace_language(workspace_key, after)
+            uow.commit()
+        return before, after

@@ -24,6 +24,7 @@ from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.facilitation import Facilitation
 from bot.core.identity import parse_sender, upload_folder
+from bot.core.language import LanguageChoice
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -55,6 +56,7 @@ class Tables:
     """Everything the database holds; compared by value to see whether a unit wrote."""
 
     workspaces: set[str] = field(default_factory=set)
+    languages: dict[str, LanguageChoice] = field(default_factory=dict)  # by workspace key
     participants: dict[int, ParticipantRecord] = field(default_factory=dict)
     sessions: dict[str, SessionRecord] = field(default_factory=dict)  # in creation order
     evidence: list[_StoredEvidence] = field(default_factory=list)
@@ -94,6 +96,13 @@ class FakeRepository:
 
     def ensure_workspace(self, key: str) -> None:
         self.tables.workspaces.add(key)
+
+    def workspace_language(self, key: str) -> LanguageChoice | None:
+        return self.tables.languages.get(key)
+
+    def set_workspace_language(self, key: str, choice: LanguageChoice) -> None:
+        self.tables.workspaces.add(key)
+        self.tables.languages[key] = choice
 
     def get_or_create_participant(
         self, workspace_key: str, key: str, display_name: str | None
@@ -179,6 +188,7 @@ class FakeRepository:
             i: p for i, p in tables.participants.items() if p.workspace_key != key
         }
         tables.workspaces.discard(key)
+        tables.languages.pop(key, None)
         return len(sessions)
 
     # --- sessions ----------------------------------------------------------------

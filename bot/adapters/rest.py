@@ -43,6 +43,16 @@ class RasaClient(Protocol):
     ) -> list[BotMessage]: ...
 
 
+class AsyncRasaClient(Protocol):
+    """The same for asyncio front-ends; closed when the front-end stops."""
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]: ...
+
+    async def close(self) -> None: ...
+
+
 class RasaUnavailable(Exception):
     """Rasa could not be reached or answered with an error."""
 
@@ -141,3 +151,49 @@ class AsyncRestClient:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def _language_of(metadata: dict[str, Any] | None) -> str | None:
+    language = (metadata or {}).get("language")
+    return language if isinstance(language, str) else None
+
+
+class LanguageRouter:
+    """A `RasaClient` over one Rasa server per language (Rasa knows one language per model).
+
+    Each message goes to the server of the language its metadata names (the language
+    the team talks in); a language without a server of its own goes to the first one.
+    All servers share the tracker store, so a team that switches continues its dialogue.
+    """
+
+    def __init__(self, clients: Mapping[str, RasaClient]) -> None:
+        self.clients = dict(clients)
+        self.default = next(iter(self.clients.values()))
+
+    def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        client = self.clients.get(_language_of(metadata) or "", self.default)
+        return client.send(sender, message, metadata)
+
+
+class AsyncLanguageRouter:
+    """`LanguageRouter` for asyncio front-ends: one pooled `AsyncRestClient` per language."""
+
+    def __init__(self, clients: Mapping[str, AsyncRestClient]) -> None:
+        self.clients = dict(clients)
+        self.default = next(iter(self.clients.values()))
+
+    @classmethod
+    def for_urls(cls, urls: Mapping[str, str]) -> AsyncLanguageRouter:
+        return cls({language: AsyncRestClient(url) for language, url in urls.items()})
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        client = self.clients.get(_language_of(metadata) or "", self.default)
+        return await client.send(sender, message, metadata)
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.close()

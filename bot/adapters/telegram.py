@@ -19,13 +19,11 @@ handlers share), `telegram_uploads` (files on disk), `telegram_render` (/status,
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -50,7 +48,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import services
-from bot.adapters.rest import AsyncRestClient
+from bot.adapters.rest import AsyncLanguageRouter, AsyncRasaClient
 from bot.adapters.telegram_conversation import (
     CHANNEL,
     converse,
@@ -61,6 +59,12 @@ from bot.adapters.telegram_conversation import (
 )
 from bot.adapters.telegram_facilitation import add_handlers as add_facilitation_handlers
 from bot.adapters.telegram_facilitation import start_ticker
+from bot.adapters.telegram_language import (
+    LANGUAGE_BUTTON,
+    on_language,
+    speaking,
+    switch_language,
+)
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
 from bot.adapters.telegram_render import commands, help_for_commands, report_format, status_text
@@ -74,7 +78,7 @@ from bot.core.catalogue import available
 from bot.core.errors import SurveyNotFound
 from bot.core.identity import pseudonym, sender_for
 from bot.core.messages import MessageTooLong, check_message
-from bot.core.texts import spoken, text, use_language
+from bot.core.texts import text, use_language
 
 log = logging.getLogger(__name__)
 
@@ -87,28 +91,7 @@ class TelegramUnavailable(Exception):
     """The adapter cannot start: the token is refused or the Bot API is out of reach."""
 
 
-# --- Who said what, in which language, and was it meant for the bot ------------------
-
-Incoming = TypeVar("Incoming")  # an Update, or anything for the error handler
-Handler = Callable[[Incoming, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
-def speaking(handler: Handler[Incoming]) -> Handler[Incoming]:
-    """Handle the update in its sender's language: their Telegram app's, when the bot speaks
-    and understands it (`MOT_CHAT_LANGUAGES`), else the deployment's (`MOT_LANGUAGE`). The
-    turn's Rasa metadata carries it on."""
-
-    @functools.wraps(handler)
-    async def in_their_language(update: Incoming, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user if isinstance(update, Update) else None
-        settings = shared(context).settings
-        language = spoken(user.language_code if user else None)
-        if language and language.partition("_")[0] not in settings.chat_languages:
-            language = None  # a catalogue alone is not enough: the dialogue must understand it
-        with use_language(language or settings.language):
-            await handler(update, context)
-
-    return in_their_language
+# --- Who said what, and was it meant for the bot (its language: telegram_language) ----
 
 
 def _where(update: Update) -> tuple[Chat, User, Message]:
@@ -350,6 +333,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(context, chat.id, text("tg.delete_kept"))
         return
     reply_to = None if chat.type == ChatType.PRIVATE else message.message_id
+    if payload.startswith(LANGUAGE_BUTTON):
+        language = payload.removeprefix(LANGUAGE_BUTTON)
+        if language in state.settings.chat_languages:
+            await switch_language(context, chat, user, language, reply_to)
+        return
     person = await survey_taker(context, chat, user)
     await converse(
         context, chat, user, payload, reply_to=reply_to, person=person,
@@ -466,7 +454,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build_application(
     settings: Settings,
     app: App,
-    rasa: AsyncRestClient,
+    rasa: AsyncRasaClient,
     rasa_retry_s: float = 60.0,
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
@@ -498,6 +486,7 @@ def build_application(
         ("report", on_report),
         ("status", on_status),
         ("close_survey", on_close_survey),
+        ("language", on_language),
         ("delete_me", on_delete_me),
         ("name_me", on_name_me),
     ):
@@ -555,7 +544,10 @@ async def run_telegram(
     """
     assert settings.telegram_bot_token
     protect_logs(settings.telegram_bot_token)
-    rasa = AsyncRestClient(settings.rasa_url)
+    # One Rasa server per language the teams may talk in (see `telegram_language`).
+    rasa = AsyncLanguageRouter.for_urls(
+        {language: settings.rasa_url_for(language) for language in settings.chat_languages}
+    )
     application = build_application(settings, app, rasa, settings.rasa_retry_s)
     stop = stop or asyncio.Event()
     ticker: asyncio.Task[None] | None = None

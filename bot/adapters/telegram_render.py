@@ -13,8 +13,9 @@ from bot.core.texts import text
 from bot.report import method_name, workspace_report
 
 # The command menu (setMyCommands) and /help's list: one list, so the two never differ.
-COMMANDS = ("start", "help", "status", "report", "cancel", "close_survey", "delete_me",
-            "name_me", "facilitate", "next", "pause", "resume", "end", "assign")  # fmt: skip
+COMMANDS = ("start", "help", "status", "report", "language", "cancel", "close_survey",
+            "delete_me", "name_me", "facilitate", "next", "pause", "resume", "end",
+            "assign")  # fmt: skip
 
 
 def commands() -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from typing import Any
 from telegram import User
 from telegram.ext import Application, CallbackContext
 
-from bot.adapters.rest import AsyncRestClient
+from bot.adapters.rest import AsyncRasaClient
 from bot.app import App
 from bot.config import Settings
 
@@ -88,7 +88,7 @@ class Turns:
 class SharedState:
     """Everything the handlers share: Rasa's REST client, the app, settings, what they remember."""
 
-    rasa: AsyncRestClient
+    rasa: AsyncRasaClient
     app: App
     settings: Settings
     rasa_retry_s: float = 60.0

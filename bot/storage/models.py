@@ -45,6 +45,9 @@ class Workspace(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str | None] = mapped_column(String(200))
+    # The team's language (`bot.core.language`) and how firmly it was chosen; None: not yet.
+    language: Mapped[str | None] = mapped_column(String(16))
+    language_source: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     participants: Mapped[list[Participant]] = relationship(back_populates="workspace")

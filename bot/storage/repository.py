@@ -17,6 +17,7 @@ from typing import Any, Protocol, Self
 from bot.core.context import ProductContext
 from bot.core.evidence import Evidence
 from bot.core.facilitation import Facilitation
+from bot.core.language import LanguageChoice
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -39,6 +40,14 @@ class Repository(Protocol):
         self, workspace_key: str, key: str, display_name: str | None
     ) -> ParticipantRecord:
         """A workspace's member (and the workspace, if new); a new display name is kept."""
+        ...
+
+    def workspace_language(self, key: str) -> LanguageChoice | None:
+        """The team's language and how it was chosen; None before any choice."""
+        ...
+
+    def set_workspace_language(self, key: str, choice: LanguageChoice) -> None:
+        """Keep the team's language (creating the workspace, if new)."""
         ...
 
     def participants_with_key(self, key: str) -> list[ParticipantRecord]:

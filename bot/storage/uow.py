@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast, get_args
 
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.engine import Engine
@@ -21,6 +21,7 @@ from bot.core.context import ProductContext
 from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
 from bot.core.facilitation import Facilitation
+from bot.core.language import LanguageChoice, Source
 from bot.core.taxonomy import Method, Mot
 from bot.core.team_records import (
     ParticipantRecord,
@@ -56,6 +57,8 @@ from bot.storage.models import (
 )
 from bot.storage.repository import UnitOfWork as UnitOfWork  # re-exported: the protocol
 
+SOURCES = frozenset(get_args(Source))
+
 
 class SqlStorageError(StorageError):
     """A `StorageError` from the SQL unit of work; the driver's error is its `__cause__`."""
@@ -82,6 +85,16 @@ class SqlRepository:
 
     def ensure_workspace(self, key: str) -> None:
         self._get_or_create_workspace(key)
+
+    def workspace_language(self, key: str) -> LanguageChoice | None:
+        workspace = self._workspace(key)
+        if workspace is None or not workspace.language or workspace.language_source not in SOURCES:
+            return None
+        return LanguageChoice(workspace.language, cast(Source, workspace.language_source))
+
+    def set_workspace_language(self, key: str, choice: LanguageChoice) -> None:
+        workspace = self._get_or_create_workspace(key)
+        workspace.language, workspace.language_source = choice.language, choice.source
 
     def get_or_create_participant(
         self, workspace_key: str, key: str, display_name: str | None

@@ -41,11 +41,14 @@ class TgUser:
     id: int
     first_name: str
     username: str | None = None
+    language_code: str | None = None  # the language their Telegram app is set to
 
     def as_dict(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
         if self.username:
             user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
         return user
 
 

@@ -1,5 +1,6 @@
-"""One real stack per test run: the Rasa 3.6 server (.venv-rasa), our action
-server (.venv, newest rasa-sdk) and a real SQLite database, on free ports."""
+"""One real stack per test run: a Rasa 3.6 server per language (.venv-rasa; English
+and German models), our action server (.venv, newest rasa-sdk) and a real SQLite
+database, on free ports."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.adapters.rest import BotMessage, RestClient
-from bot.rasa_supervisor import Ports, Stack, ensure_model, free_port
+from bot.adapters.rest import BotMessage, LanguageRouter, RestClient
+from bot.rasa_supervisor import Ports, Stack, ensure_models, free_port
 from bot.storage.db import make_db_engine, upgrade
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -33,7 +34,7 @@ def _progress(message: str) -> None:
 @dataclass
 class Live:
     stack: Stack
-    client: RestClient
+    client: LanguageRouter  # each message to the Rasa server of its `language` metadata
     db_engine: Engine
     database_url: str
     uploads: Path
@@ -47,26 +48,27 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def model(project_root: Path) -> Path:
-    return ensure_model(project_root, _progress)
+def models(project_root: Path) -> dict[str, Path]:
+    return ensure_models(project_root, ("en", "de"), _progress)
 
 
 @pytest.fixture(scope="session")
 def live(
-    tmp_path_factory: pytest.TempPathFactory, project_root: Path, model: Path
+    tmp_path_factory: pytest.TempPathFactory, project_root: Path, models: dict[str, Path]
 ) -> Iterator[Live]:
     run_dir = tmp_path_factory.mktemp("stack")
     url = f"sqlite:///{run_dir / 'mot.db'}"
     upgrade(url, project_root)
     uploads = run_dir / "uploads"
+    ports = Ports(free_port(), free_port(), {"de": free_port()})
     stack = Stack(
-        project_root, model, url, Ports(free_port(), free_port()), run_dir=run_dir,
-        env={"UPLOADS_DIR": str(uploads)},
-    )  # fmt: skip
+        project_root, models, url, ports, run_dir=run_dir, env={"UPLOADS_DIR": str(uploads)}
+    )
     stack.start(_progress)
     db_engine = make_db_engine(url)
     try:
-        yield Live(stack, RestClient(stack.rasa_url, timeout=60), db_engine, url, uploads)
+        clients = {lang: RestClient(url, timeout=60) for lang, url in stack.rasa_urls.items()}
+        yield Live(stack, LanguageRouter(clients), db_engine, url, uploads)
     finally:
         stack.stop()
         db_engine.dispose()

@@ -54,6 +54,7 @@ def adapter(
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": emulator.base_url,
         "RASA_URL": live.stack.rasa_url,
+        "RASA_URL_DE": live.stack.rasa_urls["de"],
         "DATABASE_URL": live.database_url,
         "UPLOADS_DIR": str(live.uploads),
         "ENGINE_RETRY_SECONDS": "240",

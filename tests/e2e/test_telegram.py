@@ -105,6 +105,7 @@ def adapter(
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": emulator.base_url,
         "RASA_URL": live.stack.rasa_url,
+        "RASA_URL_DE": live.stack.rasa_urls["de"],
         "DATABASE_URL": live.database_url,
         "UPLOADS_DIR": str(live.uploads),
         "ENGINE_RETRY_SECONDS": "240",
@@ -991,7 +992,7 @@ def test_rasa_down_apologises_and_the_message_survives_an_adapter_restart(
     # The adapter dies while still waiting for Rasa: the update was never confirmed.
     adapter.stop(signal.SIGKILL)
     assert emulator.confirmed_offset <= sent_id
-    live.stack.start_rasa()
+    live.stack.start_rasa("en")
     live.stack.wait_ready(lambda _: None)
     adapter.start(emulator)
     emulator.reply_after(mark, tom.id, "at the start", timeout=120)

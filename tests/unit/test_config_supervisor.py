@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 
 from bot.config import configured_language, load_settings, mask_url
-from bot.rasa_supervisor import Ports, Stack, fingerprint, model_path, tracker_store_config
+from bot.rasa_supervisor import (
+    Ports,
+    Stack,
+    fingerprint,
+    model_languages,
+    model_path,
+    tracker_store_config,
+    training_inputs,
+)
 
 
 def test_defaults_are_the_embedded_sqlite_set_up(tmp_path: Path) -> None:
@@ -23,6 +31,21 @@ def test_environment_overrides_dotenv(tmp_path: Path) -> None:
     settings = load_settings({"RASA_URL": "http://y:2"}, root=tmp_path)
     assert settings.telegram_bot_token == "123:abc"
     assert settings.rasa_url == "http://y:2"
+
+
+def test_teams_talk_english_or_german_each_on_its_own_rasa_server(tmp_path: Path) -> None:
+    settings = load_settings({}, root=tmp_path)
+    assert settings.chat_languages == ("en", "de")
+    assert settings.rasa_url_for("de") == "http://127.0.0.1:5006"
+    assert settings.rasa_url_for("fr") == settings.rasa_url  # none of its own: English's
+    chosen = load_settings(
+        {"MOT_CHAT_LANGUAGES": "en", "RASA_URL": "http://rasa:7000"}, root=tmp_path
+    )
+    assert chosen.chat_languages == ("en",) and chosen.rasa_url_for("de") == "http://rasa:7000"
+    listed = {"MOT_CHAT_LANGUAGES": "DE", "RASA_URL_DE": "http://rasa-de:5005"}
+    german = load_settings(listed, root=tmp_path)
+    assert german.chat_languages == ("en", "de")  # English always
+    assert german.rasa_url_for("de") == "http://rasa-de:5005"
 
 
 def test_the_language_is_english_unless_mot_language_names_another(
@@ -49,10 +72,35 @@ def test_secrets_never_show_in_the_settings_repr(tmp_path: Path) -> None:
 
 
 def _training_tree(root: Path) -> None:
-    (root / "data").mkdir()
+    (root / "data" / "de").mkdir(parents=True)
     (root / "data" / "nlu.yml").write_text("nlu: []\n")
+    (root / "data" / "stories.yml").write_text("stories: []\n")
+    (root / "data" / "de" / "nlu.yml").write_text("nlu: [de]\n")
     (root / "domain.yml").write_text("intents: []\n")
     (root / "config.yml").write_text("pipeline: []\n")
+    (root / "config-de.yml").write_text("language: de\n")
+
+
+def test_each_language_trains_its_own_nlu_with_the_shared_dialogue(tmp_path: Path) -> None:
+    _training_tree(tmp_path)
+    assert model_languages(tmp_path) == ["en", "de"]
+    names = {lang: [p.relative_to(tmp_path).as_posix() for p in training_inputs(tmp_path, lang)]
+             for lang in ("en", "de")}  # fmt: skip
+    assert names["en"] == ["domain.yml", "config.yml", "data/nlu.yml", "data/stories.yml"]
+    assert names["de"] == ["domain.yml", "config-de.yml", "data/de/nlu.yml", "data/stories.yml"]
+    english, german = model_path(tmp_path, "en"), model_path(tmp_path, "de")
+    (tmp_path / "data" / "de" / "nlu.yml").write_text("nlu: [de, changed]\n")
+    assert model_path(tmp_path, "en") == english  # German data never retrains English
+    assert model_path(tmp_path, "de") != german
+    (tmp_path / "data" / "stories.yml").write_text("stories: [changed]\n")
+    assert model_path(tmp_path, "en") != english  # the dialogue retrains both
+    assert german.name.startswith("mot-de-") and english.name.startswith("mot-en-")
+
+
+def test_a_language_folder_without_its_config_is_no_model(tmp_path: Path) -> None:
+    _training_tree(tmp_path)
+    (tmp_path / "data" / "fr").mkdir()
+    assert model_languages(tmp_path) == ["en", "de"]
 
 
 def test_model_name_follows_the_training_inputs(tmp_path: Path) -> None:
@@ -87,9 +135,9 @@ def test_tracker_store_password_goes_through_the_environment() -> None:
 
 def test_endpoints_file_leaves_secrets_to_the_environment(tmp_path: Path) -> None:
     """Rasa substitutes ${VAR} only in bare YAML scalars: secrets must stay unquoted refs."""
-    stack = Stack(tmp_path, tmp_path / "m.tar.gz", "postgresql://bot:s3cret@db/mot",
+    stack = Stack(tmp_path, {"en": tmp_path / "m.tar.gz"}, "postgresql://bot:s3cret@db/mot",
                   Ports(5999, 5998), run_dir=tmp_path)  # fmt: skip
-    path, env = stack._write_endpoints()
+    path, env = stack._write_endpoints(5999)
     written = path.read_text()
     assert "  token: ${MOT_ACTION_TOKEN}\n" in written
     assert "  password: ${MOT_TRACKER_DB_PASSWORD}\n" in written

@@ -21,6 +21,8 @@ GERMAN = catalogue.path_for("de")
 
 # Texts that are the same in both languages: codes, names, formats without words.
 SAME_IN_GERMAN = {
+    "lang.native.en",  # each language's own name, the same whatever the chat's language
+    "lang.native.de",
     "moment.zmot.name",  # German practice keeps "Zero Moment of Truth"
     "moment.zmot.lever.3",  # SEO
     "rasa.button.b2b",

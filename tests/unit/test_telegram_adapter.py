@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
-from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
-from telegram.ext import CallbackContext
 
 from bot.adapters.rest import (
     AsyncRestClient,
@@ -21,16 +18,12 @@ from bot.adapters.rest import (
     RasaUnavailable,
     RasaUnreachable,
 )
-from bot.adapters.telegram import _file_base, build_application, speaking
+from bot.adapters.telegram import _file_base
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import TokenFilter
 from bot.adapters.telegram_render import COMMANDS, help_for_commands
 from bot.adapters.telegram_state import Turns
 from bot.adapters.telegram_transport import WEBHOOK_MAX_BODY, WEBHOOK_MAX_HEAD, _read_request
-from bot.config import Settings
-from bot.core import catalogue
-from bot.core.texts import current_language, text
-from tests.unit.test_catalogue import partial_german
 
 TOKEN = "123:secret-token"
 
@@ -216,41 +209,3 @@ def test_help_lists_every_command_of_the_menu() -> None:
     helped = help_for_commands()
     assert all(f"/{name}: " in helped for name in COMMANDS)
     assert "/close_survey" in helped
-
-
-def test_each_update_is_handled_in_its_senders_language(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The Telegram app's language when the bot speaks it, else the deployment's."""
-    partial_german(tmp_path, monkeypatch)
-    said: list[tuple[str, str]] = []
-
-    async def handler(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        said.append((current_language(), text("skipped")))
-
-    def from_user(language: str | None) -> Update:
-        sender = {"id": 7, "is_bot": False, "first_name": "Ana", "language_code": language}
-        chat = {"id": 7, "type": "private"}
-        message = {"message_id": 1, "date": 0, "chat": chat, "from": sender, "text": "hi"}
-        return Update.de_json({"update_id": 1, "message": message}, None)
-
-    try:
-        for default in ("en", "de"):
-            settings = Settings(telegram_bot_token=TOKEN, language=default,
-                                chat_languages=("en", "de"))  # fmt: skip
-            application = build_application(settings, cast(Any, None), cast(Any, None))
-            context = CallbackContext(application)
-            for language in ("de-AT", "fr", None):
-                asyncio.run(speaking(handler)(from_user(language), context))
-            asyncio.run(speaking(handler)(object(), context))  # the error handler's update
-        # A catalogue alone is not enough: German the dialogue does not understand is not used.
-        settings = Settings(telegram_bot_token=TOKEN, language="en")
-        application = build_application(settings, cast(Any, None), cast(Any, None))
-        asyncio.run(speaking(handler)(from_user("de-AT"), CallbackContext(application)))
-    finally:
-        catalogue.clear_cache()
-    german, english = ("de_AT", "Übersprungen."), ("en", "Skipped.")
-    assert said == [german, english, english, english] + [german] + [
-        ("de", "Übersprungen.")
-    ] * 3 + [english]
-    assert current_language() == "en"
