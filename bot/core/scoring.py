@@ -78,6 +78,29 @@ QUOTE_LIMIT = 140
 InputValue = float | int | str | None
 
 
+def decimal(said: str) -> str:
+    """A number written with a decimal point, as the conversation's language writes it
+    ("3.4" in English, "3,4" in German: `report.decimal_mark`)."""
+    mark = text("report.decimal_mark")
+    return said if mark == "." else said.replace(".", mark)
+
+
+class Shown(float):
+    """A measured number (a mean rating, a CSAT, an NPS) that any message it is formatted
+    into writes with the reader's decimal mark; its value and arithmetic are a float's."""
+
+    def __format__(self, spec: str) -> str:
+        return decimal(format(float(self), spec))
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+def shown(value: float | None) -> float | None:
+    """A fractional value as a `Shown`; whole numbers (`int`) and None as they are."""
+    return Shown(value) if isinstance(value, float) else value
+
+
 # What each method says about an item, as data: the numbers and names, never a sentence.
 # `render()` words them in the conversation's language (catalogue keys `evidence.*`), where
 # they are shown; the suggestions read the same fields.
@@ -625,8 +648,9 @@ def _quotes(c: _Cluster) -> list[Quote]:
 
 
 def _number(inputs: Mapping[str, InputValue], key: str) -> float | None:
+    """A number of the inputs as the facts keep it: fractions written in the reader's way."""
     value = inputs.get(key)
-    return value if isinstance(value, int | float) else None
+    return shown(value) if isinstance(value, int | float) else None
 
 
 def _facts(c: _Cluster, method: Method, inputs: Mapping[str, InputValue]) -> Facts:

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import math
+import textwrap
 import threading
 import warnings
 from collections import OrderedDict, defaultdict
@@ -33,15 +34,23 @@ INK = "#222222"
 GRID = "#bbbbbb"
 DPI = 220  # sharp on paper at the size the PDF prints it
 TITLED = {"pain": 5, "glory": 3}  # items whose title is written beside their marker
-LABEL_LIMIT = 34  # characters of a title beside a marker
+LABEL_WIDTH = 30  # characters per line of a title beside a marker
+LABEL_LINES = 2  # German titles are long: two short lines say more than one clipped one
 
 _cache: OrderedDict[str, dict[str, bytes]] = OrderedDict()
 _lock = threading.Lock()  # matplotlib's text and font caches are not thread-safe
 
 
 def _short(title: str) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= LABEL_LIMIT else title[: LABEL_LIMIT - 1] + "\u2026"
+    """A title on at most `LABEL_LINES` lines, broken and clipped at words where it can be."""
+    lines = textwrap.wrap(" ".join(title.split()), LABEL_WIDTH)
+    if len(lines) <= LABEL_LINES:
+        return "\n".join(lines)
+    last = lines[LABEL_LINES - 1]
+    if len(last) > LABEL_WIDTH - 1:
+        cut = last[: LABEL_WIDTH - 1]
+        last = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return "\n".join([*lines[: LABEL_LINES - 1], last.rstrip(" ,;.:\u00b7") + "\u2026"])
 
 
 def _items(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -111,30 +120,33 @@ def _place_titles(
         cx, cy = axes.transData.transform((x, y))
         radius = math.sqrt(size) / 2 * figure.dpi / 72
         taken.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
+    # Straight out from the marker first; a title that finds no room there (a long German
+    # one beside a crowded stage) is tried a little to either side.
+    attempts = [
+        (dx, step, ha)
+        for dx in (0, -36, 36, -72, 72)
+        for step in range(14)
+        for ha in ("center", "left", "right")
+    ]
     for x, y, sign, title in titled:
-        label = None
-        for step in range(14):
-            for ha in ("center", "left", "right"):
-                shift = offset_copy(axes.transData, figure, 0, sign * (9 + 8 * step), "points")
-                label = axes.annotate(
-                    title, (x, y), xytext=(x, y), textcoords=shift,
-                    ha=ha, va="bottom" if sign > 0 else "top", fontsize=6.5, color=INK, zorder=5,
-                    parse_math=False,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
-                    arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5,
-                                "shrinkA": 0, "shrinkB": 6},
-                )  # fmt: skip
-                label.update_positions(renderer)
-                box = Text.get_window_extent(label, renderer)  # the words, not the leader line
-                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1
-                inside = inside and frame.y0 <= box.y0 and box.y1 <= frame.y1
-                if inside and not any(box.overlaps(other) for other in taken):
-                    taken.append(box)
-                    break
-                label.remove()
-                label = None
-            if label is not None:
+        for dx, step, ha in attempts:
+            shift = offset_copy(axes.transData, figure, dx, sign * (9 + 8 * step), "points")
+            label = axes.annotate(
+                title, (x, y), xytext=(x, y), textcoords=shift,
+                ha=ha, va="bottom" if sign > 0 else "top", fontsize=6.5, color=INK, zorder=5,
+                parse_math=False,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+                arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5,
+                            "shrinkA": 0, "shrinkB": 6},
+            )  # fmt: skip
+            label.update_positions(renderer)
+            box = Text.get_window_extent(label, renderer)  # the words, not the leader line
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1
+            inside = inside and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in taken):
+                taken.append(box)
                 break
+            label.remove()
 
 
 def journey_chart(items: list[dict[str, Any]]) -> bytes:
@@ -159,7 +171,7 @@ def journey_chart(items: list[dict[str, Any]]) -> bytes:
             sign = 1 if polarity == "glory" else -1
             x, y = index + offset, sign * item["score"]
             colour = GLORY_COLOUR if polarity == "glory" else PAIN_COLOUR
-            size = 110 + 5 * item["score"]
+            size = 110 + 5 * item["score"] + 45 * max(len(item["tag"]) - 2, 0)  # "P12" fits
             axes.scatter([x], [y], s=size, color=colour, alpha=0.8, edgecolors="white",
                          linewidths=0.6, zorder=3)  # fmt: skip
             markers.append((x, y, size))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.scoring import decimal
 from bot.core.taxonomy import MOMENTS, Method, Mot
 from bot.core.texts import text
 from bot.report.wording import (
@@ -18,6 +19,8 @@ from bot.report.wording import (
     Span,
     clip,
     confidence_name,
+    date_text,
+    fixed,
     flat,
     inputs_line,
     joined,
@@ -29,6 +32,7 @@ from bot.report.wording import (
     rich,
     score_text,
     source_name,
+    stage_name,
 )
 
 QUOTES_SHOWN = 3  # representative quotes per item
@@ -112,7 +116,7 @@ def product_of(report: dict[str, Any]) -> str:
 def _session_blocks(report: dict[str, Any]) -> list[Block]:
     session = report["session"]
     business = (session.get("business") or "").upper() or text("report.business_unknown")
-    started = (session.get("created_at") or "")[:10]
+    started = date_text(session.get("created_at"))
     blocks: list[Block] = [
         Heading(1, rich("report.title", product=product_of(report))),
         Para(rich("report.session", id=session["id"], business=business, started=started)),
@@ -172,19 +176,21 @@ def _customers(metrics: dict[str, Any]) -> list[Block]:
     nps, csat = metrics.get("nps"), metrics.get("csat")
     facts = [rich("report.responses", count=metrics["survey_responses"])]
     facts.append(
-        rich("report.nps", nps=f"{nps:+.1f}")
+        rich("report.nps", nps=fixed(nps, 1, sign=True))
         if isinstance(nps, int | float)
         else rich("report.nps_not_asked")
     )
     facts.append(
-        rich("report.csat", csat=csat)
+        rich("report.csat", csat=decimal(str(csat)))
         if isinstance(csat, int | float)
         else rich("report.csat_not_asked")
     )
     blocks.append(Para(rich("report.customers", facts=joined(facts))))
     by_moment = metrics.get("csat_by_moment") or {}
     if by_moment:
-        listed = ", ".join(f"{code.upper()} {value}/5" for code, value in by_moment.items())
+        listed = ", ".join(
+            f"{code.upper()} {decimal(str(value))}/5" for code, value in by_moment.items()
+        )
         blocks.append(Para(rich("report.csat_by_moment", moments=listed)))
     return blocks
 
@@ -242,7 +248,7 @@ def _score(value: float | None) -> str:
 
 
 def _history(history: dict[str, Any]) -> list[Block]:
-    since = (history.get("since") or "")[:10]
+    since = date_text(history.get("since"))
     blocks: list[Block] = [
         Heading(2, rich("report.history.title", date=since)),
         Para(rich("report.history.intro", threshold=1)),
@@ -309,9 +315,9 @@ def _table(items: list[dict[str, Any]], prefix: str) -> Table:
         [
             f"{prefix}{m['rank']}",
             m["title"],
-            m["stage"],
+            stage_name(m["stage"]),
             score_text(m["score"]),
-            ", ".join(m["methods"]),
+            ", ".join(method_name(Method(x)) for x in m["methods"]),
             confidence_name(m.get("confidence", "")),
         ]
         for m in items
@@ -331,7 +337,7 @@ def _details(m: dict[str, Any], prefix: str) -> Group:
                 "report.moment",
                 name=info.name,
                 code=m["mot"],
-                stage=m["stage"],
+                stage=stage_name(m["stage"]),
                 where=where,
                 when=info.when,
                 polarity=polarity_name(m["polarity"]),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.scoring import WEIGHTS, explain_tie_break
+from bot.core.scoring import WEIGHTS, decimal, explain_tie_break
 from bot.core.taxonomy import Method
 from bot.core.texts import text
 
@@ -140,13 +140,28 @@ def polarity_name(polarity: str) -> str:
 
 
 def number(value: float | int) -> str:
-    """A number as the report shows it: whole numbers without ".0"."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """A number as the report shows it: whole numbers without ".0", the reader's decimal mark."""
+    return str(int(value)) if float(value).is_integer() else decimal(f"{value:g}")
+
+
+def fixed(value: float | int, places: int, sign: bool = False) -> str:
+    """A number with `places` decimals (and its sign when `sign`), the reader's decimal mark."""
+    return decimal(f"{float(value):{'+' if sign else ''}.{places}f}")
 
 
 def score_text(value: float | int) -> str:
     """A score (0-100) with its one decimal, as the ranking rounds it."""
-    return f"{float(value):.1f}"
+    return fixed(value, 1)
+
+
+def date_text(moment: str | None) -> str:
+    """The date of an ISO timestamp as the reader writes dates ("24.11.2026" in German);
+    what is not one, as it is."""
+    found = re.match(r"(\d{4})-(\d{2})-(\d{2})", moment or "")
+    if found is None:
+        return (moment or "")[:10]
+    year, month, day = found.groups()
+    return text("report.date", year=year, month=month, day=day)
 
 
 # --- confidence ---------------------------------------------------------------------
@@ -189,12 +204,12 @@ def why(inputs: Mapping[str, Any], score: float) -> list[str]:
                 text(
                     "report.why.signal",
                     method=method_name(method),
-                    signal=f"{_float(inputs, key):.2f}",
+                    signal=fixed(_float(inputs, key), 2),
                     weight=_percent(WEIGHTS[method]),
                 )
             )
     said = [
-        text("report.why.base", base=f"{_float(inputs, 'base'):.2f}", signals="; ".join(signals))
+        text("report.why.base", base=fixed(_float(inputs, "base"), 2), signals="; ".join(signals))
     ]
     confirming = int(_float(inputs, "methods_confirming"))
     if confirming >= 2:
@@ -222,7 +237,7 @@ def why(inputs: Mapping[str, Any], score: float) -> list[str]:
         text(
             "report.why.score",
             score=score_text(score),
-            raw=f"{_float(inputs, 'raw'):.3f}",
+            raw=fixed(_float(inputs, "raw"), 3),
             raw_max=number(_float(inputs, "raw_max")),
         )
     )
@@ -233,9 +248,14 @@ def why(inputs: Mapping[str, Any], score: float) -> list[str]:
 
 
 def inputs_line(inputs: Mapping[str, Any]) -> str:
-    """Every number the score was computed from, `key = value`, the tie-break in words."""
+    """Every number the score was computed from, `key = value` (the keys are the JSON's codes,
+    the numbers in the reader's way), the tie-break in words. Where the decimal mark is a
+    comma, a semicolon separates the pairs."""
     shown: dict[str, Any] = {k: v for k, v in inputs.items() if k != "tie_break_rank"}
     tie_break = explain_tie_break(inputs)
     if tie_break:
         shown["tie_break"] = tie_break
-    return ", ".join(f"{k} = {v}" for k, v in shown.items())
+    separator = "; " if text("report.decimal_mark") == "," else ", "
+    return separator.join(
+        f"{k} = {decimal(str(v)) if isinstance(v, float) else v}" for k, v in shown.items()
+    )

@@ -153,7 +153,7 @@ def test_markdown_report_shows_the_ranking_metrics_and_inputs(
     text = out.read_text()
     assert text.startswith("# Moments of truth: FreshCrate")
     assert "Customers: 20 survey response(s), NPS **-10.0**, CSAT **3.4/5**." in text
-    assert "| P1 | AMOT \u00b7 boxes arrive hours late | retention | 55.0 |" in text
+    assert "| P1 | AMOT \u00b7 boxes arrive hours late | Retention | 55.0 |" in text
     assert "## Strengths to keep" in text
     assert "*(your team's idea; answers: your walk-through of GreenPan Box" in text
     assert "Score inputs: team_stories = 1, team_ratings = 1, team_importance = 5" in text
