@@ -267,7 +267,7 @@ def _history(history: dict[str, Any]) -> list[Block]:
             )
     if rows:
         head = [text(f"report.history.column.{c}") for c in ("change", "moment", "before", "after")]
-        blocks.append(Table(head, rows, (1.3, 4.0, 0.8, 0.8), frozenset({2, 3})))
+        blocks.append(Table(head, rows, (1.8, 3.6, 0.8, 0.8), frozenset({2, 3})))
     else:
         blocks.append(Para(rich("report.history.none")))
     if history.get("unchanged"):
