@@ -93,7 +93,7 @@ clean:
 	rm -rf models results .rasa var/logs
 
 # German NLU (data/de/, config-de.yml): the same 5-fold cross-validation and gate
-# as nlu-eval; not in `make test` yet (the German model is not served yet).
+# as nlu-eval, for the German model served beside the English one.
 .PHONY: nlu-eval-de
 nlu-eval-de: setup
 	@echo ">> rasa test nlu --cross-validation, German (5 folds; about 2 minutes when the data changed)"

@@ -27,6 +27,7 @@ from bot.core.surveys import SurveyRun
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import render, text
 from bot.interview_service import Act, Then, Turn, interview_turn
+from bot.report.wording import method_name, number, polarity_name
 
 log = logging.getLogger(__name__)
 
@@ -280,10 +281,11 @@ class ActionFindings(Action):
             return keep_place(tracker)
         lines = [text("findings_head")]
         for moment in shown:
-            methods = ", ".join(m.value for m in moment.methods)
+            methods = ", ".join(method_name(m) for m in moment.methods)
             lines.append(
                 text("findings_line", rank=moment.rank, title=moment.title,
-                     polarity=moment.polarity, score=moment.score, methods=methods)
+                     polarity=polarity_name(moment.polarity), score=number(moment.score),
+                     methods=methods)
             )  # fmt: skip
         dispatcher.utter_message(text="\n".join(lines))
         return keep_place(tracker)

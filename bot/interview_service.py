@@ -25,11 +25,12 @@ from bot.core.evidence import Evidence
 from bot.core.interview import FileFound, Interview, Question, Reply
 from bot.core.interview_state import InterviewState
 from bot.core.metrics import customer_metrics
-from bot.core.scoring import rank
+from bot.core.scoring import rank, shown
 from bot.core.survey_columns import Overrides, describe, how_to_name, name_one
 from bot.core.surveys import summarise
 from bot.core.taxonomy import Method, Mot
 from bot.core.texts import Part, Text, joined, lines, say
+from bot.core.themes import theme_name
 from bot.services import UowFactory
 from bot.storage.uow import UnitOfWork
 from bot.tables import UnreadableTable
@@ -539,8 +540,8 @@ def read_file(
     result = summarise(read.responses)
     summary = lines(
         say("file_survey", count=result.responses, skipped=len(read.skipped),
-            nps=result.nps if result.nps is not None else "None",
-            csat=result.csat if result.csat is not None else "None"),
+            nps=shown(result.nps) if result.nps is not None else "None",
+            csat=shown(result.csat) if result.csat is not None else "None"),
         say("file_survey_columns", mapping=describe(read.columns)),
         say("file_survey_correct"),
     )  # fmt: skip
@@ -562,7 +563,7 @@ def _read_tickets(
         groups.append(
             say("file_ticket_line", rank=rank_, code=mot.value.upper(), count=tally.count,
                 share=f"{tally.negative_share:.0%}",
-                themes=f" ({', '.join(themes)})" if themes else "",
+                themes=f" ({', '.join(theme_name(t) for t in themes)})" if themes else "",
                 example=say("file_ticket_example", example=_clip(example, 90))
                 if example else "")
         )  # fmt: skip
