@@ -25,7 +25,7 @@ from bot.core.evidence import Evidence
 from bot.core.interview import FileFound, Interview, Question, Reply
 from bot.core.interview_state import InterviewState
 from bot.core.metrics import customer_metrics
-from bot.core.scoring import rank, shown
+from bot.core.scoring import Shown, rank
 from bot.core.survey_columns import Overrides, describe, how_to_name, name_one
 from bot.core.surveys import summarise
 from bot.core.taxonomy import Method, Mot
@@ -540,8 +540,7 @@ def read_file(
     result = summarise(read.responses)
     summary = lines(
         say("file_survey", count=result.responses, skipped=len(read.skipped),
-            nps=shown(result.nps) if result.nps is not None else "None",
-            csat=shown(result.csat) if result.csat is not None else "None"),
+            nps=_measured(result.nps), csat=_measured(result.csat)),
         say("file_survey_columns", mapping=describe(read.columns)),
         say("file_survey_correct"),
     )  # fmt: skip
@@ -575,6 +574,11 @@ def _read_tickets(
     )  # fmt: skip
     found = FileFound(str(path), tuple(hardest))
     return summary, exports.records_evidence(analysis), found
+
+
+def _measured(value: float | None) -> float | str:
+    """A survey figure in the reader's decimal mark; "None" where the file had none."""
+    return "None" if value is None else Shown(value)
 
 
 def _clip(said: str, width: int) -> str:
