@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core import wordlists
 from bot.core.errors import UnclearAnswer, UnknownCode
 from bot.core.evidence import Evidence
 from bot.core.metrics import totals_details
@@ -32,6 +33,7 @@ from bot.core.tickets import (
     classify,
     classify_batch,
     corrected_classifier,
+    normalise,
 )
 from bot.tables import (
     Progress,
@@ -214,7 +216,7 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
     for column in columns.open:
         said = redact(cell(column))
         polarity = polarities[column]
-        if not said or said.lower() in _NO_ANSWER:
+        if _no_answer(said):
             continue
         result = classify("", said)
         if polarity is None:
@@ -231,8 +233,14 @@ def _survey_response(values: dict[str, str], columns: SurveyColumns) -> SurveyRe
     return SurveyResponse(nps=nps, csat=csat, answers=tuple(answers))
 
 
-# What respondents type when they have nothing to say: not an answer to classify.
-_NO_ANSWER = {"-", "--", "n/a", "na", "none", "nothing", "no", "nein", "nichts", "keine", "k.a."}
+def _no_answer(said: str) -> bool:
+    """What respondents type when they have nothing to say ("-", "n/a", "k.A."): not an answer
+    to classify. The words are data per language (`no_comment` in answers.toml), every
+    language's at once: a survey file's language is not the chat's."""
+    clean = normalise(said).strip(" .!?")
+    if not any(c.isalnum() for c in clean):
+        return True
+    return wordlists.pattern("no_comment").fullmatch(clean) is not None
 
 
 # --- evidence of a file ---------------------------------------------------------

@@ -19,29 +19,37 @@ from bot.core.taxonomy import Mot, parse_mot
 from bot.core.texts import say
 from bot.core.tickets import normalise
 
-# A moment named by its code or its name, wherever it stands in a sentence.
-_MOMENT_MENTION = re.compile(
-    r"\b(lzmot|zmot|fmot|amot|smot|umot|tmot|lmot|less[- ]than[- ]zero|zero moment|"
-    r"first moment|actual moment|second moment|ultimate moment|third moment)\b"
-)
-_MENTION_NAMES = {
-    "less than zero": Mot.LZMOT, "less-than-zero": Mot.LZMOT, "zero moment": Mot.ZMOT,
-    "first moment": Mot.FMOT, "actual moment": Mot.AMOT, "second moment": Mot.SMOT,
-    "ultimate moment": Mot.UMOT, "third moment": Mot.UMOT,
-}  # fmt: skip
-_GROUP_NUMBER = re.compile(r"(?:\b(?:group|number|no\.?|nr\.?|line|gruppe)\s*|#)?\b([1-9])\b")
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
-_ORDINAL_GROUP = re.compile(
-    rf"\b({'|'.join(_ORDINALS)}|erste|zweite|dritte|vierte|fuenfte|sechste)\s+"
-    r"(?:group|one|ones|line|gruppe)\b"
-)
-_GERMAN_ORDINALS = ("erste", "zweite", "dritte", "vierte", "fuenfte", "sechste")
-# Words between the group and where it belongs: "are really about", "should be", "sind eher".
-_LINKING = re.compile(
-    r"^(?:[-=>:,.→]|\b(?:ones?|tickets?|group|are|is|were|was|really|actually|rather|more|"
-    r"mostly|all|should|be|belong|belongs|to|in|into|at|about|under|the|moment|sind|ist|"
-    r"eher|gehören|gehoeren|zu|eigentlich|wirklich|go|goes|move|them|they|these|those)\b|\s)+"
-)
+# The words of a correction ("group 2", "die zweite Gruppe", "are really about", "Spalte 4")
+# are data per language (bot/locale/<lang>/answers.toml: [moments], [ordinals], group_*,
+# column_*), every language's at once: a file and the team's answer need not share a language.
+_CODES = "lzmot|zmot|fmot|amot|smot|umot|tmot|lmot"  # the moments' codes, the same everywhere
+
+
+def _words(name: str) -> str:
+    return wordlists.pattern(name).pattern
+
+
+def _moment_mentions() -> re.Pattern[str]:
+    """A moment named by its code or its name, wherever it stands in a sentence."""
+    names = sorted(wordlists.understood().moments, key=len, reverse=True)
+    return re.compile(rf"\b({'|'.join([_CODES, *map(re.escape, names)])})\b")
+
+
+def _group_number() -> re.Pattern[str]:
+    return re.compile(rf"(?:\b(?:{_words('group_number')})\s*|#)?\b([1-9])\b")
+
+
+def _ordinal_group() -> re.Pattern[str]:
+    """A listed group named by its place ("the third group", "die zweite Gruppe")."""
+    places = sorted(wordlists.understood().ordinals, key=len, reverse=True)
+    if not places:
+        return re.compile(r"(?!)")
+    return re.compile(rf"\b({'|'.join(map(re.escape, places))})\s+(?:{_words('group_noun')})\b")
+
+
+def _linking() -> re.Pattern[str]:
+    """Words between the group and where it belongs: "are really about", "sind eher"."""
+    return re.compile(rf"^(?:[-=>:,.→]|\b(?:{_words('group_link')})\b|\s)+")
 
 
 def _only_confirms(clean: str) -> bool:
@@ -63,7 +71,7 @@ class TicketCorrection:
 
 def _mention(match: re.Match[str]) -> Mot:
     word = match.group(1)
-    return _MENTION_NAMES.get(word) or parse_mot(word)
+    return parse_mot(wordlists.understood().moments.get(word, word))
 
 
 def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | None:
@@ -75,18 +83,16 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
     clean = normalise(said).strip(" .!?")
     if not groups or _only_confirms(clean):
         return None
-    mentions = [(m.start(), m.end(), _mention(m)) for m in _MOMENT_MENTION.finditer(clean)]
+    moments = _moment_mentions()
+    mentions = [(m.start(), m.end(), _mention(m)) for m in moments.finditer(clean)]
     source: Mot | None = None
     rest = ""
     listed = [(start, end, mot) for start, end, mot in mentions if mot in groups]
-    number = _GROUP_NUMBER.search(clean)
-    ordinal = _ORDINAL_GROUP.search(clean)
+    number = _group_number().search(clean)
+    ordinal = _ordinal_group().search(clean)
     position = int(number.group(1)) if number else None
     if ordinal:  # "the third group": before any digit, since it names the group in words
-        word = ordinal.group(1)
-        position = (
-            _ORDINALS.index(word) if word in _ORDINALS else _GERMAN_ORDINALS.index(word)
-        ) + 1
+        position = wordlists.understood().ordinals[ordinal.group(1)]
         number = ordinal
     if (
         number
@@ -111,8 +117,8 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
             say("correct_not_listed", code=mentions[0][2].value.upper(),
                  listed=", ".join(f"{n} {m.value.upper()}" for n, m in enumerate(groups, 1))),
         )  # fmt: skip
-    rest = _LINKING.sub("", rest).strip(" .!?")
-    named = next((m for m in (_mention(x) for x in _MOMENT_MENTION.finditer(rest))), None)
+    rest = _linking().sub("", rest).strip(" .!?")
+    named = next((m for m in (_mention(x) for x in moments.finditer(rest))), None)
     if named is not None and named is not source:
         return TicketCorrection(source, named)
     code = source.value.upper()
@@ -131,35 +137,31 @@ def parse_ticket_correction(said: str, groups: list[Mot]) -> TicketCorrection | 
 
 # --- survey columns ---------------------------------------------------------------
 
-_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("nps", re.compile(r"\b(nps|net promoter|recommend\w*|empfehl\w*|weiterempfehl\w*)\b")),
-    ("csat", re.compile(r"\b(csat|satisf\w*|zufrieden\w*|rating|score)\b")),
-    ("text", re.compile(
-        r"\b(comments?|open answers?|open|text|free ?text|feedback|kommentare?|freitext|"
-        r"anmerkungen?)\b"
-    )),
-)  # fmt: skip
-_COLUMN_NUMBER = re.compile(
-    r"\b(?:column|col|spalte|nr\.?|no\.?|number)\s*(\d{1,3})\b|#\s*(\d{1,3})\b", re.IGNORECASE
-)
+_ROLES = ("nps", "csat", "text")  # each named by the words of its pattern column_<role>
 _QUOTES = "'\"\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb"
 _QUOTED = re.compile(f"[{_QUOTES}]([^{_QUOTES}]{{1,200}})[{_QUOTES}]")
-_COLUMN_LINKING = re.compile(
-    r"^(?:[-=>:,.→←]|\b(?:is|are|in|at|from|the|column|col|spalte|ist|sind|steht|stehen|use|"
-    r"should|be|take|nimm|im|in der|der|die|das)\b|\s)+"
-)
+
+
+def _column_number() -> re.Pattern[str]:
+    return re.compile(
+        rf"\b(?:{_words('column_number')})\s*(\d{{1,3}})\b|#\s*(\d{{1,3}})\b", re.IGNORECASE
+    )
+
+
+def _column_linking() -> re.Pattern[str]:
+    return re.compile(rf"^(?:[-=>:,.→←]|\b(?:{_words('column_link')})\b|\s)+")
 
 
 def _header_named(said: str, headers: list[str]) -> str:
     """The one header a phrase names: its number, its quoted text, or a unique part of it."""
-    number = _COLUMN_NUMBER.search(said)
+    number = _column_number().search(said)
     if number:
         index = int(number.group(1) or number.group(2))
         if 1 <= index <= len(headers):
             return headers[index - 1]
         raise UnclearAnswer("survey_columns", said, say("column_number", count=len(headers)))
     quoted = _QUOTED.search(said)
-    phrase = quoted.group(1) if quoted else _COLUMN_LINKING.sub("", said)
+    phrase = quoted.group(1) if quoted else _column_linking().sub("", said)
     wanted = " ".join(phrase.lower().split()).strip(" .!?:")
     if not wanted:
         raise UnclearAnswer("survey_columns", said, say("column_which"))
@@ -184,11 +186,12 @@ def parse_column_corrections(said: str, headers: list[str]) -> dict[str, str] | 
     if not clean or _only_confirms(normalise(clean).strip(" .!")):
         return None
     found: dict[str, str] = {}
-    for part in re.split(r";|,(?=[^'\"]*(?:$|['\"][^'\"]*['\"]))|\band\b|\bund\b", clean):
+    parts = re.split(rf";|,(?=[^'\"]*(?:$|['\"][^'\"]*['\"]))|\b(?:{_words('and')})\b", clean)
+    for part in parts:
         part = part.strip()
         lowered = part.lower()
-        for role, pattern in _ROLES:
-            match = pattern.search(lowered)
+        for role in _ROLES:
+            match = wordlists.anywhere(f"column_{role}").search(lowered)
             if match is None:
                 continue
             # The column is named after the role word ("NPS is column 4") or before it.
@@ -198,6 +201,6 @@ def parse_column_corrections(said: str, headers: list[str]) -> dict[str, str] | 
             break
     if found:
         return found
-    if _COLUMN_NUMBER.search(clean) or _QUOTED.search(clean):
+    if _column_number().search(clean) or _QUOTED.search(clean):
         raise UnclearAnswer("survey_columns", said, say("column_role"))
     return None

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.core import wordlists
 from bot.core.answers import LIVE, PLANNING, parse_method_choice
 from bot.core.context import ProductContext
 from bot.core.errors import MotError, UnknownCode
@@ -28,6 +29,7 @@ from bot.core.interview import METHOD_ORDER, Interview
 from bot.core.interview_state import InterviewState
 from bot.core.taxonomy import Method, Mot, parse_mot
 from bot.core.texts import Part, Say, Text, joined, lines, say
+from bot.core.tickets import normalise
 
 VERSION = 1
 VOTE = "vote"  # the closing phase's kind; the others are `Method` values
@@ -153,16 +155,47 @@ def default_agenda(stage: str | None) -> list[Phase]:
     ]
 
 
-# Recognition data for the agenda's short replies ("records 15, team 20, skip competitor").
-_SPLIT = re.compile(r"\s*(?:[,;\n]|\band\b|\bthen\b)\s*")
-_DROP = re.compile(r"^(?:skip|drop|remove|without|no|leave out|cut)\b\s*|\s*\b(?:out|off)$")
-_FIRST = re.compile(r"\b(?:first|start with)\b")
-_LAST = re.compile(r"\b(?:last|at the end)\b")
-_VOTE_WORDS = re.compile(r"\b(?:vot(?:e|es|ing)|ballot|poll)\b")
-_BUDGET = re.compile(r"^(\d{1,2})\s*votes?\b|\bbudget\s*(\d{1,2})\b|\bvotes?\s*(\d{1,2})\s*each\b")
-_OPEN = re.compile(r"\b(?:open|public|named|visible)\b")
-_SECRET = re.compile(r"\b(?:anonymous|secret|hidden)\b")
-_MINUTES = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:m|min|mins|minutes?|')?(?:\s|$)")
+# The words of the agenda's short replies ("records 15, team 20, skip competitor", "Tickets 15,
+# ohne Wettbewerb") are data per language (`agenda_*`, `vote_*`, `minutes_unit`, `hours_unit`
+# in bot/locale/<lang>/answers.toml), every language's at once: a German team may well type
+# English method names, and no two languages' agenda words contradict each other.
+@dataclass(frozen=True)
+class _AgendaWords:
+    split: re.Pattern[str]  # between items
+    drop: re.Pattern[str]  # a phase left out
+    first: re.Pattern[str]
+    last: re.Pattern[str]
+    vote: re.Pattern[str]  # the vote phase named
+    budget: re.Pattern[str]  # votes per member: the number is the first group that matched
+    open: re.Pattern[str]
+    secret: re.Pattern[str]
+    minutes: re.Pattern[str]
+    hours: re.Pattern[str]
+
+
+_NUMBER = r"(\d{1,3}(?:\.\d+)?)"
+
+
+def _agenda_words() -> _AgendaWords:
+    def words(name: str) -> str:
+        return wordlists.pattern(name).pattern
+
+    unit = words("vote_unit")
+    return _AgendaWords(
+        split=re.compile(rf"(?:\s*(?:[,;\n]|\b(?:{words('and')}|{words('agenda_then')})\b)\s*)+"),
+        drop=re.compile(rf"^(?:{words('agenda_drop')})\b\s*|\s*\b(?:{words('agenda_dropped')})$"),
+        first=wordlists.anywhere("agenda_first"),
+        last=wordlists.anywhere("agenda_last"),
+        vote=wordlists.anywhere("agenda_vote"),
+        budget=re.compile(
+            rf"\b(\d{{1,2}})\s*(?:{unit})\b|\b(?:{words('vote_budget')})[\s:=]*(\d{{1,2}})\b"
+            rf"|\b(?:{unit})[\s:=]*(\d{{1,2}})\s*(?:{words('vote_each')})\b"
+        ),
+        open=wordlists.anywhere("vote_open"),
+        secret=wordlists.anywhere("vote_secret"),
+        minutes=re.compile(rf"{_NUMBER}\s*(?:{words('minutes_unit')})?(?:\s|$)"),
+        hours=re.compile(rf"{_NUMBER}\s*(?:{words('hours_unit')})(?:\s|$)"),
+    )
 
 
 @dataclass(frozen=True)
@@ -172,15 +205,18 @@ class AgendaChange:
     anonymous: bool
 
 
-def _kind_named(item: str) -> str | None:
-    if _VOTE_WORDS.search(item):
+def _kind_named(item: str, words: _AgendaWords) -> str | None:
+    if words.vote.search(item):
         return VOTE
     method = parse_method_choice(item)
     return method.value if method else None
 
 
-def _minutes(item: str) -> float | None:
-    found = _MINUTES.search(item + " ")
+def _minutes(item: str, words: _AgendaWords) -> float | None:
+    hours = words.hours.search(item + " ")
+    if hours:
+        return min(float(hours.group(1)) * 60, MAX_MINUTES)
+    found = words.minutes.search(item + " ")
     if not found:
         return None
     return min(float(found.group(1)), MAX_MINUTES)
@@ -201,25 +237,29 @@ def edit_agenda(change: AgendaChange, said: str, locked: int = 0) -> AgendaChang
     head = list(change.agenda[:locked])
     phases = list(change.agenda[locked:])
     budget, anonymous = change.budget, change.anonymous
-    for raw in _SPLIT.split(said.strip().lower()):
+    words = _agenda_words()
+    # Written as the word lists are (umlauts as ae/oe/ue), line by line: a new line splits too.
+    clean = "\n".join(normalise(line) for line in said.strip().splitlines())
+    for raw in words.split.split(clean):
         item = raw.strip(" .!")
         if not item:
             continue
-        counted = _BUDGET.search(item)
-        if counted and not _DROP.search(item):
+        counted = words.budget.search(item)
+        if counted and not words.drop.search(item):
             budget = max(1, min(MAX_BUDGET, int(next(g for g in counted.groups() if g))))
             continue
-        if _VOTE_WORDS.search(item) and (_OPEN.search(item) or _SECRET.search(item)):
-            anonymous = not _OPEN.search(item)
+        opened, secret = words.open.search(item), words.secret.search(item)
+        if (opened or secret) and (words.vote.search(item) or parse_method_choice(item) is None):
+            anonymous = not opened  # "open vote", or on its own: "geheim"
             continue
-        kind = _kind_named(item)
+        kind = _kind_named(item, words)
         if kind is None:
             raise UnclearAgenda(raw)
         if any(p.kind == kind for p in head):
             continue  # begun already: it stays as it was
         present = next((p for p in phases if p.kind == kind), None)
-        minutes = _minutes(item)
-        if _DROP.search(item) or minutes == 0:
+        minutes = _minutes(item, words)
+        if words.drop.search(item) or minutes == 0:
             phases = [p for p in phases if p.kind != kind]
             continue
         phase = Phase(kind, minutes or (present.minutes if present else DEFAULT_MINUTES[kind]))
@@ -229,9 +269,9 @@ def edit_agenda(change: AgendaChange, said: str, locked: int = 0) -> AgendaChang
             phases.append(phase)
         else:
             phases = _without_vote_last(phases, phase)
-        if _FIRST.search(item):
+        if words.first.search(item):
             phases = [phase, *[p for p in phases if p.kind != kind]]
-        elif _LAST.search(item) and kind != VOTE:
+        elif words.last.search(item) and kind != VOTE:
             phases = _without_vote_last([p for p in phases if p.kind != kind], phase)
     if not head and not phases:
         raise EmptyAgenda()

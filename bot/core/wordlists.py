@@ -12,9 +12,10 @@ words are understood in every conversation, the conversation's own language
 first (it decides between two rating words of the same length), then English,
 then the others.
 
-Besides words, a file holds the names of the moments (`[moments]`, name -> code)
-and `[patterns]`: regular expressions for answers a word list cannot describe
-("that's all", "skip this moment"), one list per name in `PATTERNS`; each
+Besides words, a file holds the names of the moments (`[moments]`, name -> code),
+the places of a listed group (`[ordinals]`, "second" -> 2) and `[patterns]`:
+regular expressions for answers a word list cannot describe ("that's all",
+"skip this moment", an agenda's "skip competitor"), one list per name in `PATTERNS`; each
 language's expressions are alternatives of one pattern, so the code decides how
 it is matched (whole answer or anywhere) and no language's words are in the code.
 
@@ -61,6 +62,31 @@ PATTERNS: dict[str, str] = {
     "method_records": "the service records method named, anywhere in the answer",
     "method_competitor": "the competitor walk-through named, anywhere in the answer",
     "method_survey": "the customer survey named, anywhere in the answer",
+    "and": "'and' between two parts of one answer (a column correction's parts), a whole word",
+    # The facilitator's reply to the agenda (bot/core/facilitation.py, `edit_agenda`).
+    "agenda_then": "words between two agenda items besides ',', ';' and 'and' ('then')",
+    "agenda_drop": "a phase left out, before its name ('skip', 'ohne'): the item's start",
+    "agenda_dropped": "a phase left out, after its name ('out', 'weglassen'): the item's end",
+    "agenda_first": "a phase moved to the start ('first', 'zuerst'), anywhere in the item",
+    "agenda_last": "a phase moved to the end, before the vote ('last'), anywhere in the item",
+    "agenda_vote": "the vote phase named ('vote', 'Abstimmung'), anywhere; before the methods",
+    "vote_unit": "what follows the number of votes each member has ('5 votes', '5 Stimmen')",
+    "vote_budget": "what precedes that number ('budget 5')",
+    "vote_each": "what says a number of votes is per member ('votes 5 each', 'pro Person')",
+    "vote_open": "a vote shown by name ('open vote'), anywhere in the item",
+    "vote_secret": "an anonymous vote ('secret', 'geheim'), anywhere in the item",
+    "minutes_unit": "what follows a phase's minutes ('15 min', '15 Minuten')",
+    "hours_unit": "what follows a phase's time in hours ('1 h', '1 Stunde')",
+    # Correcting what the bot read from a file (bot/core/corrections.py).
+    "group_number": "words before a listed group's number ('group 2', 'Gruppe 2')",
+    "group_noun": "words after a group's place ('the second group'; places are [ordinals])",
+    "group_link": "words between a group and where it belongs ('are really about'), repeated",
+    "column_number": "words before a column's number ('column 4', 'Spalte 4')",
+    "column_link": "words around a column's name ('is', 'steht in'), repeated",
+    "column_nps": "the NPS column named, anywhere (matched on the answer lower-cased only)",
+    "column_csat": "the CSAT column named, anywhere (lower-cased only)",
+    "column_text": "the open comments column named, anywhere (lower-cased only)",
+    "no_comment": "a survey comment that says nothing ('n/a', 'k.A.'): the whole comment",
 }
 
 
@@ -77,6 +103,7 @@ class AnswerWords:
     # The whole answer is this, so it is taken without asking ("sehr wichtig" -> 5).
     sure_ratings: Mapping[str, int] = field(default_factory=dict)
     moments: Mapping[str, str] = field(default_factory=dict)  # "second moment" -> "smot"
+    ordinals: Mapping[str, int] = field(default_factory=dict)  # "second" -> 2 (a listed group)
     patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # name -> regexes
 
 
@@ -138,7 +165,7 @@ def load(language: str) -> AnswerWords:
     except tomllib.TOMLDecodeError as error:
         raise WordListError(f"{where}: {error}") from None
     unknown = set(data) - {
-        "yes", "no", "numbers", "ratings", "sure_ratings", "moments", "patterns"
+        "yes", "no", "numbers", "ratings", "sure_ratings", "moments", "ordinals", "patterns"
     }  # fmt: skip
     if unknown:
         raise WordListError(f"{where}: unknown lists {sorted(unknown)}")
@@ -149,6 +176,7 @@ def load(language: str) -> AnswerWords:
         _values(data, "ratings", where),
         _values(data, "sure_ratings", where),
         _names(data, where),
+        _values(data, "ordinals", where),
         _patterns(data, where),
     )
 
@@ -176,11 +204,13 @@ def _understood(language: str) -> AnswerWords:
     ratings: dict[str, int] = {}
     sure: dict[str, int] = {}
     moments: dict[str, str] = {}
+    ordinals: dict[str, int] = {}
     for words in lists:
         numbers.update({w: v for w, v in words.numbers.items() if w not in numbers})
         ratings.update({w: v for w, v in words.ratings.items() if w not in ratings})
         sure.update({w: v for w, v in words.sure_ratings.items() if w not in sure})
         moments.update({w: v for w, v in words.moments.items() if w not in moments})
+        ordinals.update({w: v for w, v in words.ordinals.items() if w not in ordinals})
     patterns = {
         name: tuple(dict.fromkeys(p for words in lists for p in words.patterns.get(name, ())))
         for name in PATTERNS
@@ -192,6 +222,7 @@ def _understood(language: str) -> AnswerWords:
         MappingProxyType(ratings),
         MappingProxyType(sure),
         MappingProxyType(moments),
+        MappingProxyType(ordinals),
         MappingProxyType(patterns),
     )
 

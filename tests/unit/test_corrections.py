@@ -23,6 +23,11 @@ GROUPS = [Mot.AMOT, Mot.SMOT, Mot.ZMOT]
         ("the second moment ones are really the actual moment", Mot.SMOT, Mot.AMOT),
         ("the third group is wrong, those are FMOT", Mot.ZMOT, Mot.FMOT),
         ("die zweite Gruppe ist AMOT", Mot.SMOT, Mot.AMOT),
+        ("Gruppe 3 gehört zum ersten Moment", Mot.ZMOT, Mot.FMOT),
+        ("die dritte Gruppe sollte eher FMOT sein", Mot.ZMOT, Mot.FMOT),
+        ("der zweite Moment ist eigentlich der tatsächliche Moment", Mot.SMOT, Mot.AMOT),
+        ("Nr. 1 sind eigentlich Retouren", Mot.AMOT, Mot.SMOT),
+        ("the AMOT ones are really less-than-zero", Mot.AMOT, Mot.LZMOT),
     ],
 )
 def test_a_group_named_by_number_or_moment_moves_where_the_team_says(
@@ -33,7 +38,9 @@ def test_a_group_named_by_number_or_moment_moves_where_the_team_says(
     assert (correction.source, correction.target) == (source, target)
 
 
-@pytest.mark.parametrize("said", ["yes", "Yes, that matches", "no", "these are about returns"])
+@pytest.mark.parametrize(
+    "said", ["yes", "Yes, that matches", "no", "these are about returns", "ja, passt", "stimmt so"]
+)
 def test_answers_naming_no_group_are_left_to_yes_or_no(said: str) -> None:
     assert parse_ticket_correction(said, GROUPS) is None
 
@@ -81,6 +88,12 @@ HEADERS = [
         ("csat is 'Overall'", {"csat": HEADERS[3]}),
         ("NPS is column 3, CSAT is column 4", {"nps": HEADERS[2], "csat": HEADERS[3]}),
         ("Kommentare stehen in Spalte 6", {"text": HEADERS[5]}),
+        ("NPS steht in Spalte 3", {"nps": HEADERS[2]}),
+        (
+            "Zufriedenheit: Spalte 4 und Anmerkungen in Spalte 5",
+            {"csat": HEADERS[3], "text": HEADERS[4]},
+        ),
+        ("Weiterempfehlung ist „recommend“", {"nps": HEADERS[2]}),
     ],
 )
 def test_columns_are_named_by_number_quote_or_part_of_the_header(

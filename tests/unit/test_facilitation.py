@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,7 +27,7 @@ from bot.core.facilitation import (
     UnknownMember,
 )
 from bot.core.taxonomy import Business, Method, Mot
-from bot.core.texts import render
+from bot.core.texts import render, text, use_language
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 MINUTE = 60.0
@@ -100,6 +101,108 @@ def test_phases_that_have_begun_keep_their_place_and_time() -> None:
     longer = fac.nudge_minutes(changed.agenda, "records", fac.MINUTE_STEP, locked=1)
     assert longer[1].minutes == 8
     assert fac.nudge_minutes(longer, "records", -20)[1].minutes == fac.MINUTE_STEP  # the floor
+
+
+def change_of(said: str) -> tuple[list[tuple[str, float]], int, bool]:
+    """What a reply does to the default agenda (live product, 3 anonymous votes)."""
+    changed = fac.edit_agenda(AgendaChange(tuple(fac.default_agenda("live")), 3, True), said)
+    return [(p.kind, p.minutes) for p in changed.agenda], changed.budget, changed.anonymous
+
+
+DEFAULT = change_of("")[0]  # records 15, team 15, survey 10, competitor 10, vote 5
+WITHOUT_COMPETITOR: list[tuple[str, float]] = [
+    ("records", 15),
+    ("team", 20),
+    ("survey", 10),
+    (VOTE, 5),
+]
+COMPETITOR_FIRST: list[tuple[str, float]] = [
+    ("competitor", 10),
+    ("records", 15),
+    ("team", 15),
+    ("survey", 10),
+    (VOTE, 5),
+]
+# Every example the agenda's help texts quote, and the change it promises.
+PROMISED: dict[str, tuple[list[tuple[str, float]], int, bool]] = {
+    "records 15, team 20, skip competitor": (WITHOUT_COMPETITOR, 3, True),
+    "competitor first": (COMPETITOR_FIRST, 3, True),
+    "5 votes": (DEFAULT, 5, True),
+    "open vote": (DEFAULT, 3, False),
+    "Tickets 15, Team 20, ohne Wettbewerb": (WITHOUT_COMPETITOR, 3, True),
+    "Wettbewerb zuerst": (COMPETITOR_FIRST, 3, True),
+    "Umfrage zuletzt": (
+        [("records", 15), ("team", 15), ("competitor", 10), ("survey", 10), (VOTE, 5)],
+        3,
+        True,
+    ),
+    "5 Stimmen": (DEFAULT, 5, True),
+    "offene Abstimmung": (DEFAULT, 3, False),
+}
+QUOTED = re.compile(r"[\"\u201e]([^\"\u201c\u201d\u201e]+)[\"\u201c\u201d]")
+TERMINAL_VERB = {"en": "changes", "de": "ändert"}  # "/facilitate <example> changes the agenda"
+
+
+def help_examples(language: str) -> list[str]:
+    with use_language(language):
+        quoted = [text("fac.agenda_how"), text("fac.agenda_unclear", item="{item}")]
+        terminal = text("fac.terminal_agenda")
+    found = [q for said in quoted for q in QUOTED.findall(said) if q != "{item}"]
+    return found + re.findall(rf"/facilitate (.+?) {TERMINAL_VERB[language]}\b", terminal)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_example_in_the_agenda_help_does_what_it_promises(language: str) -> None:
+    examples = help_examples(language)
+    assert len(examples) >= 5 and set(examples) <= set(PROMISED), examples
+    for said in examples:
+        assert change_of(said) == PROMISED[said], said
+
+
+def test_the_german_help_gives_german_examples() -> None:
+    assert not set(help_examples("de")) & set(help_examples("en"))
+
+
+@pytest.mark.parametrize(
+    ("said", "agenda", "budget", "anonymous"),
+    [
+        ("Kundenservice 10 und dann Team 20",
+         [("records", 10), ("team", 20), ("survey", 10), ("competitor", 10), (VOTE, 5)], 3, True),
+        ("Konkurrenz weglassen", DEFAULT[:3] + DEFAULT[4:], 3, True),
+        ("Umfrage überspringen, Wettbewerber zuerst",
+         [("competitor", 10), ("records", 15), ("team", 15), (VOTE, 5)], 3, True),
+        ("keine Umfrage; Team 15 Min", DEFAULT[:2] + DEFAULT[3:], 3, True),
+        ("Abstimmung 10 Minuten, Team 1 Stunde",
+         [("records", 15), ("team", 60), ("survey", 10), ("competitor", 10), (VOTE, 10)], 3, True),
+        ("mit der Befragung beginnen\nSupport 20 Min.",
+         [("survey", 10), ("records", 20), ("team", 15), ("competitor", 10), (VOTE, 5)], 3, True),
+        ("geheim", DEFAULT, 3, True),
+        ("Abstimmung nicht anonym, jeder 4 Stimmen", DEFAULT, 4, False),
+        ("ohne Abstimmung", DEFAULT[:-1], 3, True),
+        ("Tickets 15, skip competitor, 4 Stimmen, open vote",  # English and German in one reply
+         [("records", 15), ("team", 15), ("survey", 10), (VOTE, 5)], 4, False),
+    ],
+)  # fmt: skip
+def test_a_german_facilitator_types_the_agenda_in_german(
+    said: str, agenda: list[tuple[str, float]], budget: int, anonymous: bool
+) -> None:
+    assert change_of(said) == (agenda, budget, anonymous)
+
+
+def test_an_unreadable_german_item_is_named_back() -> None:
+    with use_language("de"), pytest.raises(UnclearAgenda) as unclear:
+        change_of("Team 10, Mittagspause um 12")
+    with use_language("de"):
+        assert "mittagspause um 12" in render(unclear.value.said)
+
+
+def test_members_are_assigned_methods_named_as_the_german_help_names_them() -> None:
+    with use_language("de"):
+        shown = text("fac.assign_unclear", said="?")
+    named = re.search(r"z\. B\. (.+), nicht", shown)
+    assert named is not None
+    targets = [fac.parse_target(w) for w in re.split(r", | oder ", named.group(1))]
+    assert targets == ["records", "team", "survey", "competitor", "amot"]
 
 
 # --- the clock --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from bot.core.interview_state import InterviewState
 from bot.core.taxonomy import Business, Method, Mot, Polarity
 from bot.core.texts import use_language
 from bot.core.themes import phrase
+from bot.exports import read_survey_results
 from bot.interview_service import Act, Member, Then, Turn, current_interview, interview_turn
 from tests.fakes import FakeDatabase, team_member
 
@@ -116,6 +117,21 @@ def test_a_german_title_keeps_its_nouns_capitalised() -> None:
     with use_language("en"):
         assert phrase("The parcels arrive late") == "the parcels arrive late"
         assert phrase("I love it") == "I love it"
+
+
+def test_survey_comments_that_say_nothing_are_not_read_as_answers(tmp_path: Path) -> None:
+    meant = ["Die Lieferung kam zu spät", "Die App stürzt beim Bezahlen ab", "Zu teuer"]
+    said = [*meant, "k.A.", "keine Angabe", "-", "Nichts.", "N/A"]
+    survey = tmp_path / "umfrage.csv"
+    survey.write_text(
+        "Weiterempfehlung (0-10);Was können wir besser machen?\n"
+        + "".join(f"{score};{comment}\n" for score, comment in enumerate(said)),
+        encoding="utf-8",
+    )
+    results = read_survey_results(survey)
+    assert len(results.responses) == len(said)  # every respondent counts...
+    answers = [a.text for r in results.responses for a in r.answers]
+    assert answers == meant  # ...but not everyone said something
 
 
 def _interview_at(key: str) -> Interview:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import facilitation as fac
 from bot.core import wordlists
 from bot.core.answers import parse_rating, parse_yes_no
 from bot.core.errors import UnclearAnswer
@@ -102,3 +103,25 @@ def test_the_words_live_in_the_data_files_not_in_the_code() -> None:
     assert not found, "word lists belong in bot/locale/<language>/answers.toml:\n" + "\n".join(
         found
     )
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_shipped_language_has_words_for_every_pattern(language: str) -> None:
+    """A pattern a language leaves out is understood there only in the other languages' words:
+    the German agenda reply 'ohne Wettbewerb' would then be unclear."""
+    assert sorted(set(wordlists.PATTERNS) - set(wordlists.load(language).patterns)) == []
+    assert wordlists.load(language).ordinals  # "the second group", "die zweite Gruppe"
+
+
+def test_an_agenda_reply_in_a_new_language_is_a_data_change(locale: Path) -> None:
+    start = fac.AgendaChange(tuple(fac.default_agenda("live")), 3, True)
+    with pytest.raises(fac.UnclearAgenda):
+        fac.edit_agenda(start, "sans concurrent")
+    (locale / "fr").mkdir()
+    (locale / "fr" / wordlists.FILE_NAME).write_text(
+        "[patterns]\nagenda_drop = ['sans']\nmethod_competitor = ['concurrent']\n",
+        encoding="utf-8",
+    )
+    wordlists.clear_cache()
+    changed = fac.edit_agenda(start, "sans concurrent")
+    assert [p.kind for p in changed.agenda] == ["records", "team", "survey", fac.VOTE]
