@@ -119,6 +119,16 @@ class Question:
     options: tuple[tuple[Part, str], ...] = ()  # (title, answer) a front-end may offer
 
 
+def _as_offered(question: Question | None, answer: str) -> Part:
+    """An earlier answer as the person saw it: an option's title ("Pain point", "Live")
+    rather than the code stored for it ("pain", "live"); other answers as given."""
+    if question is not None:
+        for title, value in question.options:
+            if value == answer:
+                return title
+    return answer
+
+
 @dataclass(frozen=True)
 class FileFound:
     """What a read file offers the team to correct: where it is, what was shown."""
@@ -792,9 +802,9 @@ class Interview:
             if STAGE_KEY in self.state.skipped:
                 self.state.skipped.remove(STAGE_KEY)
             self.state.method = None
-            said = say("you_said", previous=previous) if previous else ""
-            return Reply(messages=[say("change_answer", said=said)],
-                         question=self.stage_question())  # fmt: skip
+            asked = self.stage_question()
+            said = say("you_said", previous=_as_offered(asked, previous)) if previous else ""
+            return Reply(messages=[say("change_answer", said=said)], question=asked)
         code = key.removeprefix("team.")
         if code in self.state.skipped_moments:
             # A skipped moment comes back whole.
@@ -809,7 +819,11 @@ class Interview:
         if method.value in self.state.done:
             self.state.done.remove(method.value)
         question = next((q for q in self.plan(method) if q.key == key), None)
-        said = say("you_said", previous=previous) if previous not in (None, "") else ""
+        said = (
+            say("you_said", previous=_as_offered(question, str(previous)))
+            if previous not in (None, "")
+            else ""
+        )
         reply = Reply(messages=[say("change_answer", said=said)])
         if question is not None:
             reply.evidence = self._evidence_for(question)

@@ -477,3 +477,21 @@ def test_the_state_is_versioned_and_reads_its_older_unversioned_form() -> None:
     assert stored["version"] == VERSION and "retired_key" not in stored
     assert InterviewState.from_dict(json.loads(json.dumps(stored))) == state
     assert InterviewState.from_dict({"answers": "garbage", "done": 3}) == InterviewState()
+
+
+def test_going_back_shows_the_earlier_answer_as_it_was_offered_not_its_code() -> None:
+    interview = Interview(SHOP)
+    interview.answer("it's live")
+    back = interview.go_back()
+    assert "(you said: Live)" in render(back.messages[0])
+    interview.answer("live")
+    interview.start(Method.TEAM)
+    interview.answer("no")  # no waiting time between paying and receiving
+    skipped = 0
+    while "own" not in (interview.current_question() or interview.stage_question()).key:
+        interview.skip()
+        skipped += 1
+        assert skipped < 60
+    interview.answer("When the courier calls to reschedule")
+    interview.answer("pain")
+    assert "(you said: Pain)" in render(interview.go_back().messages[0])
