@@ -9,69 +9,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core import wordlists
 from bot.core.errors import UnclearAnswer
 from bot.core.taxonomy import Business
 from bot.core.texts import text
+from bot.core.tickets import normalise
 
 MAX_NAME = 80
 MAX_CUSTOMER = 300
 MAX_CHANNELS = 10
 MAX_CHANNEL_LEN = 40
 
-_B2B_WORDS = (
-    r"b\s*2\s*b",
-    r"business(es)?",
-    r"compan(y|ies)",
-    r"enterprises?",
-    r"firms?",
-    r"corporate",
-    r"organi[sz]ations?",
-    r"teams?",
-    r"agenc(y|ies)",
-    r"shops?",
-    r"retailers?",
-    r"wholesale",
-    r"clinics?",
-    r"schools?",
-    r"restaurants?",
-)
-_B2C_WORDS = (
-    r"b\s*2\s*c",
-    r"consumers?",
-    r"private (people|persons|customers|individuals)",
-    r"individuals?",
-    r"people",
-    r"shoppers?",
-    r"households?",
-    r"families",
-    r"end ?(users|customers)",
-    r"the public",
-    r"retail customers",
-    r"parents",
-    r"students",
-    r"patients",
-    r"travell?ers",
-    r"guests",
-)
-_BOTH = re.compile(r"\b(both|either|mixed|all of (them|the above)|b2b2c)\b", re.I)
-
-
-def _matches(patterns: tuple[str, ...], said: str) -> bool:
-    return any(re.search(rf"\b{p}\b", said, re.I) for p in patterns)
-
 
 def parse_business(said: str) -> Business:
     """B2B or B2C from answers like 'we sell to companies' or 'b2c'."""
     cleaned = said.strip()
-    if _BOTH.search(cleaned):
+    if wordlists.anywhere("business_both").search(normalise(cleaned)):
         raise UnclearAnswer("business", said, text("h.business"))
     # An explicit code wins over incidental words ("B2C, for families and schools").
     b2b_code = re.search(r"\bb\s*2\s*b\b", cleaned, re.I) is not None
     b2c_code = re.search(r"\bb\s*2\s*c\b", cleaned, re.I) is not None
     if b2b_code != b2c_code:
         return Business.B2B if b2b_code else Business.B2C
-    is_b2b = _matches(_B2B_WORDS, cleaned)
-    is_b2c = _matches(_B2C_WORDS, cleaned)
+    # The words are data per language (answers.toml), every language's at once.
+    is_b2b = wordlists.anywhere("business_b2b").search(normalise(cleaned)) is not None
+    is_b2c = wordlists.anywhere("business_b2c").search(normalise(cleaned)) is not None
     if is_b2b and not is_b2c:
         return Business.B2B
     if is_b2c and not is_b2b:
@@ -88,28 +50,18 @@ def parse_product_name(said: str) -> str:
     return name
 
 
-_CHANNEL_NAMES: dict[str, tuple[str, ...]] = {
-    "website": (r"web ?sites?", r"web", r"online", r"internet", r"online ?shop", r"e-?commerce"),
-    "mobile app": (r"(mobile )?apps?", r"ios", r"android"),
-    "email": (r"e-?mails?", r"newsletters?"),
-    "phone": (r"phone", r"telephone", r"call cent(er|re)", r"hotline"),
-    "physical store": (
-        r"(physical |retail )?stores?",
-        r"(brick and mortar|offline) ?(shops?)?",
-        r"branches",
-        r"shops?",
-    ),
-    "sales team": (r"sales( team| reps?| people)?", r"field sales", r"account managers?"),
-    "marketplaces": (r"marketplaces?", r"amazon", r"ebay", r"etsy"),
-    "social media": (r"social( media)?", r"instagram", r"facebook", r"tiktok", r"linkedin"),
-    "chat": (r"(live )?chat", r"whatsapp", r"messengers?", r"telegram"),
-    "partners": (r"partners?", r"resellers?", r"distributors?"),
-}
+# The channels the product questions recognise, named in any language by the patterns
+# channel_<name> of bot/locale/<lang>/answers.toml.
+_CHANNELS = (
+    "website", "mobile app", "email", "phone", "physical store", "sales team", "marketplaces",
+    "social media", "chat", "partners",
+)  # fmt: skip
 
 
 def _canonical_channel(part: str) -> str:
-    for name, patterns in _CHANNEL_NAMES.items():
-        if any(re.fullmatch(p, part, re.I) for p in patterns):
+    clean = normalise(part)
+    for name in _CHANNELS:
+        if wordlists.pattern(f"channel_{name.replace(' ', '_')}").fullmatch(clean):
             return name
     return part
 
@@ -125,16 +77,25 @@ def channel_phrase(channel: str, to_customers: bool = False) -> str:
 
 def is_known_channel(channel: str) -> bool:
     """One of the channels the product questions recognise (not the team's own words)."""
-    return channel.lower() in _CHANNEL_NAMES
+    return channel.lower() in _CHANNELS
 
 
 def parse_channels(said: str) -> list[str]:
     """The main channels as a clean list: 'Web shop, app & phone' -> 3 entries."""
-    parts = re.split(r",|;|/|&|\+|\band\b|\bor\b|\n", said, flags=re.I)
+    joins = rf"\b(?:{wordlists.pattern('and').pattern}|{wordlists.pattern('or').pattern})\b"
+    parts = re.split(rf",|;|/|&|\+|{joins}|\n", said, flags=re.I)
     channels: list[str] = []
+    lead = wordlists.pattern("channel_lead")
     for raw in parts:
-        part = " ".join(raw.split()).strip(" .!-")
-        part = re.sub(r"^(via|through|our|the|mostly|mainly)\s+", "", part, flags=re.I)
+        words = raw.split()
+        while len(words) > 1:  # lead words dropped: "via", "über unsere", "vor allem"
+            if len(words) > 2 and lead.fullmatch(normalise(" ".join(words[:2]))):
+                words = words[2:]
+            elif lead.fullmatch(normalise(words[0])):
+                words = words[1:]
+            else:
+                break
+        part = " ".join(words).strip(" .!-")
         if not part:
             continue
         if len(part) > MAX_CHANNEL_LEN:

@@ -87,6 +87,27 @@ PATTERNS: dict[str, str] = {
     "column_csat": "the CSAT column named, anywhere (lower-cased only)",
     "column_text": "the open comments column named, anywhere (lower-cased only)",
     "no_comment": "a survey comment that says nothing ('n/a', 'k.A.'): the whole comment",
+    # The product questions (bot/core/context.py).
+    "business_both": "customers of both kinds ('both', 'beides'), anywhere: asked again",
+    "business_b2b": "business customers named ('companies', 'Firmen'), anywhere",
+    "business_b2c": "private customers named ('consumers', 'Privatkunden'), anywhere",
+    "or": "'or' between two channels, a whole word",
+    "channel_lead": "a word before a channel that is not part of it ('via', 'über')",
+    **{
+        f"channel_{code}": f"the whole part of a channels answer naming the {code} channel"
+        for code in (
+            "website",
+            "mobile_app",
+            "email",
+            "phone",
+            "physical_store",
+            "sales_team",
+            "marketplaces",
+            "social_media",
+            "chat",
+            "partners",
+        )
+    },
 }
 
 

@@ -23,7 +23,7 @@ from bot.core.answers import (
     parse_yes_no,
     recognise_moment,
 )
-from bot.core.context import ProductContext
+from bot.core.context import ProductContext, parse_business, parse_channels
 from bot.core.errors import UnclearAnswer
 from bot.core.interview import Interview
 from bot.core.interview_state import InterviewState
@@ -99,6 +99,31 @@ def test_a_german_scale_that_is_not_the_question_is_refused() -> None:
 )  # fmt: skip
 def test_the_stage_in_german(said: str, stage: str) -> None:
     assert parse_stage(said) == stage
+
+
+@pytest.mark.parametrize(
+    ("said", "business"),
+    [("Wir verkaufen an Unternehmen", Business.B2B), ("an Firmenkunden und Behörden", Business.B2B),
+     ("an Privatkunden", Business.B2C), ("Endverbraucher, vor allem Familien", Business.B2C),
+     ("B2C, also Eltern und Schulen", Business.B2C)],
+)  # fmt: skip
+def test_the_business_type_in_german(said: str, business: Business) -> None:
+    assert parse_business(said) is business
+
+
+@pytest.mark.parametrize("said", ["beides", "sowohl Firmen als auch Privatleute", "gemischt"])
+def test_both_kinds_of_customer_are_asked_again(said: str) -> None:
+    with pytest.raises(UnclearAnswer):
+        parse_business(said)
+
+
+def test_channels_named_in_german_are_the_known_channels() -> None:
+    assert parse_channels("Webseite, App und Telefon") == ["website", "mobile app", "phone"]
+    assert parse_channels("über unsere Homepage oder per E-Mail") == ["website", "email"]
+    assert parse_channels("vor allem Instagram sowie in der Filiale") == [
+        "social media", "physical store",
+    ]  # fmt: skip
+    assert parse_channels("Messen und Kataloge") == ["Messen", "Kataloge"]  # their own words
 
 
 def test_moments_and_methods_named_in_german() -> None:
