@@ -32,6 +32,7 @@ from bot.core.texts import set_language, text
 from bot.rasa_supervisor import PRIVATE_UMASK, SupervisorError
 
 if TYPE_CHECKING:
+    from bot.adapters.rest import LanguageRouter
     from bot.adapters.terminal import Facilitation, ReportWriter
 
 
@@ -146,7 +147,6 @@ _PORT = click.IntRange(1, 65535)
 @click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=_PORT)
 def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
-    from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat
     from bot.rasa_supervisor import Ports, Stack, ensure_models, running_stack
 
@@ -169,10 +169,11 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
             else:
                 sender = f"terminal-{user}"
                 app = build_app(settings)
-                chat(RestClient(stack.rasa_url), sender=sender, display_name=user,
+                chat(_router(settings), sender=sender, display_name=user,
                      uploads=settings.uploads_dir, language=settings.language,
                      write_report=_report_writer(app, sender),
-                     facilitation=_rehearsal(app, sender, user))  # fmt: skip
+                     facilitation=_rehearsal(app, sender, user),
+                     languages=settings.chat_languages)  # fmt: skip
     except KeyboardInterrupt:
         _progress("\n" + text("cli.stopped"))
     _progress(text("cli.servers_stopped"))
@@ -283,20 +284,37 @@ def db_upgrade() -> None:
 
 
 @main.command()
-@click.option("--url", default=None, help="Rasa server (default: RASA_URL).")
+@click.option(
+    "--url", default=None,
+    help="One Rasa server (default: each chat language's, RASA_URL and RASA_URL_<LANG>).",
+)  # fmt: skip
 @click.option("--sender", default=None, help="Conversation id (default: terminal-<login>).")
 def chat(url: str | None, sender: str | None) -> None:
     """Chat with an already running Rasa server."""
-    from bot.adapters.rest import RestClient
     from bot.adapters.terminal import chat as chat_loop
 
     user = getpass.getuser()
     settings = load_settings()
     sender = sender or f"terminal-{user}"
     app = build_app(settings)
-    chat_loop(RestClient(url or settings.rasa_url), sender, user, uploads=settings.uploads_dir,
+    if url:  # one given server: it speaks whatever its model speaks
+        settings = replace(
+            settings, rasa_url=url, rasa_urls={}, chat_languages=(settings.language,)
+        )
+    chat_loop(_router(settings), sender, user, uploads=settings.uploads_dir,
               write_report=_report_writer(app, sender), language=settings.language,
-              facilitation=_rehearsal(app, sender, user))  # fmt: skip
+              facilitation=_rehearsal(app, sender, user),
+              languages=settings.chat_languages)  # fmt: skip
+
+
+def _router(settings: Settings) -> LanguageRouter:
+    """One REST client per chat language, each message sent to its language's Rasa server."""
+    from bot.adapters.rest import LanguageRouter, RestClient
+
+    return LanguageRouter(
+        {language: RestClient(settings.rasa_url_for(language))
+         for language in settings.chat_languages}
+    )  # fmt: skip
 
 
 def _rehearsal(app: App, sender: str, user: str) -> Facilitation:

@@ -19,9 +19,10 @@ from typing import Protocol, TextIO
 
 from bot.adapters.rest import BotMessage, Button, RasaClient, RasaUnavailable
 from bot.core.identity import LOCAL_UPLOADS
+from bot.core.language import UnknownLanguage, parse_language
 from bot.core.messages import MessageTooLong, check_message
 from bot.core.names import safe_file_name
-from bot.core.texts import current_language, text, use_language
+from bot.core.texts import current_language, set_language, text, use_language
 
 READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
 
@@ -96,18 +97,37 @@ def chat(
     write_report: ReportWriter | None = None,
     language: str | None = None,
     facilitation: Facilitation | None = None,
+    languages: tuple[str, ...] = (),
 ) -> int:
     """Runs until end of input; returns the number of messages sent.
 
     With `uploads`, a typed file path is sent as an upload; with `write_report`,
     a report the bot hands over is written to a file and its path shown. The
-    conversation speaks `language` (English by default), here and in the actions. With
+    conversation speaks `language` (English by default), here and in the actions, and
+    `/language <code>` switches to another of `languages` (the client routes by it). With
     `facilitation`, its commands are answered here and its timers checked at every line.
     """
     with use_language(language):
         return _chat(
-            client, sender, display_name, stdin, stdout, uploads, write_report, facilitation
-        )
+            client, sender, display_name, stdin, stdout, uploads, write_report, facilitation,
+            languages,
+        )  # fmt: skip
+
+
+def switch_language(line: str, offered: tuple[str, ...], metadata: dict[str, object]) -> str:
+    """`/language [code]`: the language in use, or a switch to another one offered."""
+    asked = line.partition(" ")[2].strip()
+    choices = ", ".join(f"/language {code}" for code in offered)
+    if not asked:
+        return text("lang.current", language=text(f"lang.name.{current_language()}"),
+                    choices=choices)  # fmt: skip
+    try:
+        language = parse_language(asked, offered)
+    except UnknownLanguage:
+        return text("lang.unknown", said=asked[:40], choices=choices)
+    set_language(language)
+    metadata["language"] = language
+    return text("lang.set", language=text(f"lang.name.{language}"))
 
 
 def _chat(
@@ -119,6 +139,7 @@ def _chat(
     uploads: Path | None,
     write_report: ReportWriter | None,
     facilitation: Facilitation | None = None,
+    languages: tuple[str, ...] = (),
 ) -> int:
     metadata: dict[str, object] = {"language": current_language()}
     if display_name:
@@ -140,6 +161,9 @@ def _chat(
             print(f"bot> {too_long}", file=stdout, flush=True)
             continue
         if not message:
+            continue
+        if len(languages) > 1 and message.split()[0].lower() == "/language":
+            print(f"bot> {switch_language(message, languages, metadata)}", file=stdout, flush=True)
             continue
         if facilitation is not None:
             due = facilitation.due()  # before the command: /end would silence them

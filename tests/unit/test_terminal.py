@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.rest import BotMessage, Button, RasaUnavailable, parse_messages
+from bot.adapters.rest import BotMessage, Button, LanguageRouter, RasaUnavailable, parse_messages
 from bot.adapters.terminal import as_upload, chat, render, resolve_choice
 
 
@@ -36,7 +36,7 @@ class RecordingRasa:
     ) -> list[BotMessage]:
         if self.fail:
             raise RasaUnavailable("connection refused")
-        self.sent.append((sender, message, metadata))
+        self.sent.append((sender, message, dict(metadata or {})))  # as sent, not as changed later
         return [BotMessage(f"echo {message}", [Button("Yes", "/affirm")])]
 
 
@@ -116,3 +116,19 @@ def test_a_report_handed_over_is_written_and_its_path_shown() -> None:
     assert asked == [{"format": "md"}]
     assert "Here it is." in out.getvalue() and "/tmp/r.md" in out.getvalue()
     assert "format" not in out.getvalue()  # the payload itself is never shown
+
+
+def test_language_switches_the_terminal_and_the_rasa_server_it_talks_to() -> None:
+    english, german = RecordingRasa(), RecordingRasa()
+    router = LanguageRouter({"en": english, "de": german})
+    out = io.StringIO()
+    lines = "hello\n/language de\nhallo\n/language klingon\n/language\n/language en\nbye\n"
+    sent = chat(router, "t-1", stdin=io.StringIO(lines), stdout=out, languages=("en", "de"))
+    assert sent == 3  # the /language lines never reach Rasa
+    assert [m for _, m, _ in english.sent] == ["hello", "bye"]
+    assert [(m, meta["language"]) for _, m, meta in german.sent] == [("hallo", "de")]
+    shown = out.getvalue()
+    assert "Ab jetzt schreibe ich hier auf Deutsch" in shown
+    assert "„klingon“ spreche ich noch nicht" in shown and "/language en, /language de" in shown
+    assert "Wir schreiben hier auf Deutsch" in shown
+    assert "From now on I talk English here" in shown
