@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram clean
+.PHONY: run test setup model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup clean
 
 run: setup db model ticket-model
 	$(APP)/mot run
@@ -85,6 +85,10 @@ bench: setup ticket-model
 
 bench-turns: model
 	$(APP)/python bench/turns.py --concurrency 4
+
+# What serving German beside English adds to `make run`: startup seconds and memory.
+bench-startup: model
+	$(APP)/python bench/startup.py
 
 bench-telegram: model
 	$(APP)/python bench/telegram.py --users 6
