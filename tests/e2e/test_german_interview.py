@@ -52,7 +52,7 @@ def test_a_complete_german_interview_with_all_four_methods(live: Live, tmp_path:
     anna = German(live, f"e2e-de-{uuid.uuid4().hex[:6]}")
     assert "Wie heißt es?" in anna("Hallo, wir wollen unsere Momente der Wahrheit finden")
     assert "(B2B) oder an Privatkunden (B2C)" in anna("Radwerk")
-    assert "Über welche Kanäle" in anna("B2C")  # TODO-TEMP
+    assert "Über welche Kanäle" in anna("an Privatkunden")
     anna("Webshop und App")
     confirm = anna("Familien mit Kindern")
     assert "Produkt: Radwerk" in confirm and "Stimmt das so?" in confirm
@@ -86,7 +86,7 @@ def test_a_complete_german_interview_with_all_four_methods(live: Live, tmp_path:
     anna("Eltern verpassen den Anruf und das Rad geht zurück ans Lager")
     assert "(1 = schlecht, 5 = hervorragend)" in anna("sehr wichtig")  # clear: taken at once
     assert "Noch ein Moment" in anna("2")
-    done = anna("nein, das war's")  # TODO-TEMP
+    done = anna("nein, keine weiteren")
     assert "Methode „Wissen des Teams“ abgeschlossen" in done
 
     # 2. Service records: a German Excel export (cp1252, semicolons, German columns).

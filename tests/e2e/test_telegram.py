@@ -346,8 +346,8 @@ class FakeRasa:
 def test_commands_are_registered_for_the_menu(adapter: Adapter, emulator: BotApiEmulator) -> None:
     names = [c["command"] for c in emulator.commands]
     assert names == [
-        "start", "help", "status", "report", "cancel", "close_survey", "delete_me", "name_me",
-        "facilitate", "next", "pause", "resume", "end", "assign",
+        "start", "help", "status", "report", "language", "cancel", "close_survey", "delete_me",
+        "name_me", "facilitate", "next", "pause", "resume", "end", "assign",
     ]  # fmt: skip
     helped = say(emulator, new_user("Ida"), "/help", "/close_survey").text
     assert all(f"/{name}" in helped for name in names)

@@ -188,7 +188,11 @@ def test_a_moment_left_out_in_german(said: str) -> None:
     assert question is not None and question.key == "team.amot.touchpoints"
 
 
-@pytest.mark.parametrize("said", ["nein, das war's", "Nein, das wars", "nichts mehr", "nö"])
+@pytest.mark.parametrize(
+    "said",
+    ["nein, das war's", "Nein, das wars", "nichts mehr", "nö", "nein, keine weiteren",
+     "Nein, keine weiteren Momente.", "keine mehr, danke"],
+)  # fmt: skip
 def test_no_further_moment_of_our_own(said: str) -> None:
     interview = _interview_at("team.own1.name")
     interview.answer(said)

@@ -495,3 +495,12 @@ def test_going_back_shows_the_earlier_answer_as_it_was_offered_not_its_code() ->
     interview.answer("When the courier calls to reschedule")
     interview.answer("pain")
     assert "(you said: Pain)" in render(interview.go_back().messages[0])
+
+
+@pytest.mark.parametrize(
+    "said", ["no, nothing else", "Nope, none.", "no, no more", "nah, not really"]
+)
+def test_a_no_with_more_words_ends_the_teams_own_moments(said: str) -> None:
+    interview = Interview(SHOP)
+    _to_own_moments(interview)
+    assert interview.answer(said).finished is Method.TEAM
