@@ -36,6 +36,7 @@ from bot import services
 from bot.adapters.rest import parse_message
 from bot.app import current_app
 from bot.core.context import (
+    channel_names,
     parse_business,
     parse_channels,
     parse_product_name,
@@ -195,7 +196,7 @@ class ActionSaveContext(Action):
                 "context_summary",
                 product_name=context.product_name,
                 business=business_label(context.business),
-                channels=", ".join(context.channels),
+                channels=channel_names(context.channels),
                 typical_customer=context.typical_customer,
             ),
             buttons=[

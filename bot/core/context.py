@@ -66,6 +66,18 @@ def _canonical_channel(part: str) -> str:
     return part
 
 
+def channel_name(channel: str) -> str:
+    """A channel as the reader names it: a known one in their language ('website' ->
+    'Website', 'mobile app' -> 'App'), the team's own words as they wrote them."""
+    if not is_known_channel(channel):
+        return channel
+    return text(f"channel.{channel.lower().replace(' ', '_')}")
+
+
+def channel_names(channels: list[str]) -> str:
+    return ", ".join(channel_name(channel) for channel in channels)
+
+
 def channel_phrase(channel: str, to_customers: bool = False) -> str:
     """A channel as a place in a sentence: 'website' -> 'on your website' ('on our website'
     when the sentence is for customers); the team's own words -> 'via trade fairs'."""

@@ -25,7 +25,7 @@ from bot.core.answers import (
     parse_yes_no,
     recognise_moment,
 )
-from bot.core.context import ProductContext, channel_phrase, is_known_channel
+from bot.core.context import ProductContext, channel_names, channel_phrase, is_known_channel
 from bot.core.corrections import parse_column_corrections, parse_ticket_correction
 from bot.core.errors import UnclearAnswer
 from bot.core.evidence import Evidence
@@ -477,7 +477,7 @@ class Interview:
         product = self.context.product_name
         head: Text = say("survey.head")
         if self.context.typical_customer:
-            channels = ", ".join(self.context.channels)
+            channels = channel_names(self.context.channels)
             head = say("survey.head_for", customer=self.context.typical_customer,
                         channels=channels) if channels else head  # fmt: skip
         said: list[Part] = [

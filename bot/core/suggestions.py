@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.core.context import channel_name
 from bot.core.evidence import Evidence
 from bot.core.scoring import (
     CompetitorFacts,
@@ -200,7 +201,7 @@ def _fill(key: str, product: str, channels: Sequence[str]) -> str:
 
 def _where(channels: Sequence[str], fallback: str = "suggest.your_channels") -> str:
     """The team's channels as a list in words, or `fallback` when it named none."""
-    return _joined(list(channels)) if channels else text(fallback)
+    return _joined([channel_name(c) for c in channels]) if channels else text(fallback)
 
 
 def _joined(words: list[str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.context import channel_names
 from bot.core.scoring import decimal
 from bot.core.taxonomy import MOMENTS, Method, Mot
 from bot.core.texts import text
@@ -126,7 +127,8 @@ def _session_blocks(report: dict[str, Any]) -> list[Block]:
         business_name = text(f"business_{context['business']}")
         lines = [rich("report.context.sells_to", business=business_name)]
         if context.get("channels"):
-            lines.append(rich("report.context.channels", channels=", ".join(context["channels"])))
+            channels = channel_names(list(context["channels"]))
+            lines.append(rich("report.context.channels", channels=channels))
         if context.get("typical_customer"):
             customer = clip(context["typical_customer"], SAID_LIMIT)
             lines.append(rich("report.context.customer", customer=customer))

@@ -108,13 +108,13 @@ def test_a_complete_german_interview_on_telegram(
     performance = choose(api, anna, rating, "4", "(1 = schlecht, 5 = hervorragend)")
     choose(api, anna, performance, "2", "(ZMOT)")
     skip_until(api, anna, "diesen Moment überspringen", "Moment, den wir noch nicht")
-    assert "abgeschlossen" in answer(api, anna, "nein, das war's")
+    mark = len(api.sent)
+    api.send_text(anna, "nein, keine weiteren")
+    menu = with_buttons(api, mark, anna.id)
+    assert "Methode „Wissen des Teams“ abgeschlossen" in api.texts_after(mark, anna.id)
 
     # 2. Service records: a German Excel export sent as a document.
-    mark = len(api.sent)
-    api.send_text(anna, "jetzt die Servicedaten")
-    export_question = with_buttons(api, mark, anna.id)
-    assert "Helpdesk-Tickets" in export_question.text
+    export_question = choose(api, anna, menu, "Servicedaten", "Helpdesk-Tickets")
     choose(api, anna, export_question, "Ja", "Schick mir die Datei")
     mark = len(api.sent)
     api.send_document(
@@ -122,10 +122,15 @@ def test_a_complete_german_interview_on_telegram(
     )
     read = api.reply_after(mark, anna.id, "Gelesene Tickets: 20")
     assert "1. AMOT" in read.text and "Lieferung" in read.text
-    choose(api, anna, read, "Ja", "Methode „Servicedaten“ abgeschlossen")
+    fits = with_buttons(api, mark, anna.id)
+    assert "Passt das" in fits.text
+    mark = len(api.sent)
+    api.press(anna, fits, "Ja")
+    menu = with_buttons(api, mark, anna.id)
+    assert "Methode „Servicedaten“ abgeschlossen" in api.texts_after(mark, anna.id)
 
     # 3. Competitor walk-through: one step compared, the rest skipped.
-    assert "Welchen Wettbewerber" in answer(api, anna, "Wettbewerbs-Rundgang")
+    choose(api, anna, menu, "Wettbewerbs-Rundgang", "Welchen Wettbewerber")
     theirs = say(api, anna, "VeloHaus", "Wie gut war das?")
     ours = choose(api, anna, theirs, "4", "bei Radwerk")
     choose(api, anna, ours, "2", "überrascht")
@@ -133,9 +138,9 @@ def test_a_complete_german_interview_on_telegram(
     say(api, anna, "Echte Familien in unserer Werbung zeigen", "VeloHaus")
     skip_until(api, anna, "überspringen", "Methode „Wettbewerbs-Rundgang“ abgeschlossen")
 
-    # 4. The survey: a German customer answers through the link, anonymously.
+    # 4. The survey (typed, not pressed): a German customer answers through the link.
     mark = len(api.sent)
-    api.send_text(anna, "Kundenumfrage")
+    api.send_text(anna, "jetzt die Kundenumfrage")
     drafted = api.reply_after(mark, anna.id, "Gib deinen Kunden den Code")
     code = drafted.text.split("den Code ", 1)[1][:8]
     bert = person("Bert", "de-AT")

@@ -23,7 +23,7 @@ from bot.core.answers import (
     parse_yes_no,
     recognise_moment,
 )
-from bot.core.context import ProductContext, parse_business, parse_channels
+from bot.core.context import ProductContext, channel_names, parse_business, parse_channels
 from bot.core.errors import UnclearAnswer
 from bot.core.interview import Interview
 from bot.core.interview_state import InterviewState
@@ -124,6 +124,12 @@ def test_channels_named_in_german_are_the_known_channels() -> None:
         "social media", "physical store",
     ]  # fmt: skip
     assert parse_channels("Messen und Kataloge") == ["Messen", "Kataloge"]  # their own words
+
+
+def test_known_channels_are_shown_in_german_and_the_teams_own_words_as_written() -> None:
+    assert channel_names(parse_channels("Webshop und App und Messen")) == "Website, App, Messen"
+    with use_language("en"):
+        assert channel_names(["website", "mobile app", "Messen"]) == "website, mobile app, Messen"
 
 
 def test_moments_and_methods_named_in_german() -> None:
