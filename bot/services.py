@@ -633,3 +633,13 @@ def settle_language(
             uow.repo.set_workspace_language(workspace_key, after)
             uow.commit()
         return before, after
+
+
+def survey_language(uow_factory: UowFactory, code: str) -> str | None:
+    """The language of the team behind a survey: its customers are asked in it, unless
+    they chose their own."""
+    with uow_factory() as uow:
+        survey = uow.repo.survey(code.strip().lower())
+        session = uow.repo.session(survey.session_id) if survey else None
+        choice = uow.repo.workspace_language(session.workspace_key) if session else None
+        return choice.language if choice else None

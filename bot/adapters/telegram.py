@@ -169,6 +169,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(context, chat.id, text("survey.unknown"), reply_to)
             return
         payload = "/answer_survey" + json.dumps({"survey_code": code})
+        # Asked in the team's language (`telegram_language.speaking` saw the link).
         await converse(context, chat, user, payload, reply_to=reply_to, person=person,
                        shown=f"/start {code}")  # fmt: skip
         return

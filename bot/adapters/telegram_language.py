@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from bot import services
 from bot.adapters.telegram_conversation import CHANNEL, converse, reply
 from bot.adapters.telegram_state import SharedState, shared
 from bot.adapters.telegram_text import addressed_text
+from bot.core.identity import pseudonym
 from bot.core.language import (
     LanguageChoice,
     UnknownLanguage,
@@ -35,6 +37,7 @@ from bot.language_detection import detector
 Incoming = TypeVar("Incoming")  # an Update, or anything for the error handler
 Handler = Callable[[Incoming, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 LANGUAGE_BUTTON = "adapter:language:"  # + code: a /language keyboard's button
+SURVEY_LINK = re.compile(r"/start(?:@\w+)?\s+([0-9a-fA-F]{8})")  # a survey's deep link
 
 
 def speaking(handler: Handler[Incoming]) -> Handler[Incoming]:
@@ -77,6 +80,9 @@ async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
     if chat is None or user is None:
         return state.settings.language
     group = chat.type != ChatType.PRIVATE
+    code = await _survey_code(update, state, chat, user)
+    if code is not None:  # a customer: asked in the team's language, nothing stored
+        return await survey_language(state, code, user.language_code)
     said = _addressed(update, context, chat)
     # Group chatter not meant for the bot chooses nothing; a command or a button does.
     chatter = group and said is None and update.message is not None
@@ -199,3 +205,27 @@ async def facilitator_language(
                         other=_other(language, offered))  # fmt: skip
             await reply(context, chat.id, said, reply_to)
     return language
+
+
+async def survey_language(state: SharedState, code: str, client: str | None) -> str:
+    """The language a customer answering a survey is asked in: the team's (the survey was
+    written in it), else their app's. Never stored: nothing about a customer is kept
+    under their Telegram identity."""
+    offered = state.settings.chat_languages
+    team = await asyncio.to_thread(services.survey_language, state.app.uow, code)
+    for language in (team, base_language(client)):
+        if language and language in offered:
+            return language
+    return state.settings.language
+
+
+async def _survey_code(update: Update, state: SharedState, chat: Chat, user: User) -> str | None:
+    """The survey a private chat's user is opening (`/start <code>`) or answering now."""
+    if chat.type != ChatType.PRIVATE:
+        return None
+    said = update.message.text if update.message and update.message.text else ""
+    opening = SURVEY_LINK.fullmatch(said.strip())
+    if opening:
+        return opening.group(1).lower()
+    person = pseudonym(state.settings.secret_key, CHANNEL, user.id)
+    return await asyncio.to_thread(services.survey_taking, state.app.uow, person)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
@@ -17,6 +18,8 @@ from bot.adapters.rest import AsyncLanguageRouter, AsyncRestClient
 from bot.adapters.telegram import build_application, prepare
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.core.language import LanguageChoice
+from bot.core.taxonomy import Mot
 from bot.storage.db import upgrade
 from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
 from tests.unit.test_telegram_handlers import TOKEN, FakeRasa, InMemoryBotApi, of
@@ -129,3 +132,26 @@ async def test_an_unknown_language_is_refused_with_the_choices(bot: Bot) -> None
     said = await bot.says(max_, "/language klingon")
     assert said == ["I can't talk “klingon” yet. I can talk: /language en, /language de."]
     assert not bot.english.heard and not bot.german.heard
+
+
+async def test_a_customer_is_asked_in_the_teams_language_and_nothing_is_kept_about_them(
+    bot: Bot,
+) -> None:
+    team = "tg:-9"
+    session = services.open_session(bot.app.uow, f"{team}:1", "Dora")
+    services.settle_language(bot.app.uow, team, lambda _: LanguageChoice("de", "chosen"))
+    code = services.create_survey(bot.app.uow, session.id, [Mot.AMOT]).code
+    opened = f'/answer_survey{{"survey_code": "{code}"}}'
+    bot.german.script[opened] = [{"text": "Wie wahrscheinlich ist es, dass du uns empfiehlst?"}]
+    bot.german.script["I would say nine out of ten"] = [{"text": "Wie zufrieden bist du?"}]
+    kim = TgUser(75, "Kim", language_code="en")  # an English app
+    assert await bot.says(kim, f"/start {code}") == [
+        "Wie wahrscheinlich ist es, dass du uns empfiehlst?"
+    ]
+    # A sentence in English does not switch a survey: it was written in German.
+    assert await bot.says(kim, "I would say nine out of ten") == ["Wie zufrieden bist du?"]
+    assert not bot.english.heard
+    assert services.workspace_language(bot.app.uow, f"tg:{kim.id}") is None
+    with bot.app.db_engine.connect() as db:
+        keys = [row[0] for row in db.execute(text("SELECT key FROM workspaces"))]
+    assert not any(str(kim.id) in key for key in keys)
