@@ -49,13 +49,14 @@ from telegram.ext import (
 
 from bot import facilitation_service as service
 from bot.adapters.telegram_conversation import CHANNEL, converse, post, reply, send_report
+from bot.adapters.telegram_language import announce_session_language, facilitator_language
 from bot.adapters.telegram_state import AnyApplication, shared
 from bot.adapters.telegram_text import TELEGRAM_LIMIT, split_escaped
 from bot.core import facilitation as fac
 from bot.core.facilitation import Facilitation, FacilitationError, Status
 from bot.core.identity import participant_key
 from bot.core.taxonomy import MOMENTS, Method, Mot
-from bot.core.texts import render, text, use_language
+from bot.core.texts import render, set_language, text, use_language
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,11 @@ async def on_facilitate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     who = await _who(context, chat, user, running)
     try:
         if running is None:
+            # The session runs in the group's language, now the facilitator's choice.
+            language = await facilitator_language(context, user, chat)
+            set_language(language)  # the session's stored language and these replies
             running = await _call(context, lambda: service.start(uow, workspace, who))
+            await announce_session_language(context, chat, language, reply_to)
         elif not edits and running.status is not Status.PLANNING:
             said = await _call(context, lambda: service.phase_text(uow, workspace))
             await reply(context, chat.id, render(said), reply_to)

@@ -181,14 +181,9 @@ async def switch_language(
                        shown="/language")  # fmt: skip
 
 
-async def facilitator_language(
-    context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, reply_to: int | None
-) -> str:
-    """A facilitated session's language: the group's, made the facilitator's choice.
-
-    A group nobody chose a language for takes the facilitator's app language; the session
-    is announced in it, with the way to switch for everyone.
-    """
+async def facilitator_language(context: ContextTypes.DEFAULT_TYPE, user: User, chat: Chat) -> str:
+    """A facilitated session's language: the group's, made the facilitator's choice (a
+    group nobody chose a language for takes the facilitator's app language)."""
     state = shared(context)
     offered = state.settings.chat_languages
 
@@ -198,13 +193,19 @@ async def facilitator_language(
     _, after = await asyncio.to_thread(
         services.settle_language, state.app.uow, _workspace(chat), decide
     )
-    language = after.language if after else state.settings.language
+    return after.language if after else state.settings.language
+
+
+async def announce_session_language(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, language: str, reply_to: int | None
+) -> None:
+    """Once a facilitated session starts: its language, and how anyone switches it."""
+    offered = shared(context).settings.chat_languages
     if len(offered) > 1:
         with use_language(language):
             said = text("lang.facilitation", language=text(f"lang.name.{language}"),
                         other=_other(language, offered))  # fmt: skip
             await reply(context, chat.id, said, reply_to)
-    return language
 
 
 async def survey_language(state: SharedState, code: str, client: str | None) -> str:

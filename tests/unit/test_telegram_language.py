@@ -18,8 +18,9 @@ from bot.adapters.rest import AsyncLanguageRouter, AsyncRestClient
 from bot.adapters.telegram import build_application, prepare
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.core.context import ProductContext
 from bot.core.language import LanguageChoice
-from bot.core.taxonomy import Mot
+from bot.core.taxonomy import Business, Mot
 from bot.storage.db import upgrade
 from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
 from tests.unit.test_telegram_handlers import TOKEN, FakeRasa, InMemoryBotApi, of
@@ -155,3 +156,18 @@ async def test_a_customer_is_asked_in_the_teams_language_and_nothing_is_kept_abo
     with bot.app.db_engine.connect() as db:
         keys = [row[0] for row in db.execute(text("SELECT key FROM workspaces"))]
     assert not any(str(kim.id) in key for key in keys)
+
+
+async def test_a_facilitated_session_runs_in_the_groups_language_stated_at_its_start(
+    bot: Bot,
+) -> None:
+    fay, group = TgUser(76, "Fay", language_code="de"), -11
+    session = services.open_session(bot.app.uow, f"tg:{group}:{fay.id}", "Fay")
+    context = ProductContext("Radwerk", Business.B2C, ["website"], "Familien")
+    services.save_context(bot.app.uow, session.id, context)
+    said = await bot.says(fay, f"/facilitate@{BOT_USERNAME}", chat=group)
+    assert said[0].startswith("Ich schreibe in dieser Gruppe auf Deutsch")
+    assert said[1] == "Diese Session läuft auf Deutsch. Mit /language en stellt ihr für alle um."
+    assert "Servicedaten" in said[2]  # the agenda, in German
+    choice = services.workspace_language(bot.app.uow, f"tg:{group}")
+    assert choice == LanguageChoice("de", "facilitator")
