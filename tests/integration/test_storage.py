@@ -14,6 +14,7 @@ from bot import services
 from bot.app import App
 from bot.core.errors import StorageError
 from bot.core.evidence import Evidence
+from bot.core.language import LanguageChoice
 from bot.core.taxonomy import Method, Mot
 from bot.demo import load_demo
 from bot.storage.db import include_name, make_db_engine, upgrade
@@ -110,3 +111,25 @@ def test_the_fake_database_gives_the_same_findings_as_sqlite(app: App) -> None:
     assert (status[0].survey_responses, status[0].open_methods) == (
         status[1].survey_responses, status[1].open_methods
     )  # fmt: skip
+
+
+def test_a_teams_language_is_kept_on_sqlite_as_on_the_fake(app: App) -> None:
+    """Migration 0007's columns: the choice survives, a workspace's deletion takes it along,
+    and a value some other version wrote is read as no choice rather than a crash."""
+    choice = LanguageChoice("de", "speaker")
+    for uow in (app.uow, FakeDatabase().unit_of_work):
+        assert services.workspace_language(uow, "tg:-8") is None
+        services.settle_language(uow, "tg:-8", lambda _: choice)
+        assert services.workspace_language(uow, "tg:-8") == choice
+        services.settle_language(uow, "tg:-8", lambda stored: stored)  # nothing to write
+        assert services.workspace_language(uow, "tg:-8") == choice
+        with uow() as unit:
+            unit.repo.delete_workspace("tg:-8")
+            unit.commit()
+        assert services.workspace_language(uow, "tg:-8") is None
+    with app.db_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO workspaces (key, language, language_source, created_at) "
+            "VALUES ('tg:-9', 'de', 'telepathy', CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+    assert services.workspace_language(app.uow, "tg:-9") is None
