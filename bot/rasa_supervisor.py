@@ -354,6 +354,10 @@ class Stack:
     def start_rasa(self, language: str | None = None) -> None:
         """Every language's Rasa server, or only `language`'s (a restart after a crash)."""
         for lang in [language] if language else self.languages:
+            if not self.models[lang].is_file():
+                # Rasa would silently load the newest model in models/, maybe another
+                # language's (a retraining removed this one): refuse instead.
+                raise SupervisorError(f"the {lang} model is gone: {self.models[lang]}")
             port = self.rasa_port(lang)
             endpoints, secret_env = self._write_endpoints(port)
             self.logs.mkdir(parents=True, exist_ok=True)

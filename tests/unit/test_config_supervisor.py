@@ -8,6 +8,7 @@ from bot.config import configured_language, load_settings, mask_url
 from bot.rasa_supervisor import (
     Ports,
     Stack,
+    SupervisorError,
     fingerprint,
     model_languages,
     model_path,
@@ -144,3 +145,11 @@ def test_endpoints_file_leaves_secrets_to_the_environment(tmp_path: Path) -> Non
     assert stack.action_token not in written and "s3cret" not in written
     assert env == {"MOT_ACTION_TOKEN": stack.action_token, "MOT_TRACKER_DB_PASSWORD": "s3cret"}
     assert '  url: "http://127.0.0.1:5998/webhook"\n' in written
+
+
+def test_a_missing_model_is_refused_rather_than_rasa_picking_another(tmp_path: Path) -> None:
+    stack = Stack(tmp_path, {"en": tmp_path / "models" / "mot-en-gone.tar.gz"}, "sqlite://",
+                  Ports(5999, 5998), run_dir=tmp_path)  # fmt: skip
+    with pytest.raises(SupervisorError, match="the en model is gone"):
+        stack.start_rasa("en")
+    assert stack.processes == {}
