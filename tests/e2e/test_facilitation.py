@@ -10,9 +10,7 @@ and the report, whose findings carry the vote as `vote_share`.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -21,10 +19,8 @@ from sqlalchemy.orm import Session
 from bot.report import workspace_report
 from bot.storage.models import EvidenceItem, Participant
 from tests.e2e.bot_api import BotApiEmulator, Sent, TgUser
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Adapter, Live
 from tests.e2e.test_telegram import (
-    TOKEN,
-    Adapter,
     join_team,
     new_group,
     new_user,
@@ -38,32 +34,8 @@ PHASE_MINUTES = 0.75  # 45 s: half time after 22.5 s, the time box over after 45
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[BotApiEmulator]:
-    api = BotApiEmulator(TOKEN)
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def adapter(
-    live: Live, emulator: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Adapter]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "RASA_URL": live.stack.rasa_url,
-        "RASA_URL_DE": live.stack.rasa_urls["de"],
-        "DATABASE_URL": live.database_url,
-        "UPLOADS_DIR": str(live.uploads),
-        "ENGINE_RETRY_SECONDS": "240",
-        "MOT_FACILITATION_TICK_SECONDS": "0.5",
-    }
-    running = Adapter(env, tmp_path_factory.mktemp("facilitation") / "adapter.log")
-    running.start(emulator)
-    yield running
-    running.stop()
+def adapter_env() -> dict[str, str]:
+    return {"ENGINE_RETRY_SECONDS": "240", "MOT_FACILITATION_TICK_SECONDS": "0.5"}
 
 
 def posted(api: BotApiEmulator, mark: int, chat: int, containing: str) -> Sent:

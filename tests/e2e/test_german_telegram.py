@@ -9,16 +9,14 @@ stack serves an English and a German one (tests/e2e/conftest.py).
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
-from tests.e2e.conftest import Live
-from tests.e2e.test_telegram import TOKEN, Adapter, asks, press, say, until, with_buttons
+from tests.e2e.conftest import Adapter, Live
+from tests.e2e.test_telegram import asks, press, say, until, with_buttons
 
 GERMAN = Path(__file__).resolve().parents[1] / "fixtures" / "german"
 _ids = itertools.count(9_001)
@@ -30,31 +28,8 @@ def person(name: str, language_code: str | None) -> TgUser:
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[BotApiEmulator]:
-    api = BotApiEmulator(TOKEN)
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def adapter(
-    live: Live, emulator: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Adapter]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "RASA_URL": live.stack.rasa_url,
-        "RASA_URL_DE": live.stack.rasa_urls["de"],
-        "MOT_CHAT_LANGUAGES": "en,de",
-        "DATABASE_URL": live.database_url,
-        "UPLOADS_DIR": str(live.uploads),
-    }
-    running = Adapter(env, tmp_path_factory.mktemp("german") / "adapter.log")
-    running.start(emulator)
-    yield running
-    running.stop()
+def adapter_env() -> dict[str, str]:
+    return {"MOT_CHAT_LANGUAGES": "en,de"}
 
 
 def answer(

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,11 +45,10 @@ from bot.services import UowFactory
 from bot.storage.models import EvidenceItem, Participant
 from bot.storage.uow import unit_of_work_factory
 from tests.e2e.bot_api import BOT_USER, BOT_USERNAME, BotApiEmulator, Sent, TgUser
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import TOKEN, Adapter, Live
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "123456789:AAE-secret-test-token-never-logged"
 _user_ids = itertools.count(501)
 _group_ids = itertools.count(1_000_601)
 
@@ -63,57 +62,9 @@ def new_group() -> int:
     return -next(_group_ids)
 
 
-@dataclass
-class Adapter:
-    """`mot telegram` as a child process, restartable."""
-
-    env: dict[str, str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self, emulator: BotApiEmulator) -> None:
-        calls_before = emulator.calls.count("setMyCommands")
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(Path(sys.executable).parent / "mot"), "telegram"],
-                stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
-            )  # fmt: skip
-        emulator.wait_for(
-            lambda _: emulator.calls.count("setMyCommands") > calls_before, timeout=60
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            self.process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[BotApiEmulator]:
-    api = BotApiEmulator(TOKEN)
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def adapter(
-    live: Live, emulator: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Adapter]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "RASA_URL": live.stack.rasa_url,
-        "RASA_URL_DE": live.stack.rasa_urls["de"],
-        "DATABASE_URL": live.database_url,
-        "UPLOADS_DIR": str(live.uploads),
-        "ENGINE_RETRY_SECONDS": "240",
-    }
-    running = Adapter(env, tmp_path_factory.mktemp("adapter") / "adapter.log")
-    running.start(emulator)
-    yield running
-    running.stop()
+def adapter_env() -> dict[str, str]:
+    return {"ENGINE_RETRY_SECONDS": "240"}  # Rasa is stopped and restarted mid-test
 
 
 def say(api: BotApiEmulator, user: TgUser, said: str, expect: str, **where: int | None) -> Sent:
