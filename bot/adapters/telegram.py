@@ -51,7 +51,9 @@ from bot import services
 from bot.adapters.rest import AsyncLanguageRouter, AsyncRasaClient
 from bot.adapters.telegram_conversation import (
     CHANNEL,
+    addressed,
     converse,
+    is_reply_to,
     reply,
     send_report,
     survey_taker,
@@ -69,7 +71,7 @@ from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
 from bot.adapters.telegram_render import commands, help_for_commands, report_format, status_text
 from bot.adapters.telegram_state import SharedState, attach_state, shared
-from bot.adapters.telegram_text import addressed_text, escape_html
+from bot.adapters.telegram_text import escape_html
 from bot.adapters.telegram_transport import once_only, poll, serve_webhook
 from bot.adapters.telegram_uploads import ChatUploads, remove_uploads
 from bot.app import App
@@ -101,23 +103,6 @@ def _where(update: Update) -> tuple[Chat, User, Message]:
     return chat, user, message
 
 
-def _addressed(
-    context: ContextTypes.DEFAULT_TYPE, chat: Chat, message: Message, said: str
-) -> str | None:
-    """What the message says to the bot; None for group talk not meant for it."""
-    return addressed_text(
-        said,
-        private=chat.type == ChatType.PRIVATE,
-        replied_to_bot=_is_reply_to(message, context.bot.id),
-        bot_username=shared(context).bot_username,
-    )
-
-
-def _is_reply_to(message: Message, bot_id: int) -> bool:
-    replied = message.reply_to_message
-    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
-
-
 def _group_reply_to(chat: Chat, message: Message) -> int | None:
     """In groups the bot answers as a reply, so everyone sees whose question it is."""
     return None if chat.type == ChatType.PRIVATE else message.message_id
@@ -128,7 +113,7 @@ def _group_reply_to(chat: Chat, message: Message) -> int | None:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user, message = _where(update)
-    said = _addressed(context, chat, message, message.text or "")
+    said = addressed(context, chat, message, message.text or "")
     if said is None:
         return  # group members talking among themselves
     reply_to = _group_reply_to(chat, message)
@@ -381,7 +366,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     document = message.document
     if document is None:
         return
-    if _addressed(context, chat, message, message.caption or "") is None:
+    if addressed(context, chat, message, message.caption or "") is None:
         return
     reply_to = _group_reply_to(chat, message)
     name = document.file_name or text("tg.file_unnamed")
@@ -416,7 +401,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos, stickers, voice...: say what the bot can read (in groups only when addressed)."""
     chat, _user, message = _where(update)
-    if chat.type != ChatType.PRIVATE and not _is_reply_to(message, context.bot.id):
+    if chat.type != ChatType.PRIVATE and not is_reply_to(message, context.bot.id):
         return
     await reply(context, chat.id, text("tg.only_text"), _group_reply_to(chat, message))
 

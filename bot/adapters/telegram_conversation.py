@@ -31,7 +31,7 @@ from bot import services
 from bot.adapters.rest import BotMessage, RasaUnavailable, RasaUnreachable
 from bot.adapters.telegram_render import report_document
 from bot.adapters.telegram_state import shared
-from bot.adapters.telegram_text import keyboard, split_escaped
+from bot.adapters.telegram_text import addressed_text, keyboard, split_escaped
 from bot.core.identity import anonymous_sender, pseudonym, sender_for
 from bot.core.texts import current_language, text
 
@@ -58,6 +58,23 @@ async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncItera
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+
+
+def addressed(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, message: Message, said: str
+) -> str | None:
+    """What the message says to the bot; None for group talk not meant for it."""
+    return addressed_text(
+        said,
+        private=chat.type == ChatType.PRIVATE,
+        replied_to_bot=is_reply_to(message, context.bot.id),
+        bot_username=shared(context).bot_username,
+    )
+
+
+def is_reply_to(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
 
 async def reply(

@@ -19,9 +19,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.adapters.telegram_conversation import CHANNEL, converse, reply
+from bot.adapters.telegram_conversation import CHANNEL, addressed, converse, reply
 from bot.adapters.telegram_state import SharedState, shared
-from bot.adapters.telegram_text import addressed_text
 from bot.core.identity import pseudonym
 from bot.core.language import (
     LanguageChoice,
@@ -56,20 +55,12 @@ def _workspace(chat: Chat) -> str:
     return f"{CHANNEL}:{chat.id}"
 
 
-def _addressed(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str | None:
+def _said_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str | None:
     """The text this update says to the bot (None: a button, a file, or group chatter)."""
     message = update.message
     if message is None or not message.text:
         return None
-    replied = message.reply_to_message
-    return addressed_text(
-        message.text,
-        private=chat.type == ChatType.PRIVATE,
-        replied_to_bot=bool(
-            replied and replied.from_user and replied.from_user.id == context.bot.id
-        ),
-        bot_username=shared(context).bot_username,
-    )
+    return addressed(context, chat, message, message.text)
 
 
 async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -83,7 +74,7 @@ async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
     code = await _survey_code(update, state, chat, user)
     if code is not None:  # a customer: asked in the team's language, nothing stored
         return await survey_language(state, code, user.language_code)
-    said = _addressed(update, context, chat)
+    said = _said_to_bot(update, context, chat)
     # Group chatter not meant for the bot chooses nothing; a command or a button does.
     chatter = group and said is None and update.message is not None
     client = None if chatter else user.language_code
