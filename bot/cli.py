@@ -148,13 +148,14 @@ _PORT = click.IntRange(1, 65535)
 def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
     from bot.adapters.terminal import chat
-    from bot.rasa_supervisor import Ports, Stack, ensure_models, running_stack
+    from bot.rasa_supervisor import Ports, Stack, ensure_models, language_ports, running_stack
 
     settings = load_settings()
     _progress(text("cli.migrating", url=mask_url(settings.database_url)))
     _upgrade(settings)
     models = ensure_models(settings.root, settings.chat_languages, _progress)
-    stack = Stack(settings.root, models, settings.sqlalchemy_url, Ports(rasa_port, actions_port))
+    ports = Ports(rasa_port, actions_port, language_ports(list(models), rasa_port, actions_port))
+    stack = Stack(settings.root, models, settings.sqlalchemy_url, ports)
     # A language without a model (no data/<lang>/) is not offered to anyone.
     settings = replace(settings, chat_languages=tuple(models), rasa_urls=stack.rasa_urls,
                        rasa_url=stack.rasa_url)  # fmt: skip

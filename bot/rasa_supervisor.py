@@ -233,6 +233,32 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    """Nothing listens on (or holds) this loopback port right now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def language_ports(languages: list[str], rasa_port: int, actions_port: int) -> dict[str, int]:
+    """A Rasa port for each language after the first: the next ports up (5006 for German
+    beside 5005), or a free one where that is the action server's or already taken."""
+    taken = {rasa_port, actions_port}
+    ports: dict[str, int] = {}
+    for index, language in enumerate(languages[1:], start=1):
+        port = rasa_port + index
+        if port in taken or port > 65535 or not port_is_free(port):
+            port = free_port()
+            while port in taken:
+                port = free_port()
+        taken.add(port)
+        ports[language] = port
+    return ports
+
+
 def wait_for_http(url: str, alive: Callable[[], bool], timeout: float) -> None:
     """Poll `url` until it answers 200; fail when the server died or time ran out."""
     deadline = time.monotonic() + timeout

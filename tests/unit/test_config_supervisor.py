@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from bot.rasa_supervisor import (
     Stack,
     SupervisorError,
     fingerprint,
+    language_ports,
     model_languages,
     model_path,
     tracker_store_config,
@@ -153,3 +155,14 @@ def test_a_missing_model_is_refused_rather_than_rasa_picking_another(tmp_path: P
     with pytest.raises(SupervisorError, match="the en model is gone"):
         stack.start_rasa("en")
     assert stack.processes == {}
+
+
+def test_each_more_language_gets_the_next_port_or_a_free_one() -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        busy = held.getsockname()[1]
+        assert language_ports(["en"], busy, busy + 5) == {}
+        assert language_ports(["en", "de"], busy - 1, busy + 5)["de"] not in {busy, busy - 1}
+        ports = language_ports(["en", "de", "fr"], 40000, 40001)  # 40001: the action server's
+        assert 40001 not in ports.values() and len(set(ports.values())) == 2
