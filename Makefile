@@ -40,8 +40,8 @@ tickets-quality: ticket-model
 	@$(APP)/python bench/tickets_quality.py --fast --no-eval
 
 lint: setup
-	$(APP)/ruff check bot actions tests migrations bench scripts
-	$(APP)/ruff format --check bot actions tests migrations bench scripts
+	$(APP)/ruff check bot actions tests migrations bench scripts rasa_addons
+	$(APP)/ruff format --check bot actions tests migrations bench scripts rasa_addons
 	$(APP)/mypy
 
 unit: setup ticket-model
