@@ -87,7 +87,8 @@ async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
     before, after = await asyncio.to_thread(
         services.settle_language, state.app.uow, _workspace(chat), decide
     )
-    assert after is not None
+    if after is None:  # `decide` always answers; typed loosely for the other deciders
+        return state.settings.language
     if _worth_saying(before, after, group, client, state):
         with use_language(after.language):
             key = "lang.group_set" if group else "lang.switched"

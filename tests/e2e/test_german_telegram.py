@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from tests.e2e.bot_api import BOT_USERNAME, BotApiEmulator, Sent, TgUser
 from tests.e2e.conftest import Adapter, Live
-from tests.e2e.test_telegram import asks, press, say, until, with_buttons
+from tests.e2e.test_telegram import asks, press, say, skip_to_end, until, with_buttons
 
 GERMAN = Path(__file__).resolve().parents[1] / "fixtures" / "german"
 _ids = itertools.count(9_001)
@@ -45,14 +45,6 @@ def answer(
 
 def choose(api: BotApiEmulator, user: TgUser, shown: Sent, title: str, expect: str) -> Sent:
     return press(api, user, shown, title, expect)
-
-
-def skip_until(api: BotApiEmulator, user: TgUser, said: str, marker: str) -> str:
-    for _ in range(45):
-        reply = answer(api, user, said)
-        if marker in reply:
-            return reply
-    raise AssertionError(f"never reached {marker!r}")
 
 
 def test_a_complete_german_interview_on_telegram(
@@ -84,7 +76,7 @@ def test_a_complete_german_interview_on_telegram(
     rating = say(api, anna, "Aufdringliche Werbung nervt die Leute", "(1 = kaum, 5 = entscheidend)")
     performance = choose(api, anna, rating, "4", "(1 = schlecht, 5 = hervorragend)")
     choose(api, anna, performance, "2", "(ZMOT)")
-    skip_until(api, anna, "diesen Moment überspringen", "Moment, den wir noch nicht")
+    skip_to_end(api, anna, "Moment, den wir noch nicht", said="diesen Moment überspringen")
     mark = len(api.sent)
     api.send_text(anna, "nein, keine weiteren")
     menu = with_buttons(api, mark, anna.id)
@@ -113,7 +105,7 @@ def test_a_complete_german_interview_on_telegram(
     choose(api, anna, ours, "2", "überrascht")
     say(api, anna, "Ihre Werbung zeigt echte Familien", "übernehmen")
     say(api, anna, "Echte Familien in unserer Werbung zeigen", "VeloHaus")
-    skip_until(api, anna, "überspringen", "Methode „Wettbewerbs-Rundgang“ abgeschlossen")
+    skip_to_end(api, anna, "Methode „Wettbewerbs-Rundgang“ abgeschlossen", said="überspringen")
 
     # 4. The survey (typed, not pressed): a German customer answers through the link.
     mark = len(api.sent)

@@ -105,11 +105,12 @@ def asks(sent: Sent) -> bool:
     return bool(sent.buttons) or "?" in sent.text or sent.text.rstrip().endswith(")")
 
 
-def skip_to_end(api: BotApiEmulator, user: TgUser, marker: str) -> None:
+def skip_to_end(api: BotApiEmulator, user: TgUser, marker: str, said: str = "skip") -> None:
+    """Say `said` ("skip", "überspringen", ...) until the bot has said `marker`."""
     start = len(api.sent)
     for _ in range(45):
         mark = len(api.sent)
-        api.send_text(user, "skip")
+        api.send_text(user, said)
         until(api, mark, user.id, lambda s: marker in s.text or asks(s))
         if marker in api.texts_after(start, user.id):
             return
