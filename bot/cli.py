@@ -309,13 +309,10 @@ def chat(url: str | None, sender: str | None) -> None:
 
 
 def _router(settings: Settings) -> LanguageRouter:
-    """One REST client per chat language, each message sent to its language's Rasa server."""
-    from bot.adapters.rest import LanguageRouter, RestClient
+    """One REST client per chat language (a pool where several servers serve one)."""
+    from bot.adapters.rasa_pool import rasa_router
 
-    return LanguageRouter(
-        {language: RestClient(settings.rasa_url_for(language))
-         for language in settings.chat_languages}
-    )  # fmt: skip
+    return rasa_router(settings)
 
 
 def _rehearsal(app: App, sender: str, user: str) -> Facilitation:

@@ -55,6 +55,12 @@ class Settings:
     rasa_url: str = DEFAULT_RASA_URL
     # Each chat language's Rasa server (one model per language); English is `rasa_url`.
     rasa_urls: dict[str, str] = field(default_factory=dict)
+    # Every Rasa server of each language when several serve it (scale-out): RASA_URL and
+    # RASA_URL_<LANG> may list several, comma-separated; `rasa_urls` holds the first.
+    rasa_replicas: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Redis, when several processes share state: Rasa's lock store (one conversation
+    # handled by one server at a time) and the Telegram adapter's keyboard owners.
+    redis_url: str | None = field(default=None, repr=False)
     root: Path = PROJECT_ROOT
     uploads_dir: Path = PROJECT_ROOT / DEFAULT_UPLOADS_DIR
     telegram_webhook_url: str | None = None
@@ -83,12 +89,18 @@ class Settings:
         return (
             f"Settings(database_url={mask_url(self.database_url)!r}, "
             f"telegram_bot_token={token!r}, rasa_url={self.rasa_url!r}, "
+            f"redis_url={mask_url(self.redis_url) if self.redis_url else None!r}, "
             f"telegram_webhook_url={self.telegram_webhook_url!r})"
         )
 
     def rasa_url_for(self, language: str) -> str:
         """The Rasa server that understands `language`; English's when it has none."""
         return self.rasa_urls.get(language) or self.rasa_url
+
+    def rasa_servers_for(self, language: str) -> tuple[str, ...]:
+        """Every Rasa server of `language` (several when scaled out), English's when none."""
+        servers = self.rasa_replicas.get(language)
+        return servers or (self.rasa_url_for(language),)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -145,13 +157,15 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
     env.update(os.environ if environ is None else environ)
     key = secret_key(env, root)
     languages = _languages(env.get("MOT_CHAT_LANGUAGES"))
-    rasa_url = env.get("RASA_URL") or DEFAULT_RASA_URL
+    rasa_url = (_url_list(env.get("RASA_URL")) or (DEFAULT_RASA_URL,))[0]
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
         rasa_url=rasa_url,
         rasa_urls=_rasa_urls(env, languages, rasa_url),
+        rasa_replicas=rasa_replicas(env, languages),
+        redis_url=env.get("REDIS_URL") or None,
         root=root,
         uploads_dir=(root / (env.get("UPLOADS_DIR") or DEFAULT_UPLOADS_DIR)).resolve(),
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
@@ -188,14 +202,33 @@ def _languages(raw: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys([DEFAULT_LANGUAGE, *listed]))
 
 
+def _url_list(raw: str | None) -> tuple[str, ...]:
+    """A comma-separated list of server URLs (one server, or several of one language)."""
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
 def _rasa_urls(env: Mapping[str, str], languages: tuple[str, ...], default: str) -> dict[str, str]:
-    """`RASA_URL` for English, `RASA_URL_<LANG>` for the others (default: the next port)."""
+    """`RASA_URL` for English, `RASA_URL_<LANG>` for the others (default: the next port);
+    where a variable lists several servers, the first."""
     urls = {DEFAULT_LANGUAGE: default}
     scheme, _, rest = default.rpartition(":")
     for index, language in enumerate(languages[1:], start=1):
         port = int(rest) + index if rest.isdigit() else DEFAULT_RASA_PORT + index
-        urls[language] = env.get(f"RASA_URL_{language.upper()}") or f"{scheme}:{port}"
+        listed = _url_list(env.get(f"RASA_URL_{language.upper()}"))
+        urls[language] = listed[0] if listed else f"{scheme}:{port}"
     return urls
+
+
+def rasa_replicas(env: Mapping[str, str], languages: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Every listed Rasa server of each language (`RASA_URL`, `RASA_URL_<LANG>`)."""
+    english = _url_list(env.get("RASA_URL")) or (DEFAULT_RASA_URL,)
+    urls = _rasa_urls(env, languages, english[0])
+    return {
+        language: english
+        if language == DEFAULT_LANGUAGE
+        else (_url_list(env.get(f"RASA_URL_{language.upper()}")) or (url,))
+        for language, url in urls.items()
+    }
 
 
 def _number(raw: str | None, default: float) -> float:

@@ -180,7 +180,7 @@ class LanguageRouter:
 class AsyncLanguageRouter:
     """`LanguageRouter` for asyncio front-ends: one pooled `AsyncRestClient` per language."""
 
-    def __init__(self, clients: Mapping[str, AsyncRestClient]) -> None:
+    def __init__(self, clients: Mapping[str, AsyncRasaClient]) -> None:
         self.clients = dict(clients)
         self.default = next(iter(self.clients.values()))
 

@@ -48,7 +48,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import services
-from bot.adapters.rest import AsyncLanguageRouter, AsyncRasaClient
+from bot.adapters.rasa_pool import async_rasa_router
+from bot.adapters.rest import AsyncRasaClient
 from bot.adapters.telegram_conversation import (
     CHANNEL,
     addressed,
@@ -531,9 +532,7 @@ async def run_telegram(
     assert settings.telegram_bot_token
     protect_logs(settings.telegram_bot_token)
     # One Rasa server per language the teams may talk in (see `telegram_language`).
-    rasa = AsyncLanguageRouter.for_urls(
-        {language: settings.rasa_url_for(language) for language in settings.chat_languages}
-    )
+    rasa = async_rasa_router(settings)
     application = build_application(settings, app, rasa, settings.rasa_retry_s)
     stop = stop or asyncio.Event()
     ticker: asyncio.Task[None] | None = None
