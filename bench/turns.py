@@ -15,85 +15,21 @@ import json
 import os
 import statistics
 import subprocess
-import sys
-import tempfile
-import threading
-import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-from sqlalchemy import text
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.rasa_supervisor import (  # noqa: E402
-    QUIET_RASA_ENV,
-    Ports,
-    Stack,
-    ensure_model,
-    free_port,
-    rasa_bin,
-    wait_for_http,
+from stack import (
+    INTERVIEW,
+    ROOT,
+    drive,
+    log,
+    percentile,
+    scratch_stack,
+    stored_user_turns,
 )
-from bot.storage.db import make_db_engine, upgrade  # noqa: E402
 
-INTERVIEW = [
-    "hello",
-    "let's start",
-    "ParcelPal",
-    "we sell stuff",
-    "B2C",
-    "website, app and phone",
-    "busy parents in cities",
-    "yes",
-]
+from bot.rasa_supervisor import QUIET_RASA_ENV, free_port, rasa_bin, wait_for_http
+
 STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "bye", "hi", "I am happy", "bye"]
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def drive(
-    url: str, script: list[str], conversations: int, concurrency: int, prefix: str
-) -> tuple[list[float], int, list[str], float]:
-    """Run `conversations` scripted conversations; latencies in ms, errors, senders, seconds."""
-    latencies: list[float] = []
-    errors = 0
-    senders: list[str] = []
-    lock = threading.Lock()
-    webhook = url + "/webhooks/rest/webhook"
-
-    def one(_: int) -> None:
-        nonlocal errors
-        sender = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        with httpx.Client(timeout=60) as client:
-            for message in script:
-                started = time.perf_counter()
-                try:
-                    response = client.post(webhook, json={"sender": sender, "message": message})
-                    ok = response.status_code == 200 and bool(response.json())
-                except httpx.HTTPError:
-                    ok = False
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    errors += 0 if ok else 1
-        with lock:
-            senders.append(sender)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(conversations)))
-    return latencies, errors, senders, time.perf_counter() - started
 
 
 def stock_bot(workdir: Path) -> Path:
@@ -123,32 +59,15 @@ def main() -> None:
 
     workdir = ROOT / "var" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    model = ensure_model(ROOT, log)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(url, ROOT)
-        stack = Stack(ROOT, {"en": model}, url, Ports(free_port(), free_port()), run_dir=Path(tmp))
-        stack.start(log)
-        try:
-            log("One participant, for the single-user latency ...")
-            single, _, _, _ = drive(stack.rasa_url, INTERVIEW, 2, 1, "single")
-            log(f"{args.concurrency} participants, {args.conversations} conversations ...")
-            latencies, errors, senders, seconds = drive(
-                stack.rasa_url, INTERVIEW, args.conversations, args.concurrency, "load"
-            )
-        finally:
-            stack.stop()
-        db_engine = make_db_engine(url)
-        with db_engine.connect() as connection:
-            stored = sum(
-                connection.execute(
-                    text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
-                    {"s": sender},
-                ).scalar()
-                or 0
-                for sender in senders
-            )
-        db_engine.dispose()
+    with scratch_stack() as (stack, url):
+        log("One participant, for the single-user latency ...")
+        single, _, _, _ = drive(stack.rasa_url, INTERVIEW, 2, 1, "single")
+        log(f"{args.concurrency} participants, {args.conversations} conversations ...")
+        latencies, errors, senders, seconds = drive(
+            stack.rasa_url, INTERVIEW, args.conversations, args.concurrency, "load"
+        )
+        stack.stop()
+        stored = sum(stored_user_turns(url, senders).values())
 
     stock_model = stock_bot(workdir)
     port = free_port()
