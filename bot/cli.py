@@ -34,6 +34,7 @@ from bot.rasa_supervisor import PRIVATE_UMASK, SupervisorError
 if TYPE_CHECKING:
     from bot.adapters.rest import LanguageRouter
     from bot.adapters.terminal import Facilitation, ReportWriter
+    from bot.core.tickets import TicketAnalysis
 
 
 def _progress(message: str) -> None:
@@ -396,6 +397,11 @@ class _ProgressBar:
         else:
             click.echo(f"{self.label} [{bar:<25}] {step:3d}%", err=True)
 
+    def end_line(self) -> None:
+        """End a live bar's line before an error, so the error gets a line of its own."""
+        if self.live and 0 <= self.shown < 100:
+            click.echo(err=True)
+
 
 @main.group()
 def tickets() -> None:
@@ -403,13 +409,33 @@ def tickets() -> None:
 
 
 @tickets.command("analyze")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH",
+                type=click.Path(path_type=Path, dir_okay=True))  # fmt: skip
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True
 )
 @click.option("--text-column", default=None, help="The column holding the ticket text.")
-def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
-    """Classify a helpdesk export (CSV or XLSX) by moment of truth and sentiment."""
+@click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="Classify on this Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine.",
+)  # fmt: skip
+def tickets_analyze(
+    paths: tuple[Path, ...], fmt: str, text_column: str | None, scheduler: str | None
+) -> None:
+    """Classify helpdesk exports (CSV or XLSX) by moment of truth and sentiment.
+
+    PATH is an export or a folder of them; several give one analysis of all their
+    tickets. Many tickets are classified on a local Dask cluster, or on the
+    cluster at --scheduler.
+    """
+    if len(paths) == 1 and scheduler is None and not paths[0].is_dir():
+        _analyze_one_export(paths[0], fmt, text_column)
+    else:
+        _analyze_exports(paths, fmt, text_column, scheduler)
+
+
+def _analyze_one_export(path: Path, fmt: str, text_column: str | None) -> None:
+    """One file, in this process (on every core when it is large)."""
     from bot.tables import UnreadableTable
 
     large = path.exists() and path.stat().st_size > 1_000_000
@@ -417,15 +443,85 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
     try:
         analysis = exports.analyze_helpdesk_export(path, text_column, progress)
     except UnreadableTable as error:
-        if progress is not None and progress.live and 0 <= progress.shown < 100:
-            click.echo(err=True)  # end the live bar's line: the error gets a line of its own
+        if progress is not None:
+            progress.end_line()
         _fail(error)
+    _print_analysis(analysis, fmt)
+
+
+def _analyze_exports(
+    paths: Sequence[Path], fmt: str, text_column: str | None, scheduler: str | None
+) -> None:
+    """Several files and folders as one analysis (Dask when it pays, see bot.ticket_cluster).
+
+    One file found keeps the output of one file; with more, each file gets a
+    line and an unreadable one an error line, and only none readable fails.
+    """
+    from bot import ticket_cluster
+
+    inputs = ticket_cluster.discover(paths)
+    large = sum(p.stat().st_size for p in inputs.files if p.is_file()) > 1_000_000
+    progress = _ProgressBar(text("cli.analyzing_tickets")) if large else None
+
+    def started(address: str | None, workers: int) -> None:
+        if address is None:
+            _progress(text("cli.cluster_local", workers=workers))
+        else:
+            _progress(text("cli.cluster_remote", address=address, workers=workers))
+
+    try:
+        result = ticket_cluster.analyze_exports(
+            inputs.files, text_column, progress, scheduler, started
+        )
+    except ticket_cluster.ClusterError as error:
+        if progress is not None:
+            progress.end_line()
+        bad_address = isinstance(error, ticket_cluster.SchedulerAddressError)
+        _fail(error, BAD_INPUT if bad_address else FAILURE)
+    problems = inputs.problems()
+    if len(result.files) == 1 and not problems:
+        only = result.files[0]
+        if only.error is not None:
+            _fail(only.error)
+        _print_analysis(result.analysis, fmt)
+        return
+    errors = [*problems, *(f.error for f in result.files if f.error is not None)]
+    key = "cli.file_left_out" if result.read else "cli.error"
+    for problem in errors:
+        click.echo(text(key, error=problem), err=True)
+    if not result.read:
+        _fail(text("cli.no_file_readable", count=len(errors)))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    for file in result.read:
+        click.echo(
+            text("cli.file_tickets_read", path=file.path, count=file.tickets, skipped=file.skipped)
+        )
+    given = len(result.files) + len(problems)
+    analysis = result.analysis
+    click.echo(
+        text("cli.files_tickets_read", count=len(analysis.tickets), skipped=len(analysis.skipped),
+             files=len(result.read), given=given)
+    )  # fmt: skip
+    _print_table(analysis)
+    _, skipped_files = result.file_of_each()
+    _print_skipped(analysis, skipped_files)
+
+
+def _print_analysis(analysis: TicketAnalysis, fmt: str) -> None:
+    """One export's analysis: the contract's JSON, or the count, the table and skipped rows."""
     if fmt == "json":
         click.echo(json.dumps(analysis.to_dict(), ensure_ascii=False))
         return
+    click.echo(text("cli.tickets_read", count=len(analysis.tickets), skipped=len(analysis.skipped)))
+    _print_table(analysis)
+    _print_skipped(analysis)
+
+
+def _print_table(analysis: TicketAnalysis) -> None:
     from bot.core.taxonomy import MOMENTS
 
-    click.echo(text("cli.tickets_read", count=len(analysis.tickets), skipped=len(analysis.skipped)))
     click.echo()
     heads = [text(f"cli.column.{name}") for name in ("moment", "tickets", "negative", "themes")]
     click.echo(f"{heads[0]:<32} {heads[1]:>7} {heads[2]:>9}  {heads[3]}")
@@ -435,12 +531,22 @@ def tickets_analyze(path: Path, fmt: str, text_column: str | None) -> None:
             f"{MOMENTS[mot].name + ' (' + mot.value + ')':<32} {tally.count:>7} "
             f"{tally.negative_share:>8.0%}  {', '.join(analysis.top_themes(mot))}"
         )
-    if analysis.skipped:
-        click.echo("\n" + text("cli.skipped_rows"))
-        for skipped in analysis.skipped[:20]:
-            click.echo("  " + text("cli.skipped_row", row=skipped.row, reason=skipped.reason))
-        if len(analysis.skipped) > 20:
-            click.echo("  " + text("cli.and_more", count=len(analysis.skipped) - 20))
+
+
+def _print_skipped(analysis: TicketAnalysis, files: Sequence[str] = ()) -> None:
+    """The first 20 skipped rows; with `files` (the file of each), each says its file."""
+    if not analysis.skipped:
+        return
+    click.echo("\n" + text("cli.skipped_rows"))
+    for number, skipped in enumerate(analysis.skipped[:20]):
+        if files:
+            line = text("cli.skipped_file_row", path=files[number], row=skipped.row,
+                        reason=skipped.reason)  # fmt: skip
+        else:
+            line = text("cli.skipped_row", row=skipped.row, reason=skipped.reason)
+        click.echo("  " + line)
+    if len(analysis.skipped) > 20:
+        click.echo("  " + text("cli.and_more", count=len(analysis.skipped) - 20))
 
 
 def _format_of(output: Path | None) -> str:
