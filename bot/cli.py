@@ -498,11 +498,10 @@ def _analyze_exports(
         click.echo(
             text("cli.file_tickets_read", path=file.path, count=file.tickets, skipped=file.skipped)
         )
-    given = len(result.files) + len(problems)
     analysis = result.analysis
     click.echo(
         text("cli.files_tickets_read", count=len(analysis.tickets), skipped=len(analysis.skipped),
-             files=len(result.read), given=given)
+             files=len(result.read), given=len(result.files))
     )  # fmt: skip
     _print_table(analysis)
     _, skipped_files = result.file_of_each()

@@ -459,6 +459,9 @@ def local_cluster(workers: int | None = None, processes: bool = True) -> Iterato
             processes=processes,
             host="127.0.0.1",
             dashboard_address=None,
+            # The scheduler serves its health checks over HTTP even without a dashboard,
+            # by default on 8787: any free local port instead, never a clash.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
             local_directory=scratch,
         ) as cluster,
