@@ -456,6 +456,22 @@ class Stack:
         for language in self.languages:
             self._endpoints_path(self.rasa_port(language)).unlink(missing_ok=True)
 
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill one server of the running stack ("actions", "rasa", "rasa-de") as a crash
+        would (SIGKILL: no clean shutdown); the others keep running. For fault drills."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def revive(self, name: str, progress: Progress = print, timeout: float = 240) -> None:
+        """Start one server that `kill` (or a crash) stopped and wait until it answers."""
+        if name == "actions":
+            self.start_actions()
+        else:
+            self.start_rasa(next(lang for lang in self.languages if self._server(lang) == name))
+        self.wait_ready(progress, timeout)
+
 
 @contextmanager
 def running_stack(stack: Stack, progress: Progress = print) -> Iterator[Stack]:

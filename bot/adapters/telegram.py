@@ -326,10 +326,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await switch_language(context, chat, user, language, reply_to)
         return
     person = await survey_taker(context, chat, user)
-    await converse(
+    answered = await converse(
         context, chat, user, payload, reply_to=reply_to, person=person,
         shown=_title_of(message, data),
     )  # fmt: skip
+    if not answered:  # asked to send it again: with the buttons it was sent with
+        await _reopen_keyboard(query, message)
 
 
 def _has_button(message: Message, data: str) -> bool:
@@ -358,6 +360,17 @@ async def _close_keyboard(query: CallbackQuery, message: Message, chat: Chat, us
     except TelegramError:
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
+
+
+async def _reopen_keyboard(query: CallbackQuery, message: Message) -> None:
+    """The question as it was before the press, buttons and all (the turn failed)."""
+    try:
+        await query.edit_message_text(
+            message.text_html, parse_mode=ParseMode.HTML, reply_markup=message.reply_markup
+        )
+    except TelegramError:
+        with suppress(TelegramError):
+            await query.edit_message_reply_markup(message.reply_markup)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -174,11 +174,12 @@ async def converse(
     reply_to: int | None = None,
     person: str | None = None,
     shown: str | None = None,
-) -> None:
+) -> bool:
     """One turn with Rasa: send what the person said, show what Rasa answers.
 
     `person` is a survey taker's pseudonym: the turn then goes to their anonymous
-    sender, with neither their user id nor their name.
+    sender, with neither their user id nor their name. False when Rasa gave no
+    answer (it was down, or an action failed) and the person was asked to send it again.
     """
     state = shared(context)
     # The actions answer in the language this turn speaks (see `telegram.speaking`).
@@ -195,7 +196,7 @@ async def converse(
             quoted = shown if shown is not None else said
             quoted = quoted if len(quoted) <= 60 else quoted[:57] + "..."
             await reply(context, chat.id, text("tg.rasa_failed", said=quoted), reply_to)
-            return
+            return False
         answered = False
         for answer in answers:
             if answer.custom:
@@ -205,6 +206,7 @@ async def converse(
                 answered = True
         if not answered:
             await reply(context, chat.id, text("tg.rasa_silent"), reply_to)
+        return answered
 
 
 async def follow_instruction(

@@ -4,7 +4,9 @@ It speaks the subset of the Bot API the adapter uses (getMe, getUpdates with
 offsets and long polling, sendMessage, sendChatAction, sendDocument, getFile
 and file downloads, answerCallbackQuery, editMessageText/ReplyMarkup,
 setMyCommands, deleteWebhook, getChatMember), keeps what the bot sent per chat, lets tests
-post updates as users would, and can fail chosen calls (429, 500) on purpose.
+post updates as users would, and can fail chosen calls (429, 500) on purpose; a
+gateway error (502, 503, 504) comes as the HTML page of the proxy in front of the
+Bot API, not as the Bot API's JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ JSON_FIELDS = {
 
 
 _UPDATE_IDS = itertools.count(1)
+
+# What the proxy in front of the Bot API answers when the API behind it is down.
+GATEWAY_ERRORS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Time-out"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class BotApiEmulator:
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    # when each call came (time.monotonic()), in the order of `calls`
+    call_times: list[float] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     # (method, status, chat or None for any chat) of calls to fail once
     failures: list[tuple[str, int, int | None]] = field(default_factory=list)
@@ -135,7 +142,9 @@ class BotApiEmulator:
                 body = self.rfile.read(length)
                 params = _parse_params(self.headers.get("Content-Type", ""), body)
                 status, payload = emulator.call(self.path.removeprefix(prefix), params)
-                self._json(status, payload)
+                if status in GATEWAY_ERRORS:
+                    return self._reply(status, _gateway_page(status), "text/html")
+                return self._json(status, payload)
 
             def _json(self, status: int, payload: dict[str, Any]) -> None:
                 self._reply(status, json.dumps(payload).encode(), "application/json")
@@ -162,6 +171,7 @@ class BotApiEmulator:
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self.calls.append(method)
+            self.call_times.append(time.monotonic())
             for index, (failing, status, chat_id) in enumerate(self.failures):
                 if failing == method and chat_id in (None, _chat_of(params)):
                     del self.failures[index]
@@ -432,6 +442,15 @@ def _error(status: int) -> dict[str, Any]:
     if status == 400:
         return {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
     return {"ok": False, "error_code": status, "description": "Internal Server Error"}
+
+
+def _gateway_page(status: int) -> bytes:
+    title = f"{status} {GATEWAY_ERRORS[status]}"
+    return (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    ).encode()
 
 
 def _parse_params(content_type: str, body: bytes) -> dict[str, Any]:
