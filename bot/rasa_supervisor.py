@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -37,6 +38,10 @@ QUIET_RASA_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
 }
+# Without --enable-api Rasa leaves Sanic's 60 s response timeout, which cancels a turn
+# that waits longer (a large export's analysis; a conversation lock held by a server
+# that died): as long as the adapter waits for an answer (300 s), and a little more.
+RASA_SERVER_ENV = {"SANIC_RESPONSE_TIMEOUT": "330"}
 
 
 # Files the servers create (the SQLite database and its WAL, logs, uploads) are the
@@ -210,6 +215,32 @@ def tracker_store_config(database_url: str) -> tuple[dict[str, object], dict[str
     return config, env
 
 
+def lock_store_config(redis_url: str) -> tuple[dict[str, object], dict[str, str]]:
+    """Rasa's Redis lock store for our REDIS_URL, plus env for its password.
+
+    With several Rasa servers on one tracker store, the lock must be shared too, or
+    two servers could handle one conversation's messages at the same time.
+    """
+    parts = urlsplit(redis_url)
+    if parts.scheme not in {"redis", "rediss"}:
+        raise SupervisorError(f"REDIS_URL must start with redis:// (got {parts.scheme}://)")
+    database = parts.path.strip("/")
+    config: dict[str, object] = {
+        "type": "redis",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int(database) if database.isdigit() else 0,
+        "key_prefix": "mot",
+    }
+    env: dict[str, str] = {}
+    if parts.scheme == "rediss":
+        config["use_ssl"] = True
+    if parts.password:
+        config["password"] = "${MOT_LOCK_STORE_PASSWORD}"
+        env["MOT_LOCK_STORE_PASSWORD"] = unquote(parts.password)
+    return config, env
+
+
 def endpoints_yaml(endpoints: dict[str, dict[str, object]]) -> str:
     """Rasa's endpoints file: JSON-quoted values, except `${VAR}` references left bare.
 
@@ -301,6 +332,8 @@ class Stack:
     # The secret Rasa sends with every action call; random per stack unless given.
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Rasa's lock store, shared with other stacks on the same database (scale-out).
+    redis_url: str | None = field(default=None, repr=False)
 
     @property
     def languages(self) -> list[str]:
@@ -345,6 +378,9 @@ class Stack:
             },
             "tracker_store": tracker_store,
         }
+        if self.redis_url:
+            endpoints["lock_store"], lock_env = lock_store_config(self.redis_url)
+            secret_env |= lock_env
         secret_env = {**secret_env, "MOT_ACTION_TOKEN": self.action_token}
         path = self._endpoints_path(port)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -409,7 +445,13 @@ class Stack:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     umask=PRIVATE_UMASK,
-                    env={**os.environ, **self.env, **QUIET_RASA_ENV, **secret_env},
+                    env={
+                        **os.environ,
+                        **RASA_SERVER_ENV,
+                        **self.env,
+                        **QUIET_RASA_ENV,
+                        **secret_env,
+                    },
                 )
 
     def start(self, progress: Progress = print, timeout: float = 240) -> None:

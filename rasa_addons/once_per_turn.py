@@ -16,13 +16,16 @@ credentials.yml lists this class in place of `rest`; the webhook stays
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from asyncio import CancelledError
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.lock_store import LOCK_LIFETIME
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -95,6 +98,35 @@ class OncePerTurnRestInput(RestInput):
         return webhook
 
 
+@asynccontextmanager
+async def conversation_lock(
+    store: Any, conversation_id: str, poll_s: float = 0.1
+) -> AsyncIterator[None]:
+    """Rasa's ticket lock on one conversation, without its endless wait.
+
+    `LockStore.lock` waits for its ticket to come up; when the server holding the
+    ticket ahead died, both tickets may expire between two of its checks, and it then
+    waits forever for a ticket that no longer exists (seen with a killed server). Here
+    a waiter whose ticket expired takes a new one.
+    """
+    ticket = store.issue_ticket(conversation_id, LOCK_LIFETIME)
+    try:
+        while True:
+            lock = store.get_lock(conversation_id)
+            if lock is not None:
+                lock.remove_expired_tickets()
+            if lock is None or all(held.number != ticket for held in lock.tickets):
+                ticket = store.issue_ticket(conversation_id, LOCK_LIFETIME)
+                continue
+            if not lock.is_locked(ticket):
+                break
+            await asyncio.sleep(poll_s)
+            store.update_lock(conversation_id)
+        yield
+    finally:
+        store.cleanup(conversation_id, ticket)
+
+
 async def _handle_once(
     agent: Any, message: UserMessage, turn_id: str, collector: CollectingOutputChannel
 ) -> None:
@@ -106,7 +138,7 @@ async def _handle_once(
     if not agent.is_ready():
         logger.info("Ignoring message as there is no agent to handle it.")
         return
-    async with agent.lock_store.lock(message.sender_id):
+    async with conversation_lock(agent.lock_store, message.sender_id):
         tracker = await agent.tracker_store.retrieve(message.sender_id)
         said = answers_to(list(tracker.events), turn_id) if tracker is not None else None
         if said is None:

@@ -11,6 +11,7 @@ servers share the tracker store (PostgreSQL) and the lock store (Redis).
 from __future__ import annotations
 
 import itertools
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from bot.adapters.rest import (
 from bot.config import Settings
 
 TURN_ID = "turn_id"
+logger = logging.getLogger(__name__)
 
 
 def with_turn_id(metadata: dict[str, Any] | None) -> dict[str, Any]:
@@ -39,66 +41,76 @@ def with_turn_id(metadata: dict[str, Any] | None) -> dict[str, Any]:
     return metadata
 
 
-def _outcome(errors: list[RasaUnavailable]) -> RasaUnavailable:
+def _outcome(errors: list[tuple[str, RasaUnavailable]]) -> RasaUnavailable:
     """Unreachable only when no server was reached: then nothing was handled anywhere."""
-    if all(isinstance(error, RasaUnreachable) for error in errors):
-        return RasaUnreachable("; ".join(str(error) for error in errors))
-    return RasaUnavailable("; ".join(str(error) for error in errors))
+    said = "; ".join(f"{name}: {error}" for name, error in errors)
+    if all(isinstance(error, RasaUnreachable) for _, error in errors):
+        return RasaUnreachable(said)
+    return RasaUnavailable(said)
+
+
+def _log_failover(name: str, error: RasaUnavailable, metadata: dict[str, Any]) -> None:
+    how = "unreachable" if isinstance(error, RasaUnreachable) else "failed mid-turn"
+    logger.warning("Rasa server %s %s (turn %s): trying the next one", name, how, metadata[TURN_ID])
 
 
 class RasaPool:
     """A `RasaClient` over several Rasa servers of one language (round robin, failover)."""
 
-    def __init__(self, clients: Sequence[RasaClient]) -> None:
+    def __init__(self, clients: Sequence[RasaClient], names: Sequence[str] = ()) -> None:
         if not clients:
             raise ValueError("a pool needs at least one Rasa server")
         self.clients = list(clients)
+        self.names = list(names) or [f"server {n + 1}" for n in range(len(clients))]
         self._next = itertools.count()
 
     @classmethod
     def for_urls(cls, urls: Sequence[str], timeout: float = 30) -> RasaPool:
-        return cls([RestClient(url, timeout) for url in urls])
+        return cls([RestClient(url, timeout) for url in urls], urls)
 
     def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
         metadata = with_turn_id(metadata)
-        errors: list[RasaUnavailable] = []
+        errors: list[tuple[str, RasaUnavailable]] = []
         start = next(self._next)
         for offset in range(len(self.clients)):
-            client = self.clients[(start + offset) % len(self.clients)]
+            index = (start + offset) % len(self.clients)
             try:
-                return client.send(sender, message, metadata)
+                return self.clients[index].send(sender, message, metadata)
             except RasaUnavailable as error:
-                errors.append(error)
+                errors.append((self.names[index], error))
+                _log_failover(self.names[index], error, metadata)
         raise _outcome(errors)
 
 
 class AsyncRasaPool:
     """`RasaPool` for asyncio front-ends (Telegram)."""
 
-    def __init__(self, clients: Sequence[AsyncRasaClient]) -> None:
+    def __init__(self, clients: Sequence[AsyncRasaClient], names: Sequence[str] = ()) -> None:
         if not clients:
             raise ValueError("a pool needs at least one Rasa server")
         self.clients = list(clients)
+        self.names = list(names) or [f"server {n + 1}" for n in range(len(clients))]
         self._next = itertools.count()
 
     @classmethod
     def for_urls(cls, urls: Sequence[str]) -> AsyncRasaPool:
-        return cls([AsyncRestClient(url) for url in urls])
+        return cls([AsyncRestClient(url) for url in urls], urls)
 
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
         metadata = with_turn_id(metadata)
-        errors: list[RasaUnavailable] = []
+        errors: list[tuple[str, RasaUnavailable]] = []
         start = next(self._next)
         for offset in range(len(self.clients)):
-            client = self.clients[(start + offset) % len(self.clients)]
+            index = (start + offset) % len(self.clients)
             try:
-                return await client.send(sender, message, metadata)
+                return await self.clients[index].send(sender, message, metadata)
             except RasaUnavailable as error:
-                errors.append(error)
+                errors.append((self.names[index], error))
+                _log_failover(self.names[index], error, metadata)
         raise _outcome(errors)
 
     async def close(self) -> None:
