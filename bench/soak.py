@@ -23,6 +23,7 @@ import re
 import statistics
 import threading
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,15 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stack import log, percentile, rss_mb, scratch_stack, send, stored_user_turns
+from stack import (
+    cpu_seconds,
+    log,
+    percentile,
+    rss_mb,
+    scratch_stack,
+    send,
+    stored_user_turns,
+)
 
 from bot.core.texts import text as say
 from bot.storage.db import make_db_engine
@@ -122,7 +131,7 @@ class Soak:
     deadline: float
     pause: float
     lock: threading.Lock = field(default_factory=threading.Lock)
-    done: list[tuple[float, float]] = field(default_factory=list)  # (finished at, ms)
+    done: array[float] = field(default_factory=lambda: array("d"))  # each turn's ms
     errors: list[str] = field(default_factory=list)
     sent: Counter[str] = field(default_factory=Counter)  # messages per sender
     expected: list[tuple[str, str, str, str | None]] = field(default_factory=list)
@@ -164,7 +173,7 @@ class Soak:
             seen = CODE.sub("survey <code>", said).replace(product, "<product>")
             seen = re.sub(r"\b[0-9a-f]{8}\b", "<code>", seen)
             with self.lock:
-                self.done.append((time.monotonic(), turn.ms))
+                self.done.append(turn.ms)
                 self.sent[sender] += 1
                 if not turn.ok:
                     self.errors.append(f"{sender}: no answer to {message!r}")
@@ -254,40 +263,64 @@ def main() -> None:
             sizes = {name: rss_mb(pid) for name, pid in pids.items()}
             return {**sizes, "driver": rss_mb(os.getpid(), children=False)}
 
+        def cpu() -> dict[str, float]:
+            used = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            return {**used, "driver": cpu_seconds(os.getpid(), children=False)}
+
         ready = memory()
         log(f"RSS at ready (MB): {ready}")
-        seconds = args.minutes * 60
         started = time.monotonic()
-        soak = Soak(stack.rasa_url, started + seconds, args.pause)
+        soak = Soak(stack.rasa_url, started + args.minutes * 60, args.pause)
         threads = [
             threading.Thread(target=soak.participant, args=(i, args.seed), daemon=True)
             for i in range(args.participants)
         ]
         log(f"{args.participants} participants for {args.minutes:g} min ...")
+        cpu_before = cpu()
         for thread in threads:
             thread.start()
         samples: list[tuple[float, dict[str, float]]] = []
-        counted = 0
-        while any(thread.is_alive() for thread in threads):
-            time.sleep(0.5)
-            now = time.monotonic() - started
-            running = any(thread.is_alive() for thread in threads)
-            if now < (len(samples) + 1) * args.sample_every and running:
-                continue
-            sizes = memory()
-            samples.append((round(now), sizes))
+        cpu_samples: list[tuple[float, dict[str, float]]] = []
+        counted, last, used_before = 0, 0.0, cpu_before
+
+        def sample(now: float) -> None:
+            """One line of the trend: turns, turns/s, p95, CPU per turn and RSS of each process."""
+            nonlocal counted, last, used_before
+            sizes, used = memory(), cpu()
             with soak.lock:
-                recent = [ms for _, ms in soak.done[counted:]]
+                recent = list(soak.done[counted:])
                 counted, errors = len(soak.done), len(soak.errors)
-            p95 = f"{percentile(recent, 0.95):.0f}" if recent else "-"
-            interval = now - (samples[-2][0] if len(samples) > 1 else 0)
+            per_turn = {
+                name: round((used[name] - used_before[name]) * 1000 / max(1, len(recent)), 1)
+                for name in used
+            }
+            samples.append((round(now), sizes))
+            cpu_samples.append((round(now), per_turn))
+            p95 = f"{percentile(recent, 0.95):5.0f}" if recent else "    -"
             log(
-                f"{now:5.0f} s  turns {counted:6d}  {len(recent) / interval:5.1f}/s  "
+                f"{now:5.0f} s  turns {counted:6d}  {len(recent) / (now - last):5.1f}/s  "
                 f"p95 {p95} ms  errors {errors}  RSS MB "
-                + "  ".join(f"{name} {size:.0f}" for name, size in sizes.items())
+                + " ".join(f"{name} {size:.1f}" for name, size in sizes.items())
+                + "  CPU ms/turn "
+                + " ".join(f"{name} {ms:.0f}" for name, ms in per_turn.items())
             )
+            last, used_before = now, used
+
+        while (now := time.monotonic() - started) < args.minutes * 60:
+            time.sleep(min(0.5, max(0.0, (len(samples) + 1) * args.sample_every - now)))
+            now = time.monotonic() - started
+            if now >= (len(samples) + 1) * args.sample_every:
+                sample(now)
+        for thread in threads:  # each stops after its turn in flight
+            thread.join()
         elapsed = time.monotonic() - started
-        end = memory()
+        if elapsed - last >= 1:
+            sample(elapsed)
+        end = samples[-1][1] if samples else memory()
+        cpu_total = {
+            name: round((seconds - cpu_before[name]) * 1000 / max(1, len(soak.done)), 1)
+            for name, seconds in cpu().items()
+        }
         stack.stop()
         lost_messages = sum(
             max(0, soak.sent[sender] - stored)
@@ -296,7 +329,7 @@ def main() -> None:
         missing = missing_findings(url, soak.expected)
         server_errors = log_errors(stack.logs)
 
-    latencies = [ms for _, ms in soak.done]
+    latencies = list(soak.done)
     for problem in [*soak.errors[:5], *soak.diverged[:5], *missing[:5], *server_errors[:10]]:
         log(f"  ! {problem}")
     # The first sample, after the first interval of load, is the start: from ready to
@@ -331,6 +364,8 @@ def main() -> None:
                     for n in names
                 },
                 "rss_samples_mb": [{"s": s, **sizes} for s, sizes in samples],
+                "cpu_ms_per_turn": cpu_total,
+                "cpu_ms_per_turn_samples": [{"s": s, **ms} for s, ms in cpu_samples],
             }
         )
     )

@@ -8,6 +8,7 @@ nothing a participant said was lost, so both figures mean the same thing.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import threading
@@ -153,20 +154,41 @@ def _status(pid: int) -> dict[str, str]:
     return {key: value.strip() for key, _, value in (line.partition(":") for line in lines)}
 
 
-def rss_mb(pid: int, children: bool = True) -> float:
-    """Resident memory (VmRSS) of a process and, with `children`, all its descendants, in MB."""
+def _family(pid: int, children: bool) -> set[int]:
+    """The process and, with `children`, every process descended from it (from /proc)."""
+    family = {pid}
+    if not children:
+        return family
     parents: dict[int, int] = {}
     for entry in Path("/proc").glob("[0-9]*"):
         fields = _status(int(entry.name))
         if fields:
             parents[int(entry.name)] = int(fields.get("PPid", "0"))
-    family = {pid}
-    grew = children
+    grew = True
     while grew:
         grew = False
         for child, parent in parents.items():
             if parent in family and child not in family:
                 family.add(child)
                 grew = True
+    return family
+
+
+def rss_mb(pid: int, children: bool = True) -> float:
+    """Resident memory (VmRSS) of a process and, with `children`, all its descendants, in MB."""
+    family = _family(pid, children)
     total_kb = sum(int((_status(p).get("VmRSS") or "0 kB").split()[0]) for p in family)
     return round(total_kb / 1024, 1)
+
+
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """CPU time (user and system) a process and its live descendants have used so far."""
+    ticks = 0
+    for member in _family(pid, children):
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
