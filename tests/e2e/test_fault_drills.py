@@ -174,6 +174,7 @@ def test_a_press_while_the_action_server_is_down_gives_the_buttons_back(
         )
     finally:
         live.stack.revive("actions", quiet)
+    assert reopened.text == question.text  # no "→ B2C": nothing was chosen
 
     mark = len(emulator.sent)
     emulator.press(eve, reopened, "B2C")
