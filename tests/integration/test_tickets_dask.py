@@ -292,3 +292,16 @@ def test_a_scheduler_without_workers_is_said_so(
         err
         == f"error: the Dask scheduler at {empty.scheduler_address} has no workers (waited 1 s)\n"
     )
+
+
+def test_the_text_column_is_read_in_every_file(folder: Path) -> None:
+    (folder / "survey.csv").write_text("Name,Score\nAna,9\n", encoding="utf-8")
+    code, out, err = analyze(str(folder), "--text-column", "Subject", "--format", "json")
+    assert code == 0
+    assert err.splitlines() == [
+        f"error: {folder / 'survey.csv'}: no column 'Subject'; columns found: Name, Score"
+        " (left out; the other files are analysed)"
+    ]
+    printed = json.loads(out)
+    assert len(printed["tickets"]) == 2304  # the rows with a subject
+    assert {t["mot"] for t in printed["tickets"]} == {"unclassified"}  # "Customer request" alone
