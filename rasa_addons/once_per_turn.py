@@ -9,7 +9,12 @@ server already handled it, the answers it gave are sent again and nothing is
 handled a second time; otherwise the message is handled as usual, inside the same
 lock, so no other server can handle it meanwhile.
 
-A message without a `turn_id` is handled exactly as by Rasa's own REST channel.
+A message without a `turn_id` is handled as by Rasa's own REST channel, except for
+two things every message gets: a database (or Redis) that is down for a while is
+waited out and the turn tried again, instead of Rasa's fallback to an empty
+in-memory tracker that forgets the conversation and saves the turn nowhere; and a
+waiter on a conversation's lock cannot wait forever for a dead server's ticket.
+
 credentials.yml lists this class in place of `rest`; the webhook stays
 `/webhooks/rest/webhook`. Runs inside .venv-rasa (Python 3.10): no imports from `bot`.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from asyncio import CancelledError
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,7 +31,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.lock_store import LOCK_LIFETIME
+from rasa.core.lock_store import LOCK_LIFETIME, LockError
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -34,6 +40,9 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 TURN_ID = "turn_id"
+# How long a turn waits for a database (or Redis) that is down before it gives up;
+# within the adapter's own wait for an answer (300 s) and Sanic's (330 s).
+RETRY_FOR_S = 60.0
 
 
 def answers_to(events: list[Any], turn_id: str) -> list[dict[str, Any]] | None:
@@ -57,7 +66,7 @@ def answers_to(events: list[Any], turn_id: str) -> list[dict[str, Any]] | None:
 
 
 class OncePerTurnRestInput(RestInput):
-    """`RestInput` whose messages with a `turn_id` are handled at most once."""
+    """`RestInput` whose messages with a `turn_id` are handled once, storage outages waited out."""
 
     @classmethod
     def name(cls) -> str:
@@ -85,10 +94,12 @@ class OncePerTurnRestInput(RestInput):
             )
             turn_id = (metadata or {}).get(TURN_ID) if isinstance(metadata, dict) else None
             try:
-                if isinstance(turn_id, str) and turn_id:
-                    await _handle_once(request.app.ctx.agent, message, turn_id, collector)
-                else:
-                    await on_new_message(message)
+                await handle(
+                    request.app.ctx.agent,
+                    message,
+                    turn_id if isinstance(turn_id, str) and turn_id else None,
+                    collector,
+                )
             except CancelledError:
                 logger.error("Message handling timed out for user message '%s'.", text)
             except Exception:
@@ -127,20 +138,63 @@ async def conversation_lock(
         store.cleanup(conversation_id, ticket)
 
 
-async def _handle_once(
-    agent: Any, message: UserMessage, turn_id: str, collector: CollectingOutputChannel
-) -> None:
-    """Handle `message` unless its turn is in the tracker already; then repeat its answers.
+def _transient(error: Exception) -> bool:
+    """A database or lock store that is down for a moment (restarting, failing over)."""
+    from sqlalchemy.exc import DBAPIError
 
-    Does what `Agent.handle_message` does (the lock, then the processor) with the
-    look-up inside the lock.
-    """
+    try:
+        from redis.exceptions import ConnectionError as RedisDown
+    except ImportError:  # pragma: no cover - redis comes with rasa
+        RedisDown = OSError
+    return isinstance(error, DBAPIError | LockError | RedisDown)
+
+
+def _strict_tracker_store(agent: Any) -> None:
+    """Rasa wraps the tracker store in `FailSafeTrackerStore`, which on a database error
+    goes on with an empty in-memory tracker: the conversation is forgotten and the turn
+    is saved nowhere. Unwrapped, the error reaches `handle`, which waits it out."""
+    inner = getattr(agent.tracker_store, "_tracker_store", None)
+    if inner is not None:
+        agent.tracker_store = inner
+        agent.processor.tracker_store = inner
+
+
+async def handle(
+    agent: Any,
+    message: UserMessage,
+    turn_id: str | None,
+    collector: CollectingOutputChannel,
+    retry_for_s: float = RETRY_FOR_S,
+) -> None:
+    """`Agent.handle_message` (the conversation's lock, then the processor), with the turn
+    look-up inside the lock, and a database that is down for a while waited out."""
     if not agent.is_ready():
         logger.info("Ignoring message as there is no agent to handle it.")
         return
+    _strict_tracker_store(agent)
+    deadline = time.monotonic() + retry_for_s
+    while True:
+        try:
+            await _handle_once(agent, message, turn_id, collector)
+            return
+        except Exception as error:
+            if not _transient(error) or time.monotonic() > deadline:
+                raise
+            # Nothing of the turn was saved (the tracker is saved last): start it again.
+            logger.warning("Storage unavailable (%s); the turn is tried again.", error)
+            collector.messages.clear()
+            await asyncio.sleep(1)
+
+
+async def _handle_once(
+    agent: Any, message: UserMessage, turn_id: str | None, collector: CollectingOutputChannel
+) -> None:
+    """Handle `message` unless its turn is in the tracker already; then repeat its answers."""
     async with conversation_lock(agent.lock_store, message.sender_id):
-        tracker = await agent.tracker_store.retrieve(message.sender_id)
-        said = answers_to(list(tracker.events), turn_id) if tracker is not None else None
+        said = None
+        if turn_id is not None:
+            tracker = await agent.tracker_store.retrieve(message.sender_id)
+            said = answers_to(list(tracker.events), turn_id) if tracker is not None else None
         if said is None:
             await agent.processor.handle_message(message)
             return

@@ -150,6 +150,39 @@ def test_a_turn_sent_again_to_the_other_server_is_answered_once(
     assert "channels" in " ".join(m.text for m in second.send(sender, "B2C", {"language": "en"}))
 
 
+def test_the_database_down_for_seconds_is_waited_out_and_nothing_is_lost(
+    topology: Topology, services: Services, database: Engine
+) -> None:
+    """PostgreSQL stops between two turns and is back 4 s later: the turn sent meanwhile
+    is answered once it is back, and stored once."""
+    pool = RasaPool.for_urls(topology.rasa_urls, timeout=120)
+    sender = f"outage-{uuid.uuid4().hex[:6]}"
+    product = f"Outage{uuid.uuid4().hex[:4]}"
+    pool.send(sender, "start", {"language": "en"})
+    pool.send(sender, product, {"language": "en"})
+    services.stop_postgres()
+    restart = threading.Timer(4, services.start_postgres, kwargs={"progress": lambda _: None})
+    restart.start()
+    try:
+        started = time.monotonic()
+        answer = pool.send(sender, "B2C", {"language": "en"})
+        waited = time.monotonic() - started
+    finally:
+        restart.join()
+    assert waited > 3, "the turn did not meet the outage"
+    assert "channels" in " ".join(m.text for m in answer)
+    for line in ("website and app", "busy parents", "yes"):
+        pool.send(sender, line, {"language": "en"})
+    assert _user_turns(database, sender) == [
+        "start", product, "B2C", "website and app", "busy parents", "yes",
+    ]  # fmt: skip
+    with database.connect() as connection:
+        business = connection.execute(
+            select(InterviewSession.business).where(InterviewSession.product_name == product)
+        ).scalars()
+        assert list(business) == ["b2c"]
+
+
 def test_turns_alternate_and_survive_a_killed_rasa_server(
     topology: Topology, database: Engine
 ) -> None:
