@@ -10,17 +10,26 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup clean
+.PHONY: run test setup services topology model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup clean
 
 run: setup db model ticket-model
 	$(APP)/mot run
 
-test: setup lint unit tickets-quality integration validate model conversations nlu-eval nlu-eval-de e2e
+test: setup services lint unit tickets-quality integration validate model conversations nlu-eval nlu-eval-de e2e
 	@echo "make test: every check passed."
 
 setup:
 	@scripts/setup-env.sh app
 	@scripts/setup-env.sh rasa
+
+# PostgreSQL and Redis (Debian packages) for the scale-out tests, installed when absent.
+services: setup
+	@scripts/setup-services.sh
+
+# The scale-out topology on this machine: PostgreSQL, Redis, two Rasa + action servers,
+# the adapter (README: Production).
+topology: setup model
+	@scripts/topology.sh up
 
 db: setup
 	@$(APP)/mot db upgrade
