@@ -98,9 +98,14 @@ class Settings:
         return self.rasa_urls.get(language) or self.rasa_url
 
     def rasa_servers_for(self, language: str) -> tuple[str, ...]:
-        """Every Rasa server of `language` (several when scaled out), English's when none."""
-        servers = self.rasa_replicas.get(language)
-        return servers or (self.rasa_url_for(language),)
+        """Every Rasa server of `language` (several when scaled out), English's when none.
+
+        A `rasa_url(s)` set after loading (the servers `mot run` started) wins over the
+        list read from the environment.
+        """
+        first = self.rasa_url_for(language)
+        servers = self.rasa_replicas.get(language, ())
+        return servers if servers[:1] == (first,) else (first,)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -139,3 +140,9 @@ def test_the_redis_password_stays_out_of_rasas_endpoints_and_the_settings_repr()
 def test_a_redis_url_of_another_kind_is_refused_clearly() -> None:
     with pytest.raises(SupervisorError, match="redis://"):
         lock_store_config("http://cache.internal:6379")
+
+
+def test_servers_started_by_mot_run_replace_the_listed_ones() -> None:
+    settings = load_settings({"RASA_URL": "http://10.0.0.1:5005,http://10.0.0.2:5005"})
+    started = replace(settings, rasa_url="http://127.0.0.1:41234", rasa_urls={})
+    assert started.rasa_servers_for("en") == ("http://127.0.0.1:41234",)
