@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -430,12 +431,16 @@ def _one_line(error: BaseException) -> str:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Dask's warnings ("event loop unresponsive", heartbeats) off the user's terminal."""
+    """Dask's warnings off the user's terminal: its log ("event loop unresponsive",
+    heartbeats) and Python warnings (a port taken, versions told apart): what
+    matters ends in an error of its own."""
     logger = logging.getLogger("distributed")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"(distributed|dask)(\.|$)")
+            yield
     finally:
         logger.setLevel(level)
 
