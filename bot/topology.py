@@ -37,6 +37,7 @@ from bot.rasa_supervisor import Ports, Progress, Stack, ensure_models, free_port
 
 DEFAULT_POSTGRES_PORT = 55432
 DEFAULT_REDIS_PORT = 56379
+DEFAULT_REPLICAS = 2  # Rasa + action servers; docker-compose.yml describes as many
 DATABASE = "mot"
 DB_USER = "mot"
 DEBIAN_PACKAGES = ("postgresql", "redis-server")
@@ -344,7 +345,7 @@ class Topology:
         return [stack.rasa_url for stack in self.replicas]
 
     def start(
-        self, count: int = 2, progress: Progress = print, env: dict[str, str] | None = None
+        self, count: int = DEFAULT_REPLICAS, progress: Progress = print, env: dict[str, str] | None = None
     ) -> None:
         """`count` replicas; `env` is extra environment for all their servers."""
         migrate(self.services.database_url, self.root)
@@ -378,7 +379,7 @@ class Topology:
 
 @contextmanager
 def running_topology(
-    root: Path, count: int = 2, languages: tuple[str, ...] = ("en",), progress: Progress = print
+    root: Path, count: int = DEFAULT_REPLICAS, languages: tuple[str, ...] = ("en",), progress: Progress = print
 ) -> Iterator[Topology]:
     """Services, migrations and `count` replicas, stopped again on leaving (services too,
     when this call started them)."""
@@ -419,7 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         "up: everything, then chat (or serve Telegram) until Ctrl-C; "
         "services: only PostgreSQL and Redis, left running; down: stop those"
     ))  # fmt: skip
-    parser.add_argument("--replicas", type=int, default=2, help="Rasa + action servers (2)")
+    parser.add_argument(
+        "--replicas", type=int, default=DEFAULT_REPLICAS, help="Rasa + action servers (2)"
+    )
     args = parser.parse_args(argv)
     try:
         return _run(args.command, max(1, args.replicas))
