@@ -345,7 +345,10 @@ class Topology:
         return [stack.rasa_url for stack in self.replicas]
 
     def start(
-        self, count: int = DEFAULT_REPLICAS, progress: Progress = print, env: dict[str, str] | None = None
+        self,
+        count: int = DEFAULT_REPLICAS,
+        progress: Progress = print,
+        env: dict[str, str] | None = None,
     ) -> None:
         """`count` replicas; `env` is extra environment for all their servers."""
         migrate(self.services.database_url, self.root)
@@ -379,7 +382,10 @@ class Topology:
 
 @contextmanager
 def running_topology(
-    root: Path, count: int = DEFAULT_REPLICAS, languages: tuple[str, ...] = ("en",), progress: Progress = print
+    root: Path,
+    count: int = DEFAULT_REPLICAS,
+    languages: tuple[str, ...] = ("en",),
+    progress: Progress = print,
 ) -> Iterator[Topology]:
     """Services, migrations and `count` replicas, stopped again on leaving (services too,
     when this call started them)."""

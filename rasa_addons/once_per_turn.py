@@ -27,6 +27,7 @@ import time
 from asyncio import CancelledError
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -73,6 +74,7 @@ class OncePerTurnRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        watch_remote_actions()
         webhook = Blueprint("once_per_turn_rest", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -102,6 +104,10 @@ class OncePerTurnRestInput(RestInput):
                 )
             except CancelledError:
                 logger.error("Message handling timed out for user message '%s'.", text)
+            except ActionServerUnreachable as error:
+                # No answer: the adapter asks to send it again, which is now literally true.
+                logger.error("%s; the turn was not saved.", error)
+                collector.messages.clear()
             except Exception:
                 logger.exception("An exception occurred while handling user message '%s'.", text)
             return response.json(collector.messages)
@@ -196,8 +202,63 @@ async def _handle_once(
             tracker = await agent.tracker_store.retrieve(message.sender_id)
             said = answers_to(list(tracker.events), turn_id) if tracker is not None else None
         if said is None:
-            await agent.processor.handle_message(message)
+            await _process(agent.processor, message)
             return
         logger.info("Turn %s was handled already: its answers are sent again.", turn_id)
         for item in said:
             await collector.send_response(message.sender_id, item)
+
+
+class ActionServerUnreachable(Exception):
+    """A custom action could not reach the action server during a turn."""
+
+
+_failed_actions: ContextVar[list[str] | None] = ContextVar("failed_actions", default=None)
+
+
+def _unreachable(error: BaseException) -> bool:
+    import aiohttp
+
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, aiohttp.ClientConnectionError | asyncio.TimeoutError)
+
+
+def watch_remote_actions() -> None:
+    """Note, for the turn at hand, every custom action that could not reach the action
+    server: Rasa logs it, drops the action's events and goes on, saving the user's
+    message as handled, so the dialogue runs ahead of what was stored."""
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction.run, "watched_by_mot", False):
+        return
+    original = RemoteAction.run
+
+    async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(self, *args, **kwargs)
+        except Exception as error:
+            failed = _failed_actions.get()
+            if failed is not None and _unreachable(error):
+                failed.append(self.name())
+            raise
+
+    run.watched_by_mot = True  # type: ignore[attr-defined]
+    RemoteAction.run = run
+
+
+async def _process(processor: Any, message: UserMessage) -> None:
+    """`MessageProcessor.handle_message`, except that a turn whose custom action could
+    not reach the action server is not saved: the user sends it again and it is
+    handled from the same place, instead of a dialogue that moved on without it."""
+    failed: list[str] = []
+    token = _failed_actions.set(failed)
+    try:
+        tracker = await processor.log_message(message, should_save_tracker=False)
+        tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
+        await processor._run_prediction_loop(message.output_channel, tracker)
+        if failed:
+            raise ActionServerUnreachable(f"the action server was unreachable for {failed}")
+        await processor.run_anonymization_pipeline(tracker)
+        await processor.save_tracker(tracker)
+    finally:
+        _failed_actions.reset(token)

@@ -70,6 +70,7 @@ from bot.adapters.telegram_language import (
 )
 from bot.adapters.telegram_limits import RetryingLimiter
 from bot.adapters.telegram_logging import protect_logs
+from bot.adapters.telegram_memory import keyboard_memory
 from bot.adapters.telegram_render import commands, help_for_commands, report_format, status_text
 from bot.adapters.telegram_state import SharedState, attach_state, shared
 from bot.adapters.telegram_text import escape_html
@@ -478,7 +479,8 @@ def build_application(
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_base(base))
     application = builder.build()
-    attach_state(application, SharedState(rasa, app, settings, rasa_retry_s))
+    keyboards = keyboard_memory(settings.redis_url)
+    attach_state(application, SharedState(rasa, app, settings, rasa_retry_s, keyboards=keyboards))
     for command, handler in (
         ("start", on_start),
         ("help", on_help),

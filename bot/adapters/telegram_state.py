@@ -18,10 +18,10 @@ from telegram import User
 from telegram.ext import Application, CallbackContext
 
 from bot.adapters.rest import AsyncRasaClient
+from bot.adapters.telegram_memory import KeyboardMemory, LocalKeyboardMemory
 from bot.app import App
 from bot.config import Settings
 
-KEYBOARDS_REMEMBERED = 10_000
 _STATE_KEY = "shared_state"
 
 _turn_of: ContextVar[frozenset[int]] = ContextVar("turn_of", default=frozenset())
@@ -94,28 +94,25 @@ class SharedState:
     rasa_retry_s: float = 60.0
     bot_username: str = ""  # learnt from getMe when the application starts
     turns: Turns = field(default_factory=Turns)
-    # short callback data -> the payload too long for Telegram's 64 bytes
-    long_payloads: dict[str, str] = field(default_factory=dict)
-    # (chat, message) of a keyboard in a group -> (user id, first name) it was meant for
-    keyboard_owner: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
+    # The payloads behind shortened keys and the owners of group keyboards: this
+    # process's, or shared in Redis by several adapters (`keyboard_memory`).
+    keyboards: KeyboardMemory = field(default_factory=LocalKeyboardMemory)
 
     def remember_payloads(self, long_payloads: dict[str, str]) -> None:
         """Keep the payloads behind a keyboard's short keys, to resolve a press later."""
-        self.long_payloads.update(long_payloads)
+        self.keyboards.remember_payloads(long_payloads)
 
     def payload_of(self, callback_data: str) -> str:
         """The payload a pressed button stands for (its callback data unless shortened)."""
-        return self.long_payloads.get(callback_data, callback_data)
+        return self.keyboards.payload_of(callback_data)
 
     def remember_owner(self, chat_id: int, message_id: int, user: User) -> None:
-        """Note whose question a group keyboard is; only the newest 10,000 are kept."""
-        self.keyboard_owner[(chat_id, message_id)] = (user.id, user.first_name)
-        while len(self.keyboard_owner) > KEYBOARDS_REMEMBERED:
-            del self.keyboard_owner[next(iter(self.keyboard_owner))]
+        """Note whose question a group keyboard is."""
+        self.keyboards.remember_owner(chat_id, message_id, user.id, user.first_name)
 
     def owner_of(self, chat_id: int, message_id: int) -> tuple[int, str] | None:
         """(user id, first name) a group keyboard was meant for; None when anyone may press."""
-        return self.keyboard_owner.get((chat_id, message_id))
+        return self.keyboards.owner_of(chat_id, message_id)
 
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
 from bot.adapters.rest import RasaUnavailable
@@ -180,3 +181,27 @@ def test_a_press_while_the_action_server_is_down_gives_the_buttons_back(
     emulator.press(eve, reopened, "B2C")
     emulator.reply_after(mark, eve.id, "channels")
     assert sum("channels" in s.text for s in to(emulator, mark, eve)) == 1
+
+
+def test_a_turn_that_could_not_reach_the_action_server_is_not_half_saved(live: Live) -> None:
+    """Outside a form too: the confirmation pressed while the action server is down is
+    not taken (Rasa would have moved on without the action's answer), so pressing it
+    again once the server is back leads on as it would have."""
+    sender = f"e2e-drill-{uuid.uuid4().hex[:6]}"
+    for line in ("start", "Tandem Bikes", "B2C", "website", "bike commuters"):
+        live.text(sender, line)
+    live.stack.kill("actions")
+    try:
+        assert live.say(sender, "yes") == []  # no answer: the front-end asks to send it again
+    finally:
+        live.stack.revive("actions", quiet)
+    assert "Tandem Bikes already live" in live.text(sender, "yes")
+    with live.db_engine.connect() as connection:
+        confirmations = connection.execute(
+            text_sql(
+                "SELECT count(*) FROM events WHERE sender_id = :sender "
+                "AND type_name = 'user' AND data LIKE '%\"text\": \"yes\"%'"
+            ),
+            {"sender": sender},
+        ).scalar_one()
+    assert confirmations == 1
