@@ -8,7 +8,8 @@ reads and classifies all of them twice: in this process, file by file (what
 does above), its start counted once. Runs each way `--repeat` times in turns
 and keeps the best (other work on the machine slows both), checks both give
 the same analysis, prints progress, then one JSON line: tickets_per_s of
-each, the cluster's start, and the load average before and after.
+each (and per CPU-second: what the machine would give with its cores to
+itself), the cluster's start, and the load average before and after.
 
     .venv/bin/python bench/tickets_cluster.py [--files 20] [--tickets 5000] [--repeat 2]
 """
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,6 +63,11 @@ def generate(folder: Path, files: int, tickets: int) -> list[Path]:
     return paths
 
 
+def worker_cpu(client: Any) -> float:
+    """CPU seconds the cluster's worker processes have used so far."""
+    return float(sum(client.run(time.process_time).values()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--files", type=int, default=20)
@@ -70,6 +77,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     single: list[float] = []
     cluster: list[float] = []
+    single_cpu: list[float] = []
+    cluster_cpu: list[float] = []  # this process's and the workers'
     with tempfile.TemporaryDirectory() as tmp:
         print(f"Writing {args.files} x {args.tickets} tickets ...", file=sys.stderr, flush=True)
         files = generate(Path(tmp), args.files, args.tickets)
@@ -83,13 +92,16 @@ def main() -> None:
             ticket_cluster.analyze_on(client, files[:1])
             for run in range(args.repeat):
                 print(f"Run {run + 1}: one process, {size_mb:.1f} MB ...", file=sys.stderr)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 alone = ticket_cluster.analyze_in_process(files)
                 single.append(time.perf_counter() - started)
+                single_cpu.append(time.process_time() - cpu)
                 print(f"Run {run + 1}: local Dask cluster ...", file=sys.stderr, flush=True)
-                started = time.perf_counter()
+                workers_cpu = worker_cpu(client)
+                started, cpu = time.perf_counter(), time.process_time()
                 on_cluster = ticket_cluster.analyze_on(client, files)
                 cluster.append(time.perf_counter() - started)
+                cluster_cpu.append(time.process_time() - cpu + worker_cpu(client) - workers_cpu)
     tickets = len(alone.analysis.tickets)
     same = on_cluster == alone
     single_s, cluster_s = min(single), min(cluster) + ready_s
@@ -113,6 +125,9 @@ def main() -> None:
                 "cluster_s": round(cluster_s, 2),  # the best run plus the start, as `mot` pays it
                 "cluster_tickets_per_s": round(tickets / cluster_s),
                 "speed_up": round(single_s / cluster_s, 2),
+                # Per CPU-second: what the figures would be with the cores to ourselves.
+                "single_process_tickets_per_cpu_s": round(tickets / min(single_cpu)),
+                "cluster_tickets_per_cpu_s": round(tickets / min(cluster_cpu)),
                 "runs": {"single_s": [round(t, 2) for t in single],
                          "cluster_s": [round(t, 2) for t in cluster]},
                 "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
