@@ -405,7 +405,11 @@ class ActionRephrase(Action):
             dispatcher.utter_message(text=lead + "\n" + text("rephrase_default"))
         if tracker.active_loop_name:
             # A form's unhappy path: the question is asked above, so only end the turn.
-            return [FollowupAction("action_listen")]
+            # The form rejected this message; Rasa keeps it marked "rejected" and, with
+            # only rules (no TED), would never run it again: every later answer would be
+            # "not understood". Activating it anew clears that, so the next answer is
+            # the form's to take.
+            return [ActiveLoop(tracker.active_loop_name), FollowupAction("action_listen")]
         return keep_place(tracker)
 
 

@@ -91,6 +91,22 @@ def test_help_in_the_middle_keeps_the_place(live: Live) -> None:
     assert "channels" in live.text(sender, "b2b")
 
 
+def test_anything_out_of_turn_while_setting_up_leaves_the_question_answerable(
+    live: Live,
+) -> None:
+    """A message the product questions cannot take (a command they have no rule for,
+    gibberish) is answered and the same question asked again; the next real answer is
+    taken. Without the dialogue's learned policy Rasa kept the form "rejected" and then
+    misunderstood every answer after it."""
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    live.text(sender, "start")
+    assert "(B2C)?" in live.text(sender, "Tandem Bikes")
+    for interruption in ("what is a ZMOT", "asdf qwer", "skip"):
+        assert "(B2C)?" in live.text(sender, interruption)
+    assert "channels" in live.text(sender, "B2C")
+    assert "typical customer" in live.text(sender, "website")
+
+
 def test_cancel_keeps_answers_and_start_continues_where_it_stopped(live: Live) -> None:
     sender = new_sender()
     start_and_name(live, sender, "FreshBox")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -137,9 +137,12 @@ async def test_rephrase_in_the_form_repeats_the_pending_question(domain: dict[st
     tracker = make_tracker(
         text="blorp", slots={"requested_slot": "channels"}, active_loop="context_form"
     )
-    _, dispatcher = await _run(ActionRephrase(), tracker, domain)
+    events, dispatcher = await _run(ActionRephrase(), tracker, domain)
     assert "“blorp”" in _texts(dispatcher)[0]
     assert "channels" in _texts(dispatcher)[0]
+    # The form is activated anew, so the next answer is the form's again (Rasa would
+    # otherwise keep it "rejected" and the conversation would go nowhere).
+    assert events == [ActiveLoop("context_form"), FollowupAction("action_listen")]
 
 
 async def test_rephrase_after_the_summary_asks_for_confirmation(domain: dict[str, Any]) -> None:
