@@ -1,0 +1,116 @@
+"""Turns per second on the scale-out topology: PostgreSQL, Redis, N Rasa + action servers.
+
+The same participants and interview as `bench/turns.py`, sent through the adapter's
+pool (`RasaPool`: each turn to the next Rasa server, a turn id on every message)
+onto the topology `scripts/topology.sh` starts, on a PostgreSQL cluster and a Redis
+of its own. With `--stock`, the stock `rasa init` bot answers the same load in the
+same run, for the ratio. Prints progress, then one JSON line.
+
+    .venv/bin/python bench/scale_out.py [--replicas 2] [--concurrency 10] [--conversations 40] [--stock]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from stack import INTERVIEW, ROOT, log, percentile, stored_user_turns
+
+from bot.adapters.rasa_pool import RasaPool
+from bot.adapters.rest import RasaClient, RasaUnavailable, RestClient
+from bot.rasa_supervisor import ensure_model, free_port
+from bot.topology import Services, Topology
+
+
+def drive(
+    urls: list[str], conversations: int, concurrency: int
+) -> tuple[list[float], int, list[str], float]:
+    """Scripted conversations through a pool over `urls`: latencies (ms), errors, senders, s."""
+    latencies: list[float] = []
+    errors = 0
+    senders: list[str] = []
+    lock = threading.Lock()
+
+    def one(_: int) -> None:
+        nonlocal errors
+        client: RasaClient = (
+            RasaPool.for_urls(urls, timeout=60) if len(urls) > 1 else RestClient(urls[0], 60)
+        )
+        sender = f"scale-{uuid.uuid4().hex[:10]}"
+        for message in INTERVIEW:
+            started = time.perf_counter()
+            try:
+                ok = bool(client.send(sender, message, {"language": "en"}))
+            except RasaUnavailable:
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += 0 if ok else 1
+        with lock:
+            senders.append(sender)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, range(conversations)))
+    return latencies, errors, senders, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--stock", action="store_true", help="also the stock bot, for the ratio")
+    args = parser.parse_args()
+
+    directory = Path(tempfile.mkdtemp(prefix="mot-bench-scale-"))
+    services = Services(directory, postgres_port=free_port(), redis_port=free_port())
+    services.start(log)
+    figures: dict[str, object] = {"bench": "scale_out", "replicas": args.replicas}
+    try:
+        topology = Topology(ROOT, services, {"en": ensure_model(ROOT, log)})
+        topology.start(args.replicas, log)
+        try:
+            drive(topology.rasa_urls, 1, 1)  # warm: every server has loaded its caches
+            log(f"{args.concurrency} participants, {args.conversations} conversations ...")
+            latencies, errors, senders, seconds = drive(
+                topology.rasa_urls, args.conversations, args.concurrency
+            )
+        finally:
+            topology.stop()
+        stored = sum(stored_user_turns(services.database_url, senders).values())
+    finally:
+        services.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    turns = len(latencies)
+    figures |= {
+        "concurrency": args.concurrency,
+        "turns": turns,
+        "throughput_per_s": round(turns / seconds, 2),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "errors": errors,
+        "lost_answers": turns - stored,
+    }
+    if args.stock:
+        from turns import stock_throughput
+
+        stock, stock_errors = stock_throughput(args.conversations, args.concurrency)
+        figures |= {
+            "stock_throughput_per_s": round(stock, 2),
+            "stock_errors": stock_errors,
+            "ratio": round(turns / seconds / stock, 3),
+        }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
