@@ -33,6 +33,7 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.core.errors import MotError
+from bot.core.texts import text
 from bot.rasa_supervisor import Ports, Progress, Stack, ensure_models, free_port
 
 DEFAULT_POSTGRES_PORT = 55432
@@ -102,7 +103,7 @@ def ensure_packages(progress: Progress = print) -> None:
         )
     if shutil.which("apt-get") is None:
         raise ServicesUnavailable(f"{', '.join(missing)} not installed and no apt-get here")
-    progress(f"Installing {', '.join(missing)} from Debian's packages ...")
+    progress(text("topology.installing", packages=", ".join(missing)))
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
         result = subprocess.run(
@@ -160,7 +161,7 @@ class Services:
 
     def start_postgres(self, progress: Progress = print) -> None:
         if _listening(self.postgres_port):
-            progress(f"PostgreSQL already listens on 127.0.0.1:{self.postgres_port}: reused.")
+            progress(text("topology.reused", server="PostgreSQL", port=self.postgres_port))
         else:
             self._init_postgres(progress)
             pg_ctl = _postgres_bin("pg_ctl")
@@ -196,7 +197,7 @@ class Services:
                 )
             self.started.append("postgres")
             _wait_listening(self.postgres_port, "PostgreSQL")
-            progress(f"PostgreSQL started on 127.0.0.1:{self.postgres_port}.")
+            progress(text("topology.started", server="PostgreSQL", port=self.postgres_port))
         self._ensure_database()
 
     def _postgres_owns(self, path: Path, touch: bool = False) -> None:
@@ -210,7 +211,7 @@ class Services:
             return
         initdb = _postgres_bin("initdb")
         assert initdb is not None
-        progress(f"Creating a PostgreSQL cluster in {self.pgdata} ...")
+        progress(text("topology.creating_cluster", path=self.pgdata))
         self.pgdata.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._postgres_owns(self.pgdata)
         self._postgres_owns(self.directory)
@@ -260,7 +261,7 @@ class Services:
 
     def start_redis(self, progress: Progress = print) -> None:
         if _listening(self.redis_port):
-            progress(f"Redis already listens on 127.0.0.1:{self.redis_port}: reused.")
+            progress(text("topology.reused", server="Redis", port=self.redis_port))
             return
         server = shutil.which("redis-server")
         assert server is not None
@@ -289,7 +290,7 @@ class Services:
         )
         self.started.append("redis")
         _wait_listening(self.redis_port, "Redis")
-        progress(f"Redis started on 127.0.0.1:{self.redis_port}.")
+        progress(text("topology.started", server="Redis", port=self.redis_port))
 
     def stop_postgres(self, mode: str = "fast") -> None:
         pg_ctl = _postgres_bin("pg_ctl")
@@ -433,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args.command, max(1, args.replicas))
     except (ServicesUnavailable, MotError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(text("cli.error", error=error), file=sys.stderr)
         return 1
 
 
@@ -442,7 +443,7 @@ def _run(command: str, replicas: int) -> int:
     services = Services(state_dir(settings.root))
     if command == "down":
         services.stop(everything=True)
-        print("PostgreSQL and Redis of the topology stopped.")
+        print(text("topology.stopped"))
         return 0
     if command == "services":
         services.start()
