@@ -6,7 +6,8 @@ onto the topology `scripts/topology.sh` starts, on a PostgreSQL cluster and a Re
 of its own. With `--stock`, the stock `rasa init` bot answers the same load in the
 same run, for the ratio. Prints progress, then one JSON line.
 
-    .venv/bin/python bench/scale_out.py [--replicas 2] [--concurrency 10] [--conversations 40] [--stock]
+    .venv/bin/python bench/scale_out.py [--replicas 2] [--concurrency 10] \
+        [--conversations 40] [--stock]
 """
 
 from __future__ import annotations
