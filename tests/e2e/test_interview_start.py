@@ -101,8 +101,10 @@ def test_anything_out_of_turn_while_setting_up_leaves_the_question_answerable(
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     live.text(sender, "start")
     assert "(B2C)?" in live.text(sender, "Tandem Bikes")
-    for interruption in ("what is a ZMOT", "asdf qwer", "skip"):
-        assert "(B2C)?" in live.text(sender, interruption)
+    for interruption in ("asdf qwer", "skip", "where are we", "what is a ZMOT"):
+        assert live.text(sender, interruption).rstrip().endswith("(B2C)?"), interruption
+    assert "We were at this question" in live.text(sender, "where are we")
+    assert "Zero Moment of Truth" in live.text(sender, "what is a ZMOT")
     assert "channels" in live.text(sender, "B2C")
     assert "typical customer" in live.text(sender, "website")
 
