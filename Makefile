@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup services topology model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup clean
+.PHONY: run test setup services topology model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup bench-soak bench-scale-out clean
 
 run: setup db model ticket-model
 	$(APP)/mot run
@@ -98,6 +98,14 @@ bench-turns: model
 # What serving German beside English adds to `make run`: startup seconds and memory.
 bench-startup: model
 	$(APP)/python bench/startup.py
+
+# 50 participants for 5 minutes through the full stack: errors, lost answers, RSS over time.
+bench-soak: model
+	$(APP)/python bench/soak.py
+
+# The same load as bench-turns on the scale-out topology (PostgreSQL, Redis, 2 replicas).
+bench-scale-out: model services
+	$(APP)/python bench/scale_out.py --stock
 
 bench-telegram: model
 	$(APP)/python bench/telegram.py --users 6
