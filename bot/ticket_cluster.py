@@ -22,7 +22,6 @@ Dask is imported inside the functions that use it: importing this module
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import tempfile
@@ -52,17 +51,20 @@ if TYPE_CHECKING:
 # What the chat adapters accept as an export (bot/adapters/terminal.py, telegram_uploads.py).
 EXPORT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx"})
 
-# A task is one chunk: about 0.2 s of classifying on one core (9,000 tickets per
-# CPU-second), long beside Dask's few milliseconds per task, short enough that
-# two workers stay busy to the end and little is held in memory.
+# A task is one chunk: 0.2 to 0.4 s of classifying on one core (5,000 to 9,000
+# tickets per CPU-second, by their length), long beside Dask's few milliseconds
+# per task, short enough that the workers stay busy to the end and little is
+# held in memory.
 CHUNK_SIZE = 2_000
 CHUNKS_IN_FLIGHT_PER_THREAD = 3
 
-# Starting a local cluster of two processes and loading the model in each takes
-# about 0.7 s here, which pays from about 13,000 tickets on two cores (1.3 MB of
-# short tickets, more with the columns real exports carry). The same 2 MB as one
-# large file's process pool (`bot.exports.PARALLEL_FROM_BYTES`): below it, a
-# cluster's start would eat what it saves.
+# Starting a local cluster of two worker processes and loading the model in each
+# takes 0.6 s on a quiet 2-core machine (up to 2 s on a busy one). Two cores
+# classify at best twice as fast as one, so the start pays from roughly 10,000
+# tickets: about 2 MB of exports with the columns real ones carry (270 bytes a
+# ticket in bench/tickets_cluster.py's). Below that, one process is as quick and
+# starts nothing; the same 2 MB as one large file's process pool
+# (`bot.exports.PARALLEL_FROM_BYTES`).
 CLUSTER_FROM_BYTES = exports.PARALLEL_FROM_BYTES
 LOCAL_WORKERS_AT_MOST = 4
 
@@ -254,28 +256,25 @@ def analyze_exports(
 
 
 def _size(files: Sequence[Path]) -> int:
-    total = 0
-    for path in files:
-        with contextlib.suppress(OSError):  # missing or unreadable: reading it says so
-            total += path.stat().st_size
-    return total
+    return sum(_file_size(path) for path in files)
+
+
+def _file_size(path: Path) -> int:
+    """Its size in bytes; 0 when it is missing or unreadable (reading it will say so)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 class _Overall:
     """One progress over all files, by bytes: each file's own progress placed after the others'."""
 
     def __init__(self, files: Sequence[Path], progress: Progress | None) -> None:
-        self.sizes = [self._size(path) for path in files]
+        self.sizes = [_file_size(path) for path in files]
         self.total = sum(self.sizes)
         self.progress = progress
         self.at = 0.0
-
-    @staticmethod
-    def _size(path: Path) -> int:
-        try:
-            return path.stat().st_size
-        except OSError:
-            return 0
 
     def position(self, index: int, done: int, total: int) -> float:
         """Where file `index` being `done` of `total` through is in all the bytes."""
@@ -380,7 +379,8 @@ class _Reading:
 def _chunks(
     path: Path, text_column: str | None, skipped: list[Skipped], progress: Progress
 ) -> Iterator[list[tuple[str, str]]]:
-    """The (id, text) chunks of an export, as `bot.exports.analyze_helpdesk_export` reads them.
+    """The (id, text) chunks of an export, as `bot.exports.analyze_helpdesk_export` reads them
+    (tests/integration/test_tickets_dask.py compares the two ticket by ticket).
 
     Rows without a ticket go to `skipped`; the id is the export's id column, or
     the row number when there is none.
