@@ -102,9 +102,9 @@ def main() -> None:
         "lost_answers": turns - stored,
     }
     if args.stock:
-        from turns import stock_throughput
+        from turns import measure_stock
 
-        stock, stock_errors = stock_throughput(args.conversations, args.concurrency)
+        stock, stock_errors = measure_stock(args.conversations, args.concurrency)
         figures |= {
             "stock_throughput_per_s": round(stock, 2),
             "stock_errors": stock_errors,

@@ -51,24 +51,10 @@ def stock_bot(workdir: Path) -> Path:
     return sorted((project / "models").glob("*.tar.gz"))[-1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--conversations", type=int, default=12)
-    args = parser.parse_args()
-
+def measure_stock(conversations: int, concurrency: int) -> tuple[float, int]:
+    """The stock bot's turns per second (and errors) under the same load."""
     workdir = ROOT / "var" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    with scratch_stack() as (stack, url):
-        log("One participant, for the single-user latency ...")
-        single, _, _, _ = drive(stack.rasa_url, INTERVIEW, 2, 1, "single")
-        log(f"{args.concurrency} participants, {args.conversations} conversations ...")
-        latencies, errors, senders, seconds = drive(
-            stack.rasa_url, INTERVIEW, args.conversations, args.concurrency, "load"
-        )
-        stack.stop()
-        stored = sum(stored_user_turns(url, senders).values())
-
     stock_model = stock_bot(workdir)
     port = free_port()
     log("Starting the stock bot ...")
@@ -93,15 +79,34 @@ def main() -> None:
         wait_for_http(f"http://127.0.0.1:{port}/", lambda: process.poll() is None, 240)
         log("Same load on the stock bot ...")
         _, stock_errors, _, stock_seconds = drive(
-            f"http://127.0.0.1:{port}", STOCK_SCRIPT, args.conversations, args.concurrency, "stock"
+            f"http://127.0.0.1:{port}", STOCK_SCRIPT, conversations, concurrency, "stock"
         )
     finally:
         process.terminate()
         process.wait(timeout=30)
+    return len(STOCK_SCRIPT) * conversations / stock_seconds, stock_errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--conversations", type=int, default=12)
+    args = parser.parse_args()
+
+    with scratch_stack() as (stack, url):
+        log("One participant, for the single-user latency ...")
+        single, _, _, _ = drive(stack.rasa_url, INTERVIEW, 2, 1, "single")
+        log(f"{args.concurrency} participants, {args.conversations} conversations ...")
+        latencies, errors, senders, seconds = drive(
+            stack.rasa_url, INTERVIEW, args.conversations, args.concurrency, "load"
+        )
+        stack.stop()
+        stored = sum(stored_user_turns(url, senders).values())
+
+    stock_throughput, stock_errors = measure_stock(args.conversations, args.concurrency)
 
     turns = len(latencies)
     throughput = turns / seconds
-    stock_throughput = len(STOCK_SCRIPT) * args.conversations / stock_seconds
     print(
         json.dumps(
             {
