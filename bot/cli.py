@@ -156,7 +156,8 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     _upgrade(settings)
     models = ensure_models(settings.root, settings.chat_languages, _progress)
     ports = Ports(rasa_port, actions_port, language_ports(list(models), rasa_port, actions_port))
-    stack = Stack(settings.root, models, settings.sqlalchemy_url, ports)
+    stack = Stack(settings.root, models, settings.sqlalchemy_url, ports,
+                  redis_url=settings.redis_url)  # fmt: skip
     # A language without a model (no data/<lang>/) is not offered to anyone.
     settings = replace(settings, chat_languages=tuple(models), rasa_urls=stack.rasa_urls,
                        rasa_url=stack.rasa_url)  # fmt: skip

@@ -149,6 +149,19 @@ def test_endpoints_file_leaves_secrets_to_the_environment(tmp_path: Path) -> Non
     assert '  url: "http://127.0.0.1:5998/webhook"\n' in written
 
 
+def test_with_redis_rasa_gets_a_shared_lock_store_and_without_it_none(tmp_path: Path) -> None:
+    shared = Stack(tmp_path, {"en": tmp_path / "m.tar.gz"}, "sqlite://", Ports(5999, 5998),
+                   run_dir=tmp_path, redis_url="redis://:pw@cache:6380/1")  # fmt: skip
+    path, env = shared._write_endpoints(5999)
+    written = path.read_text()
+    assert "lock_store:\n" in written and '  url: "cache"\n' in written
+    assert "  password: ${MOT_LOCK_STORE_PASSWORD}\n" in written and "pw" not in written
+    assert env["MOT_LOCK_STORE_PASSWORD"] == "pw"
+    alone = Stack(tmp_path, {"en": tmp_path / "m.tar.gz"}, "sqlite://", Ports(5997, 5998),
+                  run_dir=tmp_path)  # fmt: skip
+    assert "lock_store" not in alone._write_endpoints(5997)[0].read_text()
+
+
 def test_a_missing_model_is_refused_rather_than_rasa_picking_another(tmp_path: Path) -> None:
     stack = Stack(tmp_path, {"en": tmp_path / "models" / "mot-en-gone.tar.gz"}, "sqlite://",
                   Ports(5999, 5998), run_dir=tmp_path)  # fmt: skip
