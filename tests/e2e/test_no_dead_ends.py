@@ -314,3 +314,20 @@ def test_an_unknown_survey_code_gets_one_answer_and_no_questions(live: Live) -> 
     assert "Thank you" not in reply and "recommend" not in reply
     assert "Hi!" in "\n".join(texts(live.say(sender, "hi")))
     no_circuit_breaker(live)
+
+
+SIDE_QUESTIONS = ["where are we", "what is a ZMOT", "help"]
+
+
+@pytest.mark.parametrize("station", list(STATIONS))
+def test_side_questions_at_every_question_keep_it_answerable(live: Live, station: str) -> None:
+    """Where are we, what is a moment, help: answered anywhere, and the question they
+    interrupted takes its normal answer afterwards. (Once, setting up the product, the
+    form stayed "rejected" after such a question and took no answer ever again.)"""
+    at = STATIONS[station](live)
+    for side_question in SIDE_QUESTIONS:
+        assert_answered(side_question, live.say(at.sender, side_question))
+    answered = live.say(at.sender, at.answer)
+    assert_answered(at.answer, answered)
+    assert taken(at, answered), f"{at.answer!r} not taken at the {station}: {texts(answered)}"
+    no_circuit_breaker(live)
