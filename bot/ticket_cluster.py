@@ -59,13 +59,12 @@ CHUNK_SIZE = 2_000
 CHUNKS_IN_FLIGHT_PER_THREAD = 3
 
 # Starting a local cluster of two worker processes and loading the model in each
-# takes 0.6 s on a quiet 2-core machine (up to 2 s on a busy one). Two cores
-# classify at best twice as fast as one, so the start pays from roughly 10,000
-# tickets: about 2 MB of exports with the columns real ones carry (270 bytes a
-# ticket in bench/tickets_cluster.py's). Below that, one process is as quick and
-# starts nothing; the same 2 MB as one large file's process pool
-# (`bot.exports.PARALLEL_FROM_BYTES`).
-CLUSTER_FROM_BYTES = exports.PARALLEL_FROM_BYTES
+# takes about 1 s on a quiet 2-core machine (0.65 s to start, more when the machine
+# is busy); then the two classify about 8,700 tickets/s against one process's
+# 5,600 (bench/tickets_cluster.py). The start pays from about 17,000 tickets, some
+# 5 MB of exports with the columns real ones carry (270 bytes a ticket in the
+# bench's). Below that one process is as quick and starts nothing.
+CLUSTER_FROM_BYTES = 5_000_000
 LOCAL_WORKERS_AT_MOST = 4
 
 CONNECT_TIMEOUT_S = 5

@@ -187,7 +187,7 @@ def test_mot_starts_a_local_cluster_of_worker_processes_when_it_pays(
 
 
 def test_a_folder_is_its_exports_in_order_with_a_line_each_and_one_table(folder: Path) -> None:
-    code, out, err = analyze(str(folder))  # under 2 MB: in this process, no cluster
+    code, out, err = analyze(str(folder))  # under 5 MB: in this process, no cluster
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[:5] == [
