@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup services topology model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup bench-soak bench-scale-out clean
+.PHONY: run test setup services topology model ticket-model tickets-quality db lint unit validate conversations nlu-eval integration e2e bench bench-turns bench-telegram bench-startup bench-soak bench-scale-out bench-cluster clean
 
 run: setup db model ticket-model
 	$(APP)/mot run
@@ -106,6 +106,10 @@ bench-soak: model
 # The same load as bench-turns on the scale-out topology (PostgreSQL, Redis, 2 replicas).
 bench-scale-out: model services
 	$(APP)/python bench/scale_out.py --stock
+
+# Many ticket exports: one process against a local Dask cluster.
+bench-cluster: setup
+	$(APP)/python bench/tickets_cluster.py
 
 bench-telegram: model
 	$(APP)/python bench/telegram.py --users 6
