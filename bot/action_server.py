@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import hmac
+import json
 import logging
 import os
 import warnings
@@ -51,6 +53,33 @@ def conversation_language(action_call: dict[str, Any], default: str) -> str:
     return language if isinstance(language, str) and language else default
 
 
+def repeated_turn_key(action_call: dict[str, Any]) -> str | None:
+    """Names this action call within its turn, when the turn carries a `turn_id`.
+
+    With several Rasa servers, a turn whose server died mid-way is sent again to
+    another one (`bot/adapters/rasa_pool.py`), which calls the same actions again:
+    this key (sender, turn, action, and how often the action already ran in the turn)
+    finds what the first call answered. Without a `turn_id` (one Rasa server) None.
+    """
+    tracker = action_call.get("tracker")
+    if not isinstance(tracker, dict):
+        return None
+    message = tracker.get("latest_message")
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    turn_id = metadata.get("turn_id") if isinstance(metadata, dict) else None
+    if not isinstance(turn_id, str) or not turn_id:
+        return None
+    name = str(action_call.get("next_action"))
+    earlier = 0
+    for event in reversed(tracker.get("events") or []):
+        if not isinstance(event, dict) or event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") == name:
+            earlier += 1
+    said = json.dumps([tracker.get("sender_id"), turn_id, name, earlier])
+    return hashlib.sha256(said.encode()).hexdigest()
+
+
 def unanswered_error_reply() -> Any:
     """What an action that failed on storage (or an untranslated core error) answers."""
     from rasa_sdk.executor import ActionExecutorRunResult
@@ -63,10 +92,12 @@ def unanswered_error_reply() -> Any:
 def threaded_executor(default_language: str = "en") -> Any:
     """The SDK's executor, running each action call on a worker thread in its conversation's
     language (what the front-end sent, else `default_language`)."""
-    from rasa_sdk.executor import ActionExecutor
+    from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
 
+    from bot.app import current_app
     from bot.core.errors import MotError
     from bot.core.texts import use_language
+    from bot.services import action_response, remember_action_response
 
     class ThreadedActionExecutor(ActionExecutor):  # type: ignore[misc]
         """Runs each action call on a worker thread (actions do blocking I/O).
@@ -77,10 +108,20 @@ def threaded_executor(default_language: str = "en") -> Any:
 
         async def run(self, action_call: dict[str, Any]) -> Any:
             language = conversation_language(action_call, default_language)
+            key = repeated_turn_key(action_call)
 
             def in_thread() -> Any:
+                if key is not None and (done := action_response(current_app().uow, key)):
+                    # The same turn again (its first Rasa server died): answer as then.
+                    return ActionExecutorRunResult(
+                        events=done["events"], responses=done["responses"]
+                    )
                 with use_language(language):
-                    return asyncio.run(ActionExecutor.run(self, action_call))
+                    result = asyncio.run(ActionExecutor.run(self, action_call))
+                if key is not None and result is not None:
+                    answered = {"events": result.events, "responses": result.responses}
+                    remember_action_response(current_app().uow, key, answered)
+                return result
 
             try:
                 return await asyncio.to_thread(in_thread)

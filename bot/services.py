@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.core.context import ProductContext
 from bot.core.errors import SessionNotFound, SurveyNotFound
@@ -560,6 +561,21 @@ def mark_handled(uow_factory: UowFactory, bot_id: str, update_id: int) -> None:
     """Remember a handled update so a redelivery (restart, webhook retry) is skipped."""
     with uow_factory() as uow:
         uow.repo.mark_handled(bot_id, update_id)
+        uow.commit()
+
+
+# --- a turn sent again to another Rasa server ------------------------------------
+
+
+def action_response(uow_factory: UowFactory, key: str) -> dict[str, Any] | None:
+    """What an action answered in the turn `key` names, when it ran already."""
+    with uow_factory() as uow:
+        return uow.repo.action_response(key)
+
+
+def remember_action_response(uow_factory: UowFactory, key: str, response: dict[str, Any]) -> None:
+    with uow_factory() as uow:
+        uow.repo.remember_action_response(key, response)
         uow.commit()
 
 

@@ -65,6 +65,7 @@ class Tables:
     progress: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     takers: dict[str, SurveyTakerRecord] = field(default_factory=dict)
     handled: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    actions: dict[str, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
     named: set[int] = field(default_factory=set)  # participants who agreed to be named
     # Rasa's tracker store (`events`): (sender id, timestamp) per event.
     events: list[tuple[str, float]] = field(default_factory=list)
@@ -370,7 +371,17 @@ class FakeRepository:
         gone = [k for k, handled_at in self.tables.handled.items() if handled_at < moment]
         for key in gone:
             del self.tables.handled[key]
-        return len(gone)
+        old = [k for k, (_, at) in self.tables.actions.items() if at < moment]
+        for action in old:
+            del self.tables.actions[action]
+        return len(gone) + len(old)
+
+    def action_response(self, key: str) -> dict[str, Any] | None:
+        found = self.tables.actions.get(key)
+        return dict(found[0]) if found else None
+
+    def remember_action_response(self, key: str, response: dict[str, Any]) -> None:
+        self.tables.actions.setdefault(key, (dict(response), self._now()))
 
     # --- facilitated sessions ------------------------------------------------------
 

@@ -148,6 +148,17 @@ class HandledUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 
 
+class HandledAction(Base):
+    """What an action answered in one turn, kept so the same turn sent again (to another
+    Rasa server, after one died mid-turn) gets the same answer without acting twice."""
+
+    __tablename__ = "handled_actions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the turn
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
 class InterviewProgress(Base):
     """Where one participant stands in a session's interview (`InterviewState`, versioned).
 

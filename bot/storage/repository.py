@@ -192,7 +192,15 @@ class Repository(Protocol):
 
     def mark_handled(self, bot_id: str, update_id: int) -> None: ...
 
-    def forget_handled_before(self, moment: datetime) -> int: ...
+    def forget_handled_before(self, moment: datetime) -> int:
+        """Handled updates and handled actions older than `moment`; how many went."""
+        ...
+
+    def action_response(self, key: str) -> dict[str, Any] | None:
+        """What an action answered in the turn `key` names, if it ran already."""
+        ...
+
+    def remember_action_response(self, key: str, response: dict[str, Any]) -> None: ...
 
     # --- facilitated sessions ------------------------------------------------------
 

@@ -45,6 +45,7 @@ from bot.storage.mapping import (
 from bot.storage.models import (
     EvidenceItem,
     FacilitationVote,
+    HandledAction,
     HandledUpdate,
     InterviewProgress,
     InterviewSession,
@@ -399,8 +400,17 @@ class SqlRepository:
             self.db.add(HandledUpdate(bot_id=bot_id, update_id=update_id))
 
     def forget_handled_before(self, moment: datetime) -> int:
-        result = self.db.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))
-        return int(getattr(result, "rowcount", 0) or 0)
+        updates = self.db.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))
+        actions = self.db.execute(delete(HandledAction).where(HandledAction.handled_at < moment))
+        return sum(int(getattr(result, "rowcount", 0) or 0) for result in (updates, actions))
+
+    def action_response(self, key: str) -> dict[str, Any] | None:
+        row = self.db.get(HandledAction, key)
+        return dict(row.response) if row is not None else None
+
+    def remember_action_response(self, key: str, response: dict[str, Any]) -> None:
+        if self.db.get(HandledAction, key) is None:
+            self.db.add(HandledAction(key=key, response=response))
 
     # --- facilitated sessions ------------------------------------------------------
 

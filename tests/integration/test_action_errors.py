@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.action_server import conversation_language, threaded_executor
+from bot.app import App
 from bot.core import catalogue
 from bot.core.errors import SessionNotFound, StorageError
 from bot.core.texts import current_language, text
@@ -108,3 +109,52 @@ async def test_other_errors_are_not_hidden() -> None:
     except ZeroDivisionError:
         return
     raise AssertionError("a programming error must surface, not be dressed as a storage error")
+
+
+class _Counting(Action):
+    """Acts (counts) and answers; a second run in the same turn would count twice."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def name(self) -> str:
+        return "action_count"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any) -> list[Any]:
+        self.runs += 1
+        dispatcher.utter_message(text=f"counted {self.runs}")
+        return [{"event": "slot", "name": "count", "value": self.runs}]
+
+
+def _turn_call(turn_id: str | None, events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    call = _call("action_count", {"turn_id": turn_id} if turn_id else {})
+    call["tracker"]["events"] = events or [{"event": "user", "text": "2"}]
+    return call
+
+
+async def test_the_same_turn_sent_again_gets_the_first_answer_and_acts_once(app: App) -> None:
+    """A Rasa server died mid-turn and the turn went to another one, which calls the
+    same action again: it answers as the first time, and nothing is done twice."""
+    counting = _Counting()
+    executor = threaded_executor()
+    executor.register_action(counting)
+    first = (await executor.run(_turn_call("turn-1"))).model_dump()
+    again = (await executor.run(_turn_call("turn-1"))).model_dump()
+    assert again == first and counting.runs == 1
+    assert [r["text"] for r in first["responses"]] == ["counted 1"]
+    # Another turn acts again; so does the action's second run within one turn.
+    await executor.run(_turn_call("turn-2"))
+    ran_once = [{"event": "user", "text": "2"}, {"event": "action", "name": "action_count"}]
+    await executor.run(_turn_call("turn-2", ran_once))
+    assert counting.runs == 3
+
+
+async def test_without_a_turn_id_every_call_acts(app: App) -> None:
+    counting = _Counting()
+    executor = threaded_executor()
+    executor.register_action(counting)
+    await executor.run(_turn_call(None))
+    await executor.run(_turn_call(None))
+    assert counting.runs == 2
+    with app.uow() as uow:
+        assert uow.repo.action_response("anything") is None
