@@ -14,7 +14,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.adapters.rest import (
     AsyncLanguageRouter,
@@ -30,6 +30,7 @@ from bot.adapters.rest import (
 from bot.config import Settings
 
 TURN_ID = "turn_id"
+Client = TypeVar("Client", RasaClient, AsyncRasaClient)
 logger = logging.getLogger(__name__)
 
 
@@ -49,20 +50,41 @@ def _outcome(errors: list[tuple[str, RasaUnavailable]]) -> RasaUnavailable:
     return RasaUnavailable(said)
 
 
-def _log_failover(name: str, error: RasaUnavailable, metadata: dict[str, Any]) -> None:
-    how = "unreachable" if isinstance(error, RasaUnreachable) else "failed mid-turn"
-    logger.warning("Rasa server %s %s (turn %s): trying the next one", name, how, metadata[TURN_ID])
+class _Rotation(Generic[Client]):
+    """The servers of a pool, each turn starting at the next one; what failed, named."""
 
-
-class RasaPool:
-    """A `RasaClient` over several Rasa servers of one language (round robin, failover)."""
-
-    def __init__(self, clients: Sequence[RasaClient], names: Sequence[str] = ()) -> None:
+    def __init__(self, clients: Sequence[Client], names: Sequence[str] = ()) -> None:
         if not clients:
             raise ValueError("a pool needs at least one Rasa server")
-        self.clients = list(clients)
+        self.clients: list[Client] = list(clients)
         self.names = list(names) or [f"server {n + 1}" for n in range(len(clients))]
         self._next = itertools.count()
+
+    def order(self) -> list[tuple[str, Client]]:
+        """This turn's servers in the order to try them."""
+        start = next(self._next)
+        count = len(self.clients)
+        return [
+            (self.names[(start + n) % count], self.clients[(start + n) % count])
+            for n in range(count)
+        ]
+
+    @staticmethod
+    def failed(
+        errors: list[tuple[str, RasaUnavailable]],
+        name: str,
+        error: RasaUnavailable,
+        metadata: dict[str, Any],
+    ) -> None:
+        errors.append((name, error))
+        how = "unreachable" if isinstance(error, RasaUnreachable) else "failed mid-turn"
+        logger.warning(
+            "Rasa server %s %s (turn %s): trying the next one", name, how, metadata[TURN_ID]
+        )
+
+
+class RasaPool(_Rotation[RasaClient]):
+    """A `RasaClient` over several Rasa servers of one language (round robin, failover)."""
 
     @classmethod
     def for_urls(cls, urls: Sequence[str], timeout: float = 30) -> RasaPool:
@@ -73,26 +95,16 @@ class RasaPool:
     ) -> list[BotMessage]:
         metadata = with_turn_id(metadata)
         errors: list[tuple[str, RasaUnavailable]] = []
-        start = next(self._next)
-        for offset in range(len(self.clients)):
-            index = (start + offset) % len(self.clients)
+        for name, client in self.order():
             try:
-                return self.clients[index].send(sender, message, metadata)
+                return client.send(sender, message, metadata)
             except RasaUnavailable as error:
-                errors.append((self.names[index], error))
-                _log_failover(self.names[index], error, metadata)
+                self.failed(errors, name, error, metadata)
         raise _outcome(errors)
 
 
-class AsyncRasaPool:
+class AsyncRasaPool(_Rotation[AsyncRasaClient]):
     """`RasaPool` for asyncio front-ends (Telegram)."""
-
-    def __init__(self, clients: Sequence[AsyncRasaClient], names: Sequence[str] = ()) -> None:
-        if not clients:
-            raise ValueError("a pool needs at least one Rasa server")
-        self.clients = list(clients)
-        self.names = list(names) or [f"server {n + 1}" for n in range(len(clients))]
-        self._next = itertools.count()
 
     @classmethod
     def for_urls(cls, urls: Sequence[str]) -> AsyncRasaPool:
@@ -103,14 +115,11 @@ class AsyncRasaPool:
     ) -> list[BotMessage]:
         metadata = with_turn_id(metadata)
         errors: list[tuple[str, RasaUnavailable]] = []
-        start = next(self._next)
-        for offset in range(len(self.clients)):
-            index = (start + offset) % len(self.clients)
+        for name, client in self.order():
             try:
-                return await self.clients[index].send(sender, message, metadata)
+                return await client.send(sender, message, metadata)
             except RasaUnavailable as error:
-                errors.append((self.names[index], error))
-                _log_failover(self.names[index], error, metadata)
+                self.failed(errors, name, error, metadata)
         raise _outcome(errors)
 
     async def close(self) -> None:
