@@ -38,6 +38,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons import fast_events
+
 logger = logging.getLogger(__name__)
 
 TURN_ID = "turn_id"
@@ -75,6 +77,7 @@ class OncePerTurnRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         watch_remote_actions()
+        fast_events.install()
         webhook = Blueprint("once_per_turn_rest", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -1,5 +1,6 @@
-"""The engine add-on that validates the action server's answers once-compiled: it must
-accept and refuse exactly what Rasa's own check does (run in Rasa's environment)."""
+"""The engine add-ons, run in Rasa's environment beside Rasa's own code: the once-compiled
+validation of the action server's answers accepts and refuses exactly what Rasa's check does,
+and the event-type table finds the classes Rasa's own walk finds."""
 
 from __future__ import annotations
 
@@ -42,3 +43,43 @@ def test_the_add_on_accepts_and_refuses_what_rasa_does(project_root: Path) -> No
     assert results[0] == [True, True]
     for original, fast in results[1:]:
         assert str(original).startswith("refused") and fast == original
+
+
+RESOLVE = """
+import json
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+original = Event.resolve_by_type
+from rasa_addons import fast_events
+fast_events.install()
+assert Event.resolve_by_type is not original
+names = sorted({cls.type_name for cls in all_subclasses(Event)}) + ["topic", "no-such-event"]
+results = []
+for name in names:
+    answers = []
+    for resolve in (original, Event.resolve_by_type):
+        try:
+            found = resolve(name)
+            answers.append(found.__name__ if found else None)
+        except ValueError as error:
+            answers.append("refused: " + str(error))
+    answers.append(Event.resolve_by_type(name, default=int).__name__ if name != "topic" else "")
+    results.append([name, *answers])
+print(json.dumps(results))
+"""
+
+
+def test_events_are_read_back_as_the_same_classes_as_rasa_reads_them(project_root: Path) -> None:
+    """The event-type table (rasa_addons/fast_events.py) answers as Rasa's own walk does."""
+    python = project_root / ".venv-rasa" / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", RESOLVE], cwd=project_root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(results) > 20  # every event type Rasa knows, and two odd names
+    for name, original, fast, with_default in results:
+        assert fast == original, name
+        if name == "no-such-event":
+            assert original.startswith("refused") and with_default == "int"
+    assert dict((r[0], r[1]) for r in results)["slot"] == "SlotSet"
