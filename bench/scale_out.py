@@ -17,13 +17,10 @@ import json
 import shutil
 import statistics
 import tempfile
-import threading
-import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
-from stack import INTERVIEW, ROOT, log, percentile, stored_user_turns
+from stack import INTERVIEW, ROOT, drive_with, log, percentile, stored_user_turns
 
 from bot.adapters.rasa_pool import RasaPool
 from bot.adapters.rest import RasaClient, RasaUnavailable, RestClient
@@ -35,33 +32,21 @@ def drive(
     urls: list[str], conversations: int, concurrency: int
 ) -> tuple[list[float], int, list[str], float]:
     """Scripted conversations through a pool over `urls`: latencies (ms), errors, senders, s."""
-    latencies: list[float] = []
-    errors = 0
-    senders: list[str] = []
-    lock = threading.Lock()
 
-    def one(_: int) -> None:
-        nonlocal errors
+    def conversation() -> Callable[[str, str], bool]:
         client: RasaClient = (
             RasaPool.for_urls(urls, timeout=60) if len(urls) > 1 else RestClient(urls[0], 60)
         )
-        sender = f"scale-{uuid.uuid4().hex[:10]}"
-        for message in INTERVIEW:
-            started = time.perf_counter()
-            try:
-                ok = bool(client.send(sender, message, {"language": "en"}))
-            except RasaUnavailable:
-                ok = False
-            with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += 0 if ok else 1
-        with lock:
-            senders.append(sender)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(conversations)))
-    return latencies, errors, senders, time.perf_counter() - started
+        def say(sender: str, message: str) -> bool:
+            try:
+                return bool(client.send(sender, message, {"language": "en"}))
+            except RasaUnavailable:
+                return False
+
+        return say
+
+    return drive_with(conversation, INTERVIEW, conversations, concurrency, "scale")
 
 
 def main() -> None:

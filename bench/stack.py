@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,6 +80,23 @@ def drive(
     url: str, script: list[str], conversations: int, concurrency: int, prefix: str
 ) -> tuple[list[float], int, list[str], float]:
     """Run `conversations` scripted conversations; latencies in ms, errors, senders, seconds."""
+
+    def conversation() -> Callable[[str, str], bool]:
+        client = httpx.Client(timeout=60)
+        return lambda sender, message: send(client, url, sender, message).ok
+
+    return drive_with(conversation, script, conversations, concurrency, prefix)
+
+
+def drive_with(
+    conversation: Callable[[], Callable[[str, str], bool]],
+    script: list[str],
+    conversations: int,
+    concurrency: int,
+    prefix: str,
+) -> tuple[list[float], int, list[str], float]:
+    """`drive` over any client: `conversation()` gives one conversation's way to send a
+    message (sender, text -> answered?). Latencies in ms, errors, senders, seconds."""
     latencies: list[float] = []
     errors = 0
     senders: list[str] = []
@@ -88,12 +105,13 @@ def drive(
     def one(_: int) -> None:
         nonlocal errors
         sender = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        with httpx.Client(timeout=60) as client:
-            for message in script:
-                turn = send(client, url, sender, message)
-                with lock:
-                    latencies.append(turn.ms)
-                    errors += 0 if turn.ok else 1
+        say = conversation()
+        for message in script:
+            started = time.perf_counter()
+            ok = say(sender, message)
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += 0 if ok else 1
         with lock:
             senders.append(sender)
 
