@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 CHECK = """
 import json
@@ -33,13 +34,18 @@ print(json.dumps(results))
 """
 
 
-def test_the_add_on_accepts_and_refuses_what_rasa_does(project_root: Path) -> None:
+def in_rasa(project_root: Path, script: str) -> Any:
+    """Run `script` in Rasa's environment; what it printed last, as JSON."""
     python = project_root / ".venv-rasa" / "bin" / "python"
     done = subprocess.run(
-        [str(python), "-c", CHECK], cwd=project_root, capture_output=True, text=True, timeout=120
+        [str(python), "-c", script], cwd=project_root, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_add_on_accepts_and_refuses_what_rasa_does(project_root: Path) -> None:
+    results = in_rasa(project_root, CHECK)
     assert results[0] == [True, True]
     for original, fast in results[1:]:
         assert str(original).startswith("refused") and fast == original
@@ -71,12 +77,7 @@ print(json.dumps(results))
 
 def test_events_are_read_back_as_the_same_classes_as_rasa_reads_them(project_root: Path) -> None:
     """The event-type table (rasa_addons/fast_events.py) answers as Rasa's own walk does."""
-    python = project_root / ".venv-rasa" / "bin" / "python"
-    done = subprocess.run(
-        [str(python), "-c", RESOLVE], cwd=project_root, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    results = in_rasa(project_root, RESOLVE)
     assert len(results) > 20  # every event type Rasa knows, and two odd names
     for name, original, fast, with_default in results:
         assert fast == original, name
