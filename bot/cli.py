@@ -30,6 +30,7 @@ from bot.config import (
 from bot.core.errors import SessionNotFound, StorageError
 from bot.core.texts import set_language, text
 from bot.rasa_supervisor import PRIVATE_UMASK, SupervisorError
+from bot.topology import DEFAULT_REPLICAS
 
 if TYPE_CHECKING:
     from bot.adapters.rest import LanguageRouter
@@ -148,7 +149,6 @@ _PORT = click.IntRange(1, 65535)
 @click.option("--actions-port", default=DEFAULT_ACTION_PORT, show_default=True, type=_PORT)
 def run(name: str | None, rasa_port: int, actions_port: int) -> None:
     """Start everything on the embedded default and chat in this terminal (or on Telegram)."""
-    from bot.adapters.terminal import chat
     from bot.rasa_supervisor import Ports, Stack, ensure_models, language_ports, running_stack
 
     settings = load_settings()
@@ -170,16 +170,23 @@ def run(name: str | None, rasa_port: int, actions_port: int) -> None:
             if settings.telegram_bot_token:
                 _serve_telegram(settings)
             else:
-                sender = f"terminal-{user}"
-                app = build_app(settings)
-                chat(_router(settings), sender=sender, display_name=user,
-                     uploads=settings.uploads_dir, language=settings.language,
-                     write_report=_report_writer(app, sender),
-                     facilitation=_rehearsal(app, sender, user),
-                     languages=settings.chat_languages)  # fmt: skip
+                _chat_here(settings, user)
     except KeyboardInterrupt:
         _progress("\n" + text("cli.stopped"))
     _progress(text("cli.servers_stopped"))
+
+
+def _chat_here(settings: Settings, user: str) -> None:
+    """The terminal chat over the servers `settings` name, with reports and rehearsals."""
+    from bot.adapters.terminal import chat
+
+    sender = f"terminal-{user}"
+    app = build_app(settings)
+    chat(_router(settings), sender=sender, display_name=user,
+         uploads=settings.uploads_dir, language=settings.language,
+         write_report=_report_writer(app, sender),
+         facilitation=_rehearsal(app, sender, user),
+         languages=settings.chat_languages)  # fmt: skip
 
 
 def _serve_telegram(settings: Settings) -> None:
@@ -271,6 +278,61 @@ def model_path_command(language: str) -> None:
     from bot.rasa_supervisor import model_path
 
     click.echo(model_path(load_settings().root, language))
+
+
+@main.group()
+def topology() -> None:
+    """The scale-out topology on this machine: PostgreSQL, Redis, several Rasa servers."""
+
+
+@topology.command("up")
+@click.option("--replicas", default=DEFAULT_REPLICAS, show_default=True,
+              type=click.IntRange(1, 8),
+              help="Rasa servers, each with its action server.")  # fmt: skip
+def topology_up(replicas: int) -> None:
+    """PostgreSQL and Redis, the Rasa and action servers, then chat here (or serve Telegram)."""
+    from bot.topology import ServicesUnavailable, adapter_settings, running_topology
+
+    settings = load_settings()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with running_topology(settings.root, replicas, progress=_progress) as running:
+            served = adapter_settings(settings, running)
+            click.echo(f"RASA_URL={','.join(running.rasa_urls)}")
+            if served.telegram_bot_token:
+                _serve_telegram(served)
+            else:
+                _chat_here(served, getpass.getuser())
+    except KeyboardInterrupt:
+        _progress("\n" + text("cli.stopped"))
+    except (ServicesUnavailable, SupervisorError) as error:
+        _fail(error, FAILURE)
+    _progress(text("cli.servers_stopped"))
+
+
+@topology.command("services")
+def topology_services() -> None:
+    """Only PostgreSQL and Redis, migrated and left running; prints their URLs."""
+    from bot.topology import Services, ServicesUnavailable, migrate, state_dir
+
+    settings = load_settings()
+    services = Services(state_dir(settings.root))
+    try:
+        services.start(_progress)
+    except ServicesUnavailable as error:
+        _fail(error, FAILURE)
+    migrate(services.database_url, settings.root)
+    click.echo(f"DATABASE_URL={services.database_url}")
+    click.echo(f"REDIS_URL={services.redis_url}")
+
+
+@topology.command("down")
+def topology_down() -> None:
+    """Stop the PostgreSQL and Redis that `mot topology services` or `up` started."""
+    from bot.topology import Services, state_dir
+
+    Services(state_dir(load_settings().root)).stop(everything=True)
+    click.echo(text("topology.stopped"))
 
 
 @main.group()

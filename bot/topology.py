@@ -1,7 +1,8 @@
 """The scale-out topology on one machine: PostgreSQL, Redis, several Rasa + action servers.
 
-`scripts/topology.sh up` (or `python -m bot.topology up`) starts it for trying and
-testing what `docker-compose.yml` describes for real servers:
+`scripts/topology.sh up` (`mot topology up`, a thin command over this module)
+starts it for trying and testing what `docker-compose.yml` describes for real
+servers:
 
 - PostgreSQL on loopback, holding Rasa's tracker store and our tables (one `DATABASE_URL`);
 - Redis on loopback: Rasa's lock store, shared by every Rasa server;
@@ -17,13 +18,11 @@ root, so its files belong to the `postgres` user there).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.core.errors import MotError
 from bot.core.texts import text
 from bot.rasa_supervisor import Ports, Progress, Stack, ensure_models, free_port
@@ -415,65 +414,3 @@ def adapter_settings(settings: Settings, topology: Topology) -> Settings:
         rasa_replicas={"en": tuple(topology.rasa_urls)},
         chat_languages=("en",),
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/topology.sh",
-        description="PostgreSQL, Redis, several Rasa and action servers, and the adapter, "
-        "on this machine (README: Production).",
-    )
-    parser.add_argument("command", choices=["up", "services", "down"], help=(
-        "up: everything, then chat (or serve Telegram) until Ctrl-C; "
-        "services: only PostgreSQL and Redis, left running; down: stop those"
-    ))  # fmt: skip
-    parser.add_argument(
-        "--replicas", type=int, default=DEFAULT_REPLICAS, help="Rasa + action servers (2)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        return _run(args.command, max(1, args.replicas))
-    except (ServicesUnavailable, MotError) as error:
-        print(text("cli.error", error=error), file=sys.stderr)
-        return 1
-
-
-def _run(command: str, replicas: int) -> int:
-    settings = load_settings()
-    services = Services(state_dir(settings.root))
-    if command == "down":
-        services.stop(everything=True)
-        print(text("topology.stopped"))
-        return 0
-    if command == "services":
-        services.start()
-        migrate(services.database_url, settings.root)
-        print(f"DATABASE_URL={services.database_url}")
-        print(f"REDIS_URL={services.redis_url}")
-        return 0
-    with running_topology(settings.root, replicas) as topology:
-        served = adapter_settings(settings, topology)
-        print(f"RASA_URL={','.join(topology.rasa_urls)}")
-        if served.telegram_bot_token:
-            from bot.cli import _serve_telegram
-
-            _serve_telegram(served)
-        else:
-            from bot.adapters.rasa_pool import rasa_router
-            from bot.adapters.terminal import chat
-            from bot.app import build_app
-            from bot.cli import _rehearsal, _report_writer
-
-            app = build_app(served)
-            user = os.environ.get("USER") or "you"
-            sender = f"terminal-{user}"
-            with suppress(KeyboardInterrupt):
-                chat(rasa_router(served), sender=sender, display_name=user,
-                     uploads=served.uploads_dir, language="en",
-                     write_report=_report_writer(app, sender),
-                     facilitation=_rehearsal(app, sender, user), languages=("en",))  # fmt: skip
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

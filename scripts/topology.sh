@@ -12,4 +12,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-env.sh app
 scripts/setup-env.sh rasa
-exec .venv/bin/python -m bot.topology "$@"
+exec .venv/bin/mot topology "$@"

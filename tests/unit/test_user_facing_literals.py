@@ -48,9 +48,9 @@ SKIPPED = {"bot/core/lexicon.py", "bot/core/catalogue.py"}
 ALLOWED: dict[tuple[str, str], str] = {
     ("bot/adapters/terminal.py", "bot> "): "the transcript's speaker marks, like a prompt",
     ("bot/adapters/terminal.py", "you> "): "the transcript's speaker marks, like a prompt",
-    ("bot/topology.py", "DATABASE_URL="): "a shell assignment, printed to be copied",
-    ("bot/topology.py", "REDIS_URL="): "a shell assignment, printed to be copied",
-    ("bot/topology.py", "RASA_URL="): "a shell assignment, printed to be copied",
+    ("bot/cli.py", "DATABASE_URL="): "a shell assignment, printed to be copied",
+    ("bot/cli.py", "REDIS_URL="): "a shell assignment, printed to be copied",
+    ("bot/cli.py", "RASA_URL="): "a shell assignment, printed to be copied",
 }
 
 WORD = re.compile(r"[^\W\d_]{2,}")
