@@ -61,6 +61,12 @@ def one_error_line(done: subprocess.CompletedProcess[str], code: int) -> str:
         ),
         (["purge", "--days", "-1"], "'--days': -1.0 is not in the range", "mot purge"),
         (["run", "--rasa-port", "0"], "'--rasa-port': 0 is not in the range", "mot run"),
+        (
+            ["topology", "up", "--replicas", "0"],
+            "'--replicas': 0 is not in the range",
+            "mot topology up",
+        ),
+        (["topology", "sideways"], "No such command 'sideways'", "mot topology"),
     ],
 )
 def test_bad_arguments_and_option_values_exit_2_pointing_to_help(
